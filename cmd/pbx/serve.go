@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+	"gopkg.in/yaml.v3"
+	"gorm.io/gorm"
+
+	"pbx/configs"
+	"pbx/routing"
+	"pbx/sip"
+	"pbx/store"
+	"pbx/web"
+)
+
+// shutdownGrace bounds how long a clean stop may take.
+const shutdownGrace = 5 * time.Second
+
+func load(configPath string, environ []string) (configs.Config, *slog.Logger, error) {
+	cfg, err := configs.Load(configPath, environ)
+	if err != nil {
+		return cfg, nil, err
+	}
+	return cfg, newLogger(cfg, os.Stderr), nil
+}
+
+func newLogger(cfg configs.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func models() []any {
+	return append(routing.Models(), sip.Models()...)
+}
+
+func openDB(ctx context.Context, cfg configs.Config, log *slog.Logger) (*gorm.DB, error) {
+	db, err := store.Open(cfg.DB, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx, db, models()...); err != nil {
+		store.Close(db)
+		return nil, err
+	}
+	return db, nil
+}
+
+func migrate(ctx context.Context, configPath string, environ []string, stderr io.Writer) error {
+	cfg, log, err := load(configPath, environ)
+	if err != nil {
+		fmt.Fprintln(stderr, "pbx: configuration:", err)
+		return err
+	}
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("database migrated", "db", redactDSN(cfg.DB))
+	return store.Close(db)
+}
+
+func printConfig(configPath string, environ []string, out io.Writer) error {
+	cfg, err := configs.Load(configPath, environ)
+	if err != nil {
+		return err
+	}
+	if cfg.AdminToken != "" {
+		cfg.AdminToken = "(set)"
+	}
+	cfg.DB = redactDSN(cfg.DB)
+	return yaml.NewEncoder(out).Encode(cfg)
+}
+
+func serve(parent context.Context, configPath string, environ []string, stderr io.Writer) error {
+	cfg, log, err := load(configPath, environ)
+	if err != nil {
+		fmt.Fprintln(stderr, "pbx: configuration:", err)
+		return err
+	}
+	if cfg.AdminToken == "" {
+		cfg.AdminToken = randomToken()
+		// Printed once, outside the log, so it is not kept in log files.
+		fmt.Fprintf(stderr, "\nPBX_ADMIN_TOKEN was not set; this run's admin token is:\n\n    %s\n\n", cfg.AdminToken)
+	}
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db) // last, after everything that writes has stopped
+
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	sip.SetProcessLogger(log.With("component", "sipgo"))
+	dir := routing.NewDirectory(db, cfg.SIP.Realm)
+	loc := sip.NewLocation(db, log.With("component", "location"), cfg.SIP.Registrar.MaxContacts, time.Now)
+	if n, err := loc.Load(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("registrations restored", "count", n)
+	}
+	sipSrv, err := sip.NewServer(cfg.SIP, sip.Deps{
+		Accounts: accounts{dir}, Location: loc, Metrics: metrics, Log: log.With("component", "sip"),
+	})
+	if err != nil {
+		return err
+	}
+	if err := sipSrv.Listen(); err != nil {
+		return err
+	}
+	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, dir, loc, metrics, log.With("component", "web"))
+	httpLn, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	httpSrv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("pbx started", "version", version, "sip", cfg.SIP.Addr, "http", httpLn.Addr().String(), "db", redactDSN(cfg.DB))
+
+	g, gctx := errgroup.WithContext(ctx)
+	// The location writes behind until everything else has stopped, so its
+	// last flush sees the final state.
+	locCtx, stopLoc := context.WithCancel(context.WithoutCancel(ctx))
+	locDone := make(chan struct{})
+	go func() { loc.Run(locCtx); close(locDone) }()
+	g.Go(func() error { return sipSrv.Serve(gctx) })
+	g.Go(func() error {
+		if err := httpSrv.Serve(httpLn); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+		defer cancel()
+		return httpSrv.Shutdown(sctx)
+	})
+	err = g.Wait()
+	stopLoc()
+	<-locDone
+	if err != nil {
+		log.Error("stopped", "error", err)
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// accounts adapts the directory to what the SIP edge asks of it.
+type accounts struct{ dir *routing.Directory }
+
+func (a accounts) Account(ctx context.Context, username string) (sip.Account, error) {
+	u, err := a.dir.UserBySIPUsername(ctx, username)
+	if errors.Is(err, routing.ErrNotFound) {
+		return sip.Account{}, sip.ErrUnknownAccount
+	}
+	if err != nil {
+		return sip.Account{}, err
+	}
+	return sip.Account{UserID: u.ID, Username: u.SIPUsername, HA1: map[string]string{"MD5": u.HA1MD5, "SHA-256": u.HA1SHA256}}, nil
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// redactDSN hides a PostgreSQL password in logs.
+func redactDSN(dsn string) string {
+	if !store.IsPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparsable)"
+	}
+	return u.Redacted()
+}

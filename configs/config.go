@@ -1,0 +1,255 @@
+// Package configs holds the server's settings: their defaults, the optional YAML
+// file, the PBX_* environment overrides and their validation. It is the only
+// package besides cmd that reads files and the environment.
+package configs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is every setting of the server. The zero value is not useful: start
+// from Default.
+type Config struct {
+	// DataDir holds the SQLite database and recordings.
+	DataDir string `yaml:"data_dir" env:"PBX_DATA_DIR"`
+	// DB is a SQLite file path or a postgres:// URL. Empty means DataDir/pbx.db.
+	DB string `yaml:"db" env:"PBX_DB"`
+	// PublicIP is the address advertised in SDP and Contact headers.
+	PublicIP string `yaml:"public_ip" env:"PBX_PUBLIC_IP"`
+	// RTPPorts is the media port range, "low-high".
+	RTPPorts string `yaml:"rtp_ports" env:"PBX_RTP_PORTS"`
+	// AdminToken is the bootstrap API token and admin password.
+	AdminToken string `yaml:"admin_token" env:"PBX_ADMIN_TOKEN"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level" env:"PBX_LOG_LEVEL"`
+	// LogFormat is text or json.
+	LogFormat string `yaml:"log_format" env:"PBX_LOG_FORMAT"`
+
+	SIP  SIP  `yaml:"sip"`
+	HTTP HTTP `yaml:"http"`
+}
+
+// SIP is the SIP edge: listeners, registrar and the failed-auth guard.
+type SIP struct {
+	// Addr is host:port for the SIP listeners.
+	Addr string `yaml:"addr" env:"PBX_SIP_ADDR"`
+	// Transports lists the listeners to open: udp, tcp.
+	Transports []string `yaml:"transports" env:"PBX_SIP_TRANSPORTS"`
+	// Realm is the digest realm. Changing it invalidates stored SIP passwords.
+	Realm string `yaml:"realm" env:"PBX_SIP_REALM"`
+	// Algorithms are the digest algorithms offered, most preferred first.
+	Algorithms []string `yaml:"digest_algorithms" env:"PBX_SIP_DIGEST_ALGORITHMS"`
+	// NonceTTL is how long a digest nonce stays valid; an older one gets stale=true.
+	NonceTTL time.Duration `yaml:"nonce_ttl" env:"PBX_SIP_NONCE_TTL"`
+	// UserAgent is the Server/User-Agent header value.
+	UserAgent string `yaml:"user_agent" env:"PBX_SIP_USER_AGENT"`
+
+	Registrar Registrar `yaml:"registrar"`
+	Guard     Guard     `yaml:"guard"`
+}
+
+// Registrar holds the REGISTER rules.
+type Registrar struct {
+	MinExpires     int `yaml:"min_expires" env:"PBX_REGISTRAR_MIN_EXPIRES"`
+	MaxExpires     int `yaml:"max_expires" env:"PBX_REGISTRAR_MAX_EXPIRES"`
+	DefaultExpires int `yaml:"default_expires" env:"PBX_REGISTRAR_DEFAULT_EXPIRES"`
+	// MaxContacts is the number of devices one user may register at once;
+	// a new one replaces the oldest.
+	MaxContacts int `yaml:"max_contacts" env:"PBX_REGISTRAR_MAX_CONTACTS"`
+	// Keepalive is the interval of OPTIONS pings to contacts behind NAT; 0 turns them off.
+	Keepalive time.Duration `yaml:"keepalive" env:"PBX_REGISTRAR_KEEPALIVE"`
+}
+
+// Guard blocks source addresses that fail authentication too often.
+type Guard struct {
+	// MaxFailures within Window blocks the source for BlockFor; 0 turns the guard off.
+	MaxFailures int           `yaml:"max_failures" env:"PBX_GUARD_MAX_FAILURES"`
+	Window      time.Duration `yaml:"window" env:"PBX_GUARD_WINDOW"`
+	BlockFor    time.Duration `yaml:"block_for" env:"PBX_GUARD_BLOCK_FOR"`
+}
+
+// HTTP is the web listener: REST API, admin app, health and metrics.
+type HTTP struct {
+	Addr string `yaml:"addr" env:"PBX_HTTP_ADDR"`
+}
+
+// Default returns the settings `pbx serve` runs with when nothing is configured.
+func Default() Config {
+	return Config{
+		DataDir:   "./data",
+		RTPPorts:  "10000-20000",
+		LogLevel:  "info",
+		LogFormat: "text",
+		SIP: SIP{
+			Addr:       "0.0.0.0:5060",
+			Transports: []string{"udp", "tcp"},
+			Realm:      "pbx",
+			Algorithms: []string{"MD5", "SHA-256"},
+			NonceTTL:   5 * time.Minute,
+			UserAgent:  "pbx",
+			Registrar: Registrar{
+				MinExpires:     60,
+				MaxExpires:     3600,
+				DefaultExpires: 600,
+				MaxContacts:    10,
+				Keepalive:      25 * time.Second,
+			},
+			Guard: Guard{
+				MaxFailures: 10,
+				Window:      time.Minute,
+				BlockFor:    15 * time.Minute,
+			},
+		},
+		HTTP: HTTP{Addr: "0.0.0.0:8080"},
+	}
+}
+
+// Load builds the configuration: defaults, then the YAML file at path (if
+// path is not empty), then PBX_* variables from environ. It validates the result.
+func Load(path string, environ []string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("read config: %w", err)
+		}
+		if len(bytes.TrimSpace(b)) > 0 {
+			dec := yaml.NewDecoder(bytes.NewReader(b))
+			dec.KnownFields(true)
+			if err := dec.Decode(&cfg); err != nil {
+				return cfg, fmt.Errorf("config %s: %w", path, err)
+			}
+		}
+	}
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: toMap(environ)}); err != nil {
+		return cfg, fmt.Errorf("environment: %w", err)
+	}
+	if cfg.DB == "" {
+		cfg.DB = filepath.Join(cfg.DataDir, "pbx.db")
+	}
+	return cfg, cfg.Validate()
+}
+
+func toMap(environ []string) map[string]string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// Validate reports every bad setting at once, each with the name a user sets.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	if err := checkHostPort(c.SIP.Addr); err != nil {
+		bad("sip.addr (PBX_SIP_ADDR)", "%v", err)
+	}
+	if err := checkHostPort(c.HTTP.Addr); err != nil {
+		bad("http.addr (PBX_HTTP_ADDR)", "%v", err)
+	}
+	if _, _, err := c.RTPRange(); err != nil {
+		bad("rtp_ports (PBX_RTP_PORTS)", "%v", err)
+	}
+	if c.PublicIP != "" && net.ParseIP(c.PublicIP) == nil {
+		bad("public_ip (PBX_PUBLIC_IP)", "%q is not an IP address", c.PublicIP)
+	}
+	if c.DataDir == "" {
+		bad("data_dir (PBX_DATA_DIR)", "must not be empty")
+	}
+	if len(c.SIP.Transports) == 0 {
+		bad("sip.transports", "name at least one of udp, tcp")
+	}
+	for _, t := range c.SIP.Transports {
+		if t != "udp" && t != "tcp" {
+			bad("sip.transports", "%q is not one of udp, tcp", t)
+		}
+	}
+	if c.SIP.Realm == "" || strings.ContainsAny(c.SIP.Realm, "\"\r\n") {
+		bad("sip.realm", "must be non-empty and hold no quotes or line breaks")
+	}
+	if len(c.SIP.Algorithms) == 0 {
+		bad("sip.digest_algorithms", "name at least one of MD5, SHA-256")
+	}
+	for _, a := range c.SIP.Algorithms {
+		if a != "MD5" && a != "SHA-256" {
+			bad("sip.digest_algorithms", "%q is not one of MD5, SHA-256", a)
+		}
+	}
+	if c.SIP.NonceTTL < 10*time.Second {
+		bad("sip.nonce_ttl", "must be at least 10s")
+	}
+	r := c.SIP.Registrar
+	if r.MinExpires < 1 || r.MinExpires > r.DefaultExpires || r.DefaultExpires > r.MaxExpires {
+		bad("sip.registrar", "need 1 <= min_expires (%d) <= default_expires (%d) <= max_expires (%d)",
+			r.MinExpires, r.DefaultExpires, r.MaxExpires)
+	}
+	if r.MaxContacts < 1 {
+		bad("sip.registrar.max_contacts", "must be at least 1")
+	}
+	if r.Keepalive < 0 {
+		bad("sip.registrar.keepalive", "must not be negative")
+	}
+	g := c.SIP.Guard
+	if g.MaxFailures < 0 {
+		bad("sip.guard.max_failures", "must not be negative")
+	}
+	if g.MaxFailures > 0 && (g.Window <= 0 || g.BlockFor <= 0) {
+		bad("sip.guard", "window and block_for must be positive when max_failures is set")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level (PBX_LOG_LEVEL)", "%q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("log_format (PBX_LOG_FORMAT)", "%q is not one of text, json", c.LogFormat)
+	}
+	return errors.Join(errs...)
+}
+
+// RTPRange returns the low and high ends of RTPPorts.
+func (c Config) RTPRange() (low, high int, err error) {
+	lo, hi, ok := strings.Cut(c.RTPPorts, "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("%q is not low-high", c.RTPPorts)
+	}
+	low, err1 := strconv.Atoi(strings.TrimSpace(lo))
+	high, err2 := strconv.Atoi(strings.TrimSpace(hi))
+	if err1 != nil || err2 != nil || low < 1024 || high > 65535 || high-low < 1 {
+		return 0, 0, fmt.Errorf("%q must be two ports within 1024-65535, low before high", c.RTPPorts)
+	}
+	return low, high, nil
+}
+
+func checkHostPort(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", addr)
+	}
+	if host != "" && net.ParseIP(host) == nil && host != "localhost" {
+		return fmt.Errorf("%q: host must be an IP address", addr)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("%q: port must be 0-65535", addr)
+	}
+	return nil
+}

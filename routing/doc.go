@@ -1,0 +1,5 @@
+// Package routing owns who takes calls and how they reach them: phone users,
+// phone groups, numbers and call flows, and the engine that runs a call
+// through its flow. It never imports sip; it declares the few call operations
+// it needs and the sip package's call satisfies them.
+package routing

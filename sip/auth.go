@@ -1,0 +1,105 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// Authenticator proves who sent a request: it challenges, checks answers
+// with Digest, looks accounts up, and reports failures to the Guard.
+type Authenticator struct {
+	digest   *Digest
+	guard    *Guard
+	accounts Accounts
+	metrics  *Metrics
+	log      *slog.Logger
+}
+
+// NewAuthenticator returns an Authenticator.
+func NewAuthenticator(d *Digest, g *Guard, accounts Accounts, m *Metrics, log *slog.Logger) *Authenticator {
+	return &Authenticator{digest: d, guard: g, accounts: accounts, metrics: m, log: log}
+}
+
+// Authenticate returns the account that sent req. When it cannot, it has
+// already answered the transaction (401/407 challenge, 400 or 403) and
+// returns false. status is 401 for REGISTER and 407 for other requests.
+func (a *Authenticator) Authenticate(req *sip.Request, tx sip.ServerTransaction, status int) (Account, bool) {
+	hdrName, chalName := "Authorization", "WWW-Authenticate"
+	if status == 407 {
+		hdrName, chalName = "Proxy-Authorization", "Proxy-Authenticate"
+	}
+	challenge := func(stale bool) {
+		reason := "Unauthorized"
+		if status == 407 {
+			reason = "Proxy Authentication Required"
+		}
+		chals := a.digest.Challenges(stale)
+		hdrs := make([]sip.Header, len(chals))
+		for i, c := range chals {
+			hdrs[i] = sip.NewHeader(chalName, c)
+		}
+		respond(tx, req, status, reason, hdrs)
+	}
+	h := req.GetHeader(hdrName)
+	if h == nil {
+		challenge(false)
+		return Account{}, false
+	}
+	cred, err := Credentials(h.Value())
+	if err != nil {
+		respond(tx, req, 400, "Malformed "+hdrName, nil)
+		return Account{}, false
+	}
+	// Look the account up only for credentials worth checking, so that a
+	// flood of junk costs no database reads.
+	var acct *Account
+	if a.digest.checkNonce(cred.Nonce) == nonceFresh {
+		found, err := a.accounts.Account(context.Background(), cred.Username)
+		switch {
+		case err == nil:
+			acct = &found
+		case !errors.Is(err, ErrUnknownAccount):
+			a.log.Error("look up account", "user", cred.Username, "error", err)
+			respond(tx, req, 500, "Server Internal Error", nil)
+			return Account{}, false
+		}
+	}
+	switch a.digest.Verify(cred, string(req.Method), acct) {
+	case OK:
+		return *acct, true
+	case Stale:
+		challenge(true)
+	case Challenge:
+		challenge(false)
+	case Malformed:
+		respond(tx, req, 400, "Malformed "+hdrName, nil)
+	case Failed:
+		ip := sourceIP(req.Source())
+		a.metrics.authFailures.Inc()
+		if a.guard.Fail(ip) {
+			a.log.Warn("blocking source after repeated authentication failures",
+				"remote", ip, "block_for", a.guard.blockFor.String())
+		} else {
+			a.log.Info("authentication failed", "remote", req.Source(), "user", cred.Username, "method", string(req.Method))
+		}
+		// The same answer whether the user exists or the password is wrong.
+		respond(tx, req, 403, "Forbidden", nil)
+	}
+	return Account{}, false
+}
+
+func sourceIP(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return host
+}
+
+// systemClock is the clock the server runs on outside tests.
+func systemClock() time.Time { return time.Now() }

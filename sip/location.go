@@ -1,0 +1,354 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Binding is one registered device of a user: where to reach it and until when.
+type Binding struct {
+	// ID is the AOR and the device's +sip.instance, or else its contact URI.
+	ID        string    `gorm:"primaryKey;size:600" json:"-"`
+	UserID    uint      `gorm:"index" json:"user_id"`
+	AOR       string    `gorm:"column:aor;size:64;index" json:"username"`
+	Contact   string    `gorm:"size:512" json:"contact"`
+	Instance  string    `gorm:"size:256" json:"instance,omitempty"`
+	Source    string    `gorm:"size:64" json:"source"`
+	Transport string    `gorm:"size:8" json:"transport"`
+	UserAgent string    `gorm:"size:256" json:"user_agent"`
+	NAT       bool      `json:"nat"`
+	CallID    string    `gorm:"size:256" json:"-"`
+	CSeq      uint32    `json:"-"`
+	Expires   time.Time `gorm:"index" json:"expires_at"`
+	Updated   time.Time `json:"registered_at"`
+}
+
+// TableName keeps the table's name stable whatever the type is called.
+func (Binding) TableName() string { return "registrations" }
+
+// Models lists the tables sip owns, for migration.
+func Models() []any { return []any{&Binding{}} }
+
+// ContactUpdate is one Contact of a REGISTER, already resolved to seconds.
+type ContactUpdate struct {
+	URI      string
+	Instance string
+	Expires  int // seconds; 0 removes
+}
+
+// Update is a REGISTER's effect on one AOR.
+type Update struct {
+	AOR       string
+	UserID    uint
+	Wildcard  bool // Contact: * with Expires: 0
+	Contacts  []ContactUpdate
+	CallID    string
+	CSeq      uint32
+	Source    string
+	Transport string
+	UserAgent string
+	NAT       bool
+}
+
+// Location is the registrar's location service: every live binding, kept in
+// memory and written behind to the database so a restart keeps them without
+// the database slowing REGISTER down.
+type Location struct {
+	db          *gorm.DB
+	log         *slog.Logger
+	now         func() time.Time
+	maxContacts int
+
+	mu    sync.Mutex
+	byAOR map[string][]*Binding
+	dirty map[string]struct{} // binding IDs changed since the last flush
+	kick  chan struct{}
+}
+
+// NewLocation returns an empty Location persisted to db (nil keeps it in memory only).
+func NewLocation(db *gorm.DB, log *slog.Logger, maxContacts int, now func() time.Time) *Location {
+	return &Location{
+		db: db, log: log, now: now, maxContacts: maxContacts,
+		byAOR: make(map[string][]*Binding),
+		dirty: make(map[string]struct{}),
+		kick:  make(chan struct{}, 1),
+	}
+}
+
+// Load reads the unexpired bindings from the database.
+func (l *Location) Load(ctx context.Context) (int, error) {
+	if l.db == nil {
+		return 0, nil
+	}
+	var rows []Binding
+	if err := l.db.WithContext(ctx).Where("expires > ?", l.now()).Find(&rows).Error; err != nil {
+		return 0, fmt.Errorf("load registrations: %w", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range rows {
+		b := rows[i]
+		l.byAOR[b.AOR] = append(l.byAOR[b.AOR], &b)
+	}
+	return len(rows), nil
+}
+
+// Apply performs an update under the rules of RFC 3261 10.3 and returns the
+// AOR's bindings afterwards.
+func (l *Location) Apply(u Update) ([]Binding, error) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	list := l.live(u.AOR, now)
+	if u.Wildcard {
+		for _, b := range list {
+			if b.CallID == u.CallID && u.CSeq <= b.CSeq {
+				return nil, ErrOutOfOrder
+			}
+		}
+		for _, b := range list {
+			l.dirty[b.ID] = struct{}{}
+		}
+		delete(l.byAOR, u.AOR)
+		l.signal()
+		return nil, nil
+	}
+	// Check every contact before changing any, so a refused REGISTER changes nothing.
+	for _, c := range u.Contacts {
+		id := bindingID(u.AOR, c)
+		if i := slices.IndexFunc(list, func(b *Binding) bool { return b.ID == id }); i >= 0 &&
+			list[i].CallID == u.CallID && u.CSeq <= list[i].CSeq {
+			return nil, ErrOutOfOrder
+		}
+	}
+	for _, c := range u.Contacts {
+		id := bindingID(u.AOR, c)
+		i := slices.IndexFunc(list, func(b *Binding) bool { return b.ID == id })
+		l.dirty[id] = struct{}{}
+		if c.Expires == 0 {
+			if i >= 0 {
+				list = slices.Delete(list, i, i+1)
+			}
+			continue
+		}
+		b := &Binding{
+			ID: id, UserID: u.UserID, AOR: u.AOR, Contact: c.URI, Instance: c.Instance,
+			Source: u.Source, Transport: u.Transport, UserAgent: u.UserAgent, NAT: u.NAT,
+			CallID: u.CallID, CSeq: u.CSeq,
+			Expires: now.Add(time.Duration(c.Expires) * time.Second), Updated: now,
+		}
+		if i >= 0 {
+			list[i] = b
+			continue
+		}
+		if len(list) >= l.maxContacts {
+			// A phone that rebooted with a new Call-ID must not lock its user
+			// out: the device heard from least recently gives way.
+			oldest := 0
+			for j := range list {
+				if list[j].Updated.Before(list[oldest].Updated) {
+					oldest = j
+				}
+			}
+			l.dirty[list[oldest].ID] = struct{}{}
+			list = slices.Delete(list, oldest, oldest+1)
+		}
+		list = append(list, b)
+	}
+	if len(list) == 0 {
+		delete(l.byAOR, u.AOR)
+	} else {
+		l.byAOR[u.AOR] = list
+	}
+	l.signal()
+	return copyBindings(list), nil
+}
+
+func bindingID(aor string, c ContactUpdate) string {
+	if c.Instance != "" {
+		return aor + "|" + c.Instance
+	}
+	return aor + "|" + c.URI
+}
+
+// live drops aor's expired bindings and returns the rest; l.mu is held.
+func (l *Location) live(aor string, now time.Time) []*Binding {
+	list := l.byAOR[aor]
+	kept := list[:0]
+	for _, b := range list {
+		if b.Expires.After(now) {
+			kept = append(kept, b)
+		} else {
+			l.dirty[b.ID] = struct{}{}
+		}
+	}
+	clear(list[len(kept):])
+	if len(kept) == 0 {
+		delete(l.byAOR, aor)
+	} else {
+		l.byAOR[aor] = kept
+	}
+	return kept
+}
+
+// Lookup returns the live bindings of aor, most recently registered first.
+func (l *Location) Lookup(aor string) []Binding {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := copyBindings(l.live(aor, now))
+	sort.Slice(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
+	return out
+}
+
+// All returns every live binding, ordered by AOR then contact.
+func (l *Location) All() []Binding {
+	now := l.now()
+	l.mu.Lock()
+	var out []Binding
+	for aor := range l.byAOR {
+		out = append(out, copyBindings(l.live(aor, now))...)
+	}
+	l.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].AOR != out[j].AOR {
+			return out[i].AOR < out[j].AOR
+		}
+		return out[i].Contact < out[j].Contact
+	})
+	return out
+}
+
+// Count returns the number of live bindings.
+func (l *Location) Count() int {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, list := range l.byAOR {
+		for _, b := range list {
+			if b.Expires.After(now) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Expire drops bindings whose time has run out.
+func (l *Location) Expire() {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for aor := range l.byAOR {
+		l.live(aor, now)
+	}
+	if len(l.dirty) > 0 {
+		l.signal()
+	}
+}
+
+func (l *Location) signal() {
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run writes changes to the database until ctx ends, then writes what is
+// left. Changes are gathered for a moment so that a storm of REGISTERs
+// becomes a few batched transactions.
+func (l *Location) Run(ctx context.Context) {
+	if l.db == nil {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			l.flushLogged(context.WithoutCancel(ctx))
+			return
+		case <-l.kick:
+			select {
+			case <-ctx.Done():
+			case <-time.After(50 * time.Millisecond):
+			}
+			l.flushLogged(ctx)
+		}
+	}
+}
+
+func (l *Location) flushLogged(ctx context.Context) {
+	if err := l.Flush(ctx); err != nil {
+		l.log.Error("persist registrations", "error", err)
+	}
+}
+
+// Flush writes every pending change now.
+func (l *Location) Flush(ctx context.Context) error {
+	if l.db == nil {
+		return nil
+	}
+	l.mu.Lock()
+	if len(l.dirty) == 0 {
+		l.mu.Unlock()
+		return nil
+	}
+	var upserts []Binding
+	var deletes []string
+	current := make(map[string]*Binding)
+	for _, list := range l.byAOR {
+		for _, b := range list {
+			current[b.ID] = b
+		}
+	}
+	for id := range l.dirty {
+		if b, ok := current[id]; ok {
+			upserts = append(upserts, *b)
+		} else {
+			deletes = append(deletes, id)
+		}
+	}
+	pending := l.dirty
+	l.dirty = make(map[string]struct{})
+	l.mu.Unlock()
+
+	err := l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for chunk := range slices.Chunk(deletes, 500) {
+			if err := tx.Where("id IN ?", chunk).Delete(&Binding{}).Error; err != nil {
+				return err
+			}
+		}
+		for chunk := range slices.Chunk(upserts, 200) {
+			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&chunk).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// Keep the changes for the next attempt rather than lose them.
+		l.mu.Lock()
+		for id := range pending {
+			l.dirty[id] = struct{}{}
+		}
+		l.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+func copyBindings(list []*Binding) []Binding {
+	out := make([]Binding, len(list))
+	for i, b := range list {
+		out[i] = *b
+	}
+	return out
+}

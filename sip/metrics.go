@@ -1,0 +1,42 @@
+package sip
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the SIP edge's Prometheus series.
+type Metrics struct {
+	requests       *prometheus.CounterVec
+	authFailures   prometheus.Counter
+	blockedPackets prometheus.Counter
+}
+
+// NewMetrics creates the SIP series and registers them, with gauges read from
+// loc and guard at scrape time, in reg.
+func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard) *Metrics {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pbx_sip_requests_total",
+			Help: "SIP requests answered, by method and final response code.",
+		}, []string{"method", "code"}),
+		authFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pbx_sip_auth_failures_total",
+			Help: "Digest authentications refused (unknown user or wrong password).",
+		}),
+		blockedPackets: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pbx_sip_blocked_packets_total",
+			Help: "SIP packets dropped because their source is blocked.",
+		}),
+	}
+	reg.MustRegister(m.requests, m.authFailures, m.blockedPackets,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pbx_registrations",
+			Help: "Devices registered now.",
+		}, func() float64 { return float64(loc.Count()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pbx_sip_blocked_sources",
+			Help: "Source addresses blocked now for failing authentication.",
+		}, func() float64 { return float64(guard.BlockedCount()) }),
+	)
+	return m
+}

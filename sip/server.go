@@ -1,0 +1,275 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"pbx/configs"
+)
+
+// Server is the SIP edge: listeners, transaction layer and request handlers.
+type Server struct {
+	cfg     configs.SIP
+	log     *slog.Logger
+	now     func() time.Time
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	client  *sipgo.Client
+	loc     *Location
+	guard   *Guard
+	metrics *Metrics
+	reg     *Registrar
+
+	udp net.PacketConn
+	tcp net.Listener
+}
+
+// Deps are what the Server is built from.
+type Deps struct {
+	Accounts Accounts
+	Location *Location
+	Metrics  prometheus.Registerer
+	Log      *slog.Logger
+	// Now is the clock; nil means the system clock.
+	Now func() time.Time
+}
+
+// NewServer builds the SIP edge. Nothing listens until Listen.
+func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
+	now := d.Now
+	if now == nil {
+		now = systemClock
+	}
+	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location}
+	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, now)
+	s.metrics = NewMetrics(d.Metrics, s.loc, s.guard)
+	auth := NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, now), s.guard, d.Accounts, s.metrics, d.Log)
+	s.reg = NewRegistrar(cfg.Registrar, auth, s.loc, d.Log, now)
+
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgent(cfg.UserAgent),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.dropBlocked)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sip user agent: %w", err)
+	}
+	s.ua = ua
+	if s.srv, err = sipgo.NewServer(ua, sipgo.WithServerLogger(d.Log)); err != nil {
+		return nil, fmt.Errorf("sip server: %w", err)
+	}
+	if s.client, err = sipgo.NewClient(ua, sipgo.WithClientLogger(d.Log)); err != nil {
+		return nil, fmt.Errorf("sip client: %w", err)
+	}
+	// Every handler is registered before listening: sipgo's handler map is not synchronised.
+	s.srv.OnRegister(s.counted(s.reg.ServeRegister))
+	s.srv.OnOptions(s.counted(s.serveOptions))
+	s.srv.OnNoRoute(s.counted(s.serveNotAllowed))
+	return s, nil
+}
+
+// Listen opens the configured listeners, so that a busy port fails start-up
+// before anything is served.
+func (s *Server) Listen() error {
+	for _, t := range s.cfg.Transports {
+		switch t {
+		case "udp":
+			c, err := net.ListenPacket("udp", s.cfg.Addr)
+			if err != nil {
+				return fmt.Errorf("sip udp: %w", err)
+			}
+			s.udp = c
+		case "tcp":
+			l, err := net.Listen("tcp", s.cfg.Addr)
+			if err != nil {
+				return fmt.Errorf("sip tcp: %w", err)
+			}
+			s.tcp = l
+		}
+	}
+	return nil
+}
+
+// Addr returns the local address of the transport's listener ("udp" or "tcp"), or "".
+func (s *Server) Addr(transport string) string {
+	switch {
+	case transport == "udp" && s.udp != nil:
+		return s.udp.LocalAddr().String()
+	case transport == "tcp" && s.tcp != nil:
+		return s.tcp.Addr().String()
+	}
+	return ""
+}
+
+// Serve answers requests on the listeners until ctx ends, then closes them.
+func (s *Server) Serve(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	if s.udp != nil {
+		wg.Go(func() { errs <- s.srv.ServeUDP(s.udp) })
+	}
+	if s.tcp != nil {
+		wg.Go(func() { errs <- s.srv.ServeTCP(s.tcp) })
+	}
+	wg.Go(func() { s.maintain(ctx) })
+	s.log.Info("sip listening", "udp", s.Addr("udp"), "tcp", s.Addr("tcp"))
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errs:
+	}
+	if s.udp != nil {
+		s.udp.Close()
+	}
+	if s.tcp != nil {
+		s.tcp.Close()
+	}
+	s.ua.Close()
+	wg.Wait()
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// maintain expires bindings, forgets old guard entries and keeps NAT
+// bindings of registered devices open.
+func (s *Server) maintain(ctx context.Context) {
+	expiry := time.NewTicker(5 * time.Second)
+	defer expiry.Stop()
+	var keepalive <-chan time.Time
+	if s.cfg.Registrar.Keepalive > 0 {
+		t := time.NewTicker(s.cfg.Registrar.Keepalive)
+		defer t.Stop()
+		keepalive = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-expiry.C:
+			s.loc.Expire()
+			s.guard.Sweep()
+		case <-keepalive:
+			s.keepalive(ctx)
+		}
+	}
+}
+
+// keepalive sends each device behind NAT a packet so its NAT keeps the
+// binding open: an OPTIONS over UDP, a CRLF pair over TCP (RFC 5626 3.5.1).
+func (s *Server) keepalive(ctx context.Context) {
+	for _, b := range s.loc.All() {
+		if !b.NAT {
+			continue
+		}
+		switch b.Transport {
+		case "udp":
+			s.ping(ctx, b)
+		case "tcp":
+			conn, err := s.ua.TransportLayer().GetConnection("tcp", b.Source)
+			if err != nil || conn == nil {
+				continue
+			}
+			if w, ok := conn.(io.Writer); ok {
+				_, _ = w.Write([]byte("\r\n\r\n"))
+			}
+		}
+	}
+}
+
+func (s *Server) ping(ctx context.Context, b Binding) {
+	var uri sip.Uri
+	if err := sip.ParseUri(b.Contact, &uri); err != nil {
+		return
+	}
+	req := sip.NewRequest(sip.OPTIONS, uri)
+	req.SetDestination(b.Source)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	tx, err := s.client.TransactionRequest(ctx, req, sipgo.ClientRequestBuild)
+	if err != nil {
+		s.log.Debug("keepalive", "user", b.AOR, "remote", b.Source, "error", err)
+		return
+	}
+	tx.Terminate() // the packet out is what keeps the NAT open; no need to wait
+}
+
+// Location returns the server's location service.
+func (s *Server) Location() *Location { return s.loc }
+
+func (s *Server) dropBlocked(p sip.TransportReadProps, data []byte) ([]byte, error) {
+	if s.guard.maxFailures == 0 {
+		return data, nil
+	}
+	ip := p.RemoteAddr.String()
+	if host, _, err := net.SplitHostPort(ip); err == nil {
+		ip = host
+	}
+	if s.guard.Blocked(ip) {
+		s.metrics.blockedPackets.Inc()
+		return nil, nil
+	}
+	return data, nil
+}
+
+func (s *Server) serveOptions(req *sip.Request, tx sip.ServerTransaction) {
+	respond(tx, req, 200, "OK", []sip.Header{
+		sip.NewHeader("Allow", "REGISTER, OPTIONS"),
+		sip.NewHeader("Accept", "application/sdp"),
+		sip.NewHeader("Accept-Language", "en"),
+	})
+}
+
+func (s *Server) serveNotAllowed(req *sip.Request, tx sip.ServerTransaction) {
+	if req.IsAck() {
+		return // an ACK gets no answer
+	}
+	respond(tx, req, 405, "Method Not Allowed", []sip.Header{sip.NewHeader("Allow", "REGISTER, OPTIONS")})
+}
+
+// counted wraps a handler so every final response is counted by method and
+// code, and carries our Server header.
+func (s *Server) counted(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		if tx == nil {
+			h(req, tx)
+			return
+		}
+		h(req, &countingTx{ServerTransaction: tx, s: s, method: string(req.Method)})
+	}
+}
+
+type countingTx struct {
+	sip.ServerTransaction
+	s      *Server
+	method string
+}
+
+func (t *countingTx) Respond(res *sip.Response) error {
+	if res.StatusCode >= 200 {
+		t.s.metrics.requests.WithLabelValues(t.method, strconv.Itoa(res.StatusCode)).Inc()
+	}
+	if res.GetHeader("Server") == nil {
+		res.AppendHeader(sip.NewHeader("Server", t.s.cfg.UserAgent))
+	}
+	return t.ServerTransaction.Respond(res)
+}
+
+
+// SetProcessLogger routes sipgo's own process-wide logging to log. Call it
+// once, before NewServer.
+func SetProcessLogger(log *slog.Logger) {
+	sip.SetDefaultLogger(log)
+}

@@ -1,0 +1,78 @@
+// Package store opens the database (embedded SQLite by default, PostgreSQL by
+// URL) and migrates the models the domain packages own. It holds no models and
+// no queries of its own.
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// IsPostgres reports whether dsn names a PostgreSQL server rather than a SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to the database dsn names: a postgres:// URL, or else a SQLite
+// file path (its folder is created).
+func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.NewSlogLogger(log, logger.Config{SlowThreshold: time.Second, IgnoreRecordNotFoundError: true, LogLevel: logger.Warn}),
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+	}
+	if IsPostgres(dsn) {
+		db, err := gorm.Open(postgres.Open(dsn), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		return db, nil
+	}
+	if dir := filepath.Dir(dsn); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	// WAL lets the API read while the registrar writes; busy_timeout makes a
+	// second writer wait instead of failing.
+	file := dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	db, err := gorm.Open(sqlite.Open(file), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	// One writer at a time is all SQLite allows; a single connection avoids
+	// "database is locked" between our own goroutines.
+	sqlDB.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// Migrate creates or updates the tables of models.
+func Migrate(ctx context.Context, db *gorm.DB, models ...any) error {
+	if err := db.WithContext(ctx).AutoMigrate(models...); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection pool behind db.
+func Close(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
