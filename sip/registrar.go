@@ -23,11 +23,11 @@ type Accounts interface {
 // Registrar answers REGISTER: it authenticates the device and keeps its
 // bindings in the Location.
 type Registrar struct {
-	cfg      configs.Registrar
-	auth     *Authenticator
-	loc      *Location
-	log      *slog.Logger
-	now      func() time.Time
+	cfg  configs.Registrar
+	auth *Authenticator
+	loc  *Location
+	log  *slog.Logger
+	now  func() time.Time
 }
 
 // NewRegistrar returns a Registrar storing bindings in loc.

@@ -267,7 +267,6 @@ func (t *countingTx) Respond(res *sip.Response) error {
 	return t.ServerTransaction.Respond(res)
 }
 
-
 // SetProcessLogger routes sipgo's own process-wide logging to log. Call it
 // once, before NewServer.
 func SetProcessLogger(log *slog.Logger) {
