@@ -1,0 +1,134 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"pbx/store"
+)
+
+func newTestLocation(t *testing.T, max int, now *time.Time) *Location {
+	t.Helper()
+	return NewLocation(nil, slog.New(slog.NewTextHandler(io.Discard, nil)), max, func() time.Time { return *now })
+}
+
+func TestLocationRules(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	l := newTestLocation(t, 2, &now)
+	up := func(cseq uint32, callID string, contacts ...ContactUpdate) ([]Binding, error) {
+		return l.Apply(Update{AOR: "1001", UserID: 1, CallID: callID, CSeq: cseq, Contacts: contacts, Source: "1.2.3.4:5060", Transport: "udp"})
+	}
+
+	if _, err := up(1, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 60}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := up(1, "soft", ContactUpdate{URI: "sip:1001@10.0.0.3", Expires: 120})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("two devices: got %d bindings, %v", len(got), err)
+	}
+
+	t.Run("out of order is refused and changes nothing", func(t *testing.T) {
+		_, err := up(1, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 0})
+		if !errors.Is(err, ErrOutOfOrder) {
+			t.Fatalf("err = %v, want ErrOutOfOrder", err)
+		}
+		if n := len(l.Lookup("1001")); n != 2 {
+			t.Fatalf("%d bindings after refused update, want 2", n)
+		}
+	})
+	t.Run("refresh keeps one binding per contact", func(t *testing.T) {
+		now = now.Add(time.Second)
+		got, _ := up(2, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 300})
+		if len(got) != 2 {
+			t.Fatalf("%d bindings, want 2", len(got))
+		}
+	})
+	t.Run("a third device replaces the least recent", func(t *testing.T) {
+		now = now.Add(time.Second)
+		got, _ := up(1, "phone3", ContactUpdate{URI: "sip:1001@10.0.0.4", Expires: 60})
+		if len(got) != 2 {
+			t.Fatalf("%d bindings, want max 2", len(got))
+		}
+		for _, b := range got {
+			if b.Contact == "sip:1001@10.0.0.3" {
+				t.Fatal("the least recently registered device was kept")
+			}
+		}
+	})
+	t.Run("expiry", func(t *testing.T) {
+		now = now.Add(61 * time.Second)
+		got := l.Lookup("1001")
+		if len(got) != 1 || got[0].Contact != "sip:1001@10.0.0.2" {
+			t.Fatalf("after 61s: %+v", got)
+		}
+	})
+	t.Run("expires 0 removes", func(t *testing.T) {
+		if _, err := up(3, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 0}); err != nil {
+			t.Fatal(err)
+		}
+		if n := l.Count(); n != 0 {
+			t.Fatalf("%d bindings left", n)
+		}
+	})
+	t.Run("wildcard removes all", func(t *testing.T) {
+		up(1, "a", ContactUpdate{URI: "sip:1001@10.0.0.5", Expires: 60})
+		up(1, "b", ContactUpdate{URI: "sip:1001@10.0.0.6", Expires: 60})
+		if _, err := l.Apply(Update{AOR: "1001", Wildcard: true, CallID: "c", CSeq: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if n := l.Count(); n != 0 {
+			t.Fatalf("%d bindings left after Contact: *", n)
+		}
+	})
+	t.Run("instance id identifies a device across contact changes", func(t *testing.T) {
+		up(1, "x", ContactUpdate{URI: "sip:1001@10.0.0.7", Instance: "urn:uuid:1", Expires: 60})
+		got, _ := up(1, "y", ContactUpdate{URI: "sip:1001@10.0.0.8", Instance: "urn:uuid:1", Expires: 60})
+		if len(got) != 1 || got[0].Contact != "sip:1001@10.0.0.8" {
+			t.Fatalf("got %+v, want the new contact only", got)
+		}
+	})
+}
+
+func TestLocationPersists(t *testing.T) {
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(filepath.Join(t.TempDir(), "pbx.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close(db)
+	if err := store.Migrate(ctx, db, Models()...); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	clock := func() time.Time { return now }
+	l := NewLocation(db, log, 10, clock)
+	l.Apply(Update{AOR: "1001", UserID: 1, CallID: "a", CSeq: 1, Contacts: []ContactUpdate{{URI: "sip:1001@10.0.0.2", Expires: 60}}})
+	l.Apply(Update{AOR: "1002", UserID: 2, CallID: "b", CSeq: 1, Contacts: []ContactUpdate{{URI: "sip:1002@10.0.0.3", Expires: 60}}})
+	l.Apply(Update{AOR: "1002", UserID: 2, CallID: "b", CSeq: 2, Contacts: []ContactUpdate{{URI: "sip:1002@10.0.0.3", Expires: 0}}})
+
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { l.Run(runCtx); close(done) }()
+	stop() // Run must still write what is pending before it returns
+	<-done
+
+	restarted := NewLocation(db, log, 10, clock)
+	n, err := restarted.Load(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("restored %d bindings (%v), want 1", n, err)
+	}
+	if got := restarted.Lookup("1001"); len(got) != 1 || got[0].Contact != "sip:1001@10.0.0.2" || got[0].UserID != 1 {
+		t.Fatalf("restored %+v", got)
+	}
+	now = now.Add(2 * time.Minute)
+	later := NewLocation(db, log, 10, clock)
+	if n, _ := later.Load(ctx); n != 0 {
+		t.Fatalf("restored %d expired bindings", n)
+	}
+}
