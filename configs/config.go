@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -133,12 +134,46 @@ func Load(path string, environ []string) (Config, error) {
 		}
 	}
 	if err := env.ParseWithOptions(&cfg, env.Options{Environment: toMap(environ)}); err != nil {
-		return cfg, fmt.Errorf("environment: %w", err)
+		return cfg, envError(err)
 	}
 	if cfg.DB == "" {
 		cfg.DB = filepath.Join(cfg.DataDir, "pbx.db")
 	}
 	return cfg, cfg.Validate()
+}
+
+// envError names the variable behind each parse failure; the env library
+// names only the Go field.
+func envError(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return fmt.Errorf("environment: %w", err)
+	}
+	var errs []error
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			errs = append(errs, fmt.Errorf("%s: %w", envName(reflect.TypeOf(Config{}), pe.Name), pe.Err))
+		} else {
+			errs = append(errs, e)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func envName(t reflect.Type, field string) string {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Name == field && f.Tag.Get("env") != "" {
+			return f.Tag.Get("env")
+		}
+		if f.Type.Kind() == reflect.Struct {
+			if name := envName(f.Type, field); name != field {
+				return name
+			}
+		}
+	}
+	return field
 }
 
 func toMap(environ []string) map[string]string {

@@ -1,0 +1,83 @@
+package configs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsNeedNothing(t *testing.T) {
+	cfg, err := Load("", nil)
+	if err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+	if cfg.SIP.Addr != "0.0.0.0:5060" || cfg.HTTP.Addr != "0.0.0.0:8080" || cfg.DB != filepath.Join("data", "pbx.db") || cfg.RTPPorts != "10000-20000" {
+		t.Fatalf("defaults differ from the documented contract: %+v", cfg)
+	}
+}
+
+func TestFileThenEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pbx.yaml")
+	yaml := "data_dir: /var/lib/pbx\nsip:\n  addr: 127.0.0.1:5070\n  nonce_ttl: 2m\n  registrar:\n    min_expires: 30\nhttp:\n  addr: 127.0.0.1:8081\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path, []string{"PBX_HTTP_ADDR=127.0.0.1:9000", "PBX_DB=postgres://u:p@localhost/pbx", "PBX_GUARD_BLOCK_FOR=1h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SIP.Addr != "127.0.0.1:5070" || cfg.SIP.NonceTTL != 2*time.Minute || cfg.SIP.Registrar.MinExpires != 30 {
+		t.Errorf("file settings not applied: %+v", cfg.SIP)
+	}
+	if cfg.HTTP.Addr != "127.0.0.1:9000" || cfg.DB != "postgres://u:p@localhost/pbx" || cfg.SIP.Guard.BlockFor != time.Hour {
+		t.Errorf("environment did not override: http=%s db=%s block=%s", cfg.HTTP.Addr, cfg.DB, cfg.SIP.Guard.BlockFor)
+	}
+	if cfg.SIP.Registrar.MaxExpires != 3600 {
+		t.Errorf("unset file keys lost their defaults: %+v", cfg.SIP.Registrar)
+	}
+}
+
+func TestBadSettingsAreNamed(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"sip addr", []string{"PBX_SIP_ADDR=nope"}, "PBX_SIP_ADDR"},
+		{"rtp range", []string{"PBX_RTP_PORTS=20000-10000"}, "PBX_RTP_PORTS"},
+		{"public ip", []string{"PBX_PUBLIC_IP=example"}, "PBX_PUBLIC_IP"},
+		{"expires order", []string{"PBX_REGISTRAR_MIN_EXPIRES=4000"}, "min_expires"},
+		{"log level", []string{"PBX_LOG_LEVEL=loud"}, "PBX_LOG_LEVEL"},
+		{"duration", []string{"PBX_SIP_NONCE_TTL=soon"}, "PBX_SIP_NONCE_TTL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load("", tt.env)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v does not name %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestUnknownFileKeyIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pbx.yaml")
+	os.WriteFile(path, []byte("sip:\n  adress: 127.0.0.1:5070\n"), 0o600)
+	if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), "adress") {
+		t.Fatalf("misspelt key accepted: %v", err)
+	}
+}
+
+func TestExampleFileLoads(t *testing.T) {
+	cfg, err := Load("pbx.example.yaml", nil)
+	if err != nil {
+		t.Fatalf("configs/pbx.example.yaml: %v", err)
+	}
+	def := Default()
+	def.DB = cfg.DB
+	if cfg.SIP.Registrar != def.SIP.Registrar || cfg.SIP.Guard != def.SIP.Guard || cfg.HTTP != def.HTTP {
+		t.Fatalf("the example documents values other than the defaults")
+	}
+}
