@@ -2,20 +2,30 @@ package web
 
 import (
 	_ "embed"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"gorm.io/gorm"
 
 	"pbx/routing"
 )
 
 // Config is what the web layer needs of the settings.
 type Config struct {
+	// AdminToken is PBX_ADMIN_TOKEN: always a valid bearer token, and the
+	// admin app's password until the admin sets another.
 	AdminToken string
 }
+
+// Sign-in attempts allowed per client IP before it must wait.
+const (
+	signInFailures = 5
+	signInWindow   = time.Minute
+)
 
 // Server is the HTTP side of the PBX.
 type Server struct {
@@ -25,12 +35,19 @@ type Server struct {
 	dir     *routing.Directory
 	regs    Registrations
 	gather  prometheus.Gatherer
+	creds   *Credentials
+	signIns *failureLimiter
+	ui      fs.FS
 	handler http.Handler
 }
 
-// NewServer builds the routes. gather serves /metrics.
-func NewServer(cfg Config, dir *routing.Directory, regs Registrations, gather prometheus.Gatherer, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, log: log, now: time.Now, dir: dir, regs: regs, gather: gather}
+// NewServer builds the routes. db holds web's own tables (Models); gather
+// serves /metrics.
+func NewServer(cfg Config, db *gorm.DB, dir *routing.Directory, regs Registrations, gather prometheus.Gatherer, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, log: log, now: time.Now, dir: dir, regs: regs, gather: gather, ui: embeddedUI()}
+	now := func() time.Time { return s.now() } // follows s.now, which tests replace
+	s.creds = NewCredentials(db, cfg.AdminToken, now)
+	s.signIns = newFailureLimiter(signInFailures, signInWindow, now)
 	s.handler = s.routes()
 	return s
 }
@@ -50,21 +67,29 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("PATCH /api/v1/groups/{id}", s.updateGroup)
 	api.HandleFunc("DELETE /api/v1/groups/{id}", s.deleteGroup)
 	api.HandleFunc("GET /api/v1/registrations", s.listRegistrations)
+	api.HandleFunc("GET /api/v1/session", s.getSession)
+	api.HandleFunc("DELETE /api/v1/session", s.signOut)
+	api.HandleFunc("PUT /api/v1/session/password", s.changePassword)
+	api.HandleFunc("GET /api/v1/tokens", s.listTokens)
+	api.HandleFunc("POST /api/v1/tokens", s.createToken)
+	api.HandleFunc("DELETE /api/v1/tokens/{id}", s.revokeToken)
 	api.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{Error: "no such API resource"})
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", s.requireToken(api))
+	mux.Handle("/api/v1/", s.authenticate(api))
+	mux.Handle("POST /api/v1/session", limitFailures(s.signIns, http.HandlerFunc(s.signIn)))
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/", s.serveApp)
 	return mux
 }
 
-// ServeHTTP serves the API.
+// ServeHTTP serves the API and the admin app.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }

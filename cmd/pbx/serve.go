@@ -51,7 +51,7 @@ func newLogger(cfg configs.Config, w io.Writer) *slog.Logger {
 }
 
 func models() []any {
-	return append(routing.Models(), sip.Models()...)
+	return append(append(routing.Models(), sip.Models()...), web.Models()...)
 }
 
 func openDB(ctx context.Context, cfg configs.Config, log *slog.Logger) (*gorm.DB, error) {
@@ -135,7 +135,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	if err := sipSrv.Listen(); err != nil {
 		return err
 	}
-	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, dir, loc, metrics, log.With("component", "web"))
+	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"))
 	httpLn, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)

@@ -1,0 +1,12 @@
+package web
+
+import "errors"
+
+var (
+	// ErrWrongPassword is returned when a sign-in or password change names the wrong password.
+	ErrWrongPassword = errors.New("wrong password")
+	// ErrNoSession is returned for a session id that is unknown, signed out or expired.
+	ErrNoSession = errors.New("no such session")
+	// ErrNoToken is returned for an API token that does not exist or was revoked.
+	ErrNoToken = errors.New("no such token")
+)
