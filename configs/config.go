@@ -49,7 +49,8 @@ type SIP struct {
 	Transports []string `yaml:"transports" env:"PBX_SIP_TRANSPORTS"`
 	// Realm is the digest realm. Changing it invalidates stored SIP passwords.
 	Realm string `yaml:"realm" env:"PBX_SIP_REALM"`
-	// Algorithms are the digest algorithms offered, most preferred first.
+	// Algorithms are the digest algorithms offered (MD5, SHA-256), each as
+	// its own challenge, most preferred first.
 	Algorithms []string `yaml:"digest_algorithms" env:"PBX_SIP_DIGEST_ALGORITHMS"`
 	// NonceTTL is how long a digest nonce stays valid; an older one gets stale=true.
 	NonceTTL time.Duration `yaml:"nonce_ttl" env:"PBX_SIP_NONCE_TTL"`
@@ -96,7 +97,10 @@ func Default() Config {
 			Addr:       "0.0.0.0:5060",
 			Transports: []string{"udp", "tcp"},
 			Realm:      "pbx",
-			Algorithms: []string{"MD5", "SHA-256"},
+			// SHA-256 is opt-in: some deployed phones (baresip 1.0's libre
+			// among them) fail a REGISTER whose challenges name an algorithm
+			// they do not know, instead of picking the one they do.
+			Algorithms: []string{"MD5"},
 			NonceTTL:   5 * time.Minute,
 			UserAgent:  "pbx",
 			Registrar: Registrar{

@@ -128,7 +128,7 @@ func (p *phone) register(password string, headers ...sip.Header) *sip.Response {
 func contact(uri string) sip.Header { return sip.NewHeader("Contact", uri) }
 
 func TestRegisterFlow(t *testing.T) {
-	srv := startServer(t, nil)
+	srv := startServer(t, func(c *configs.SIP) { c.Algorithms = []string{"MD5", "SHA-256"} })
 	alice := newPhone(t, srv.addr, "1001", "127.0.0.1")
 
 	res := alice.register("", contact("<sip:1001@127.0.0.1:6001>"))
@@ -263,5 +263,20 @@ func TestOptionsAnswered(t *testing.T) {
 	res, err := p.client.Do(ctx, sip.NewRequest(sip.OPTIONS, sip.Uri{Host: host, Port: port}))
 	if err != nil || res.StatusCode != 200 || res.GetHeader("Allow") == nil {
 		t.Fatalf("OPTIONS: %v %v", res, err)
+	}
+}
+
+func TestRegisterWithSHA256(t *testing.T) {
+	srv := startServer(t, func(c *configs.SIP) { c.Algorithms = []string{"SHA-256"} })
+	p := newPhone(t, srv.addr, "1001", "127.0.0.1")
+	res := p.register("", contact("<sip:1001@127.0.0.1:6001>"))
+	if h := res.GetHeader("WWW-Authenticate"); h == nil || !strings.Contains(h.Value(), "algorithm=SHA-256") {
+		t.Fatalf("challenge %v, want SHA-256", h)
+	}
+	if res := p.register("alice-secret", contact("<sip:1001@127.0.0.1:6001>")); res.StatusCode != 200 {
+		t.Fatalf("SHA-256 digest: %d", res.StatusCode)
+	}
+	if res := p.register("wrong-secret", contact("<sip:1001@127.0.0.1:6001>")); res.StatusCode != 403 {
+		t.Fatalf("SHA-256 digest with a wrong password: %d", res.StatusCode)
 	}
 }
