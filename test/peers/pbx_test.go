@@ -60,8 +60,26 @@ type pbx struct {
 	http    string
 	dataDir string
 	cmd     *exec.Cmd
-	log     *bytes.Buffer
+	log     *syncBuffer
 	done    chan error
+}
+
+// syncBuffer collects a child's output while tests read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // startPBX runs the binary on ip with its own data folder (dataDir "" makes one).
@@ -70,7 +88,7 @@ func startPBX(t *testing.T, ip, dataDir string, env ...string) *pbx {
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
-	p := &pbx{t: t, ip: ip, sipPort: 25060, http: "http://" + ip + ":28080", dataDir: dataDir, log: &bytes.Buffer{}}
+	p := &pbx{t: t, ip: ip, sipPort: 25060, http: "http://" + ip + ":28080", dataDir: dataDir, log: &syncBuffer{}}
 	p.cmd = exec.Command(pbxBinary, "serve")
 	p.cmd.Env = append(os.Environ(),
 		"PBX_ADMIN_TOKEN="+token,
@@ -81,6 +99,9 @@ func startPBX(t *testing.T, ip, dataDir string, env ...string) *pbx {
 	)
 	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	// If the test binary dies, the server dies with it rather than linger
+	// on the test's address.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -94,11 +115,15 @@ func startPBX(t *testing.T, ip, dataDir string, env ...string) *pbx {
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		res, err := http.Get(p.http + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return p
+		// Our own process must say it started: a healthy answer alone could
+		// come from a stray server on the same address.
+		if strings.Contains(p.log.String(), "pbx started") {
+			res, err := http.Get(p.http + "/healthz")
+			if err == nil {
+				res.Body.Close()
+				if res.StatusCode == 200 {
+					return p
+				}
 			}
 		}
 		select {
