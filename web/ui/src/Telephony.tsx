@@ -1,0 +1,54 @@
+import type { Api } from './api'
+import { linkTo } from './router'
+import { Users } from './Users'
+import { Groups } from './Groups'
+import { Empty } from './ui'
+
+export const tabs = [
+  { id: 'plan', label: 'Plan details' },
+  { id: 'numbers', label: 'Phone numbers' },
+  { id: 'flows', label: 'Call flows' },
+  { id: 'users', label: 'Phone users' },
+  { id: 'groups', label: 'Phone groups' },
+  { id: 'calls', label: 'Call history' },
+]
+
+// Tabs whose capability has not landed yet say so plainly.
+const coming: Record<string, { title: string; text: string }> = {
+  plan: {
+    title: 'Plan details arrive with billing',
+    text: 'The credits wallet, buying credits, auto-recharge, usage analytics and recording storage plans arrive with the billing engine.',
+  },
+  numbers: {
+    title: 'Phone numbers arrive with SIP trunks',
+    text: 'Buying local, mobile and toll-free numbers and linking them to call flows arrives with carrier trunk support.',
+  },
+  flows: {
+    title: 'Call flows arrive with the flow engine',
+    text: 'The drag-and-drop builder for IVR menus, transfers, announcements and voicemail arrives with the call-flow engine.',
+  },
+  calls: {
+    title: 'Call history arrives with call handling',
+    text: 'Incoming, outgoing and missed calls, their recordings and CSV export arrive once the PBX places and takes calls.',
+  },
+}
+
+export function Telephony({ api, tab }: { api: Api; tab: string }) {
+  return (
+    <section className="page">
+      <h1>Telephony</h1>
+      <nav className="tabs" aria-label="Telephony">
+        {tabs.map((t) => (
+          <a key={t.id} {...linkTo('/telephony/' + t.id)} aria-current={t.id === tab ? 'page' : undefined}>
+            {t.label}
+          </a>
+        ))}
+      </nav>
+      <div className="tab-panel">
+        {tab === 'users' && <Users api={api} />}
+        {tab === 'groups' && <Groups api={api} />}
+        {coming[tab] && <Empty title={coming[tab].title}>{coming[tab].text}</Empty>}
+      </div>
+    </section>
+  )
+}

@@ -1,0 +1,170 @@
+// Small building blocks shared by the pages: fields, dialogs, notices.
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react'
+import { message } from './api'
+
+interface FieldProps {
+  label: string
+  error?: string
+  hint?: ReactNode
+  children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode
+}
+
+/** Field lays out a label, an input, its hint and the server's complaint about it. */
+export function Field({ label, error, hint, children }: FieldProps) {
+  const id = useId()
+  const described = [hint ? id + '-hint' : '', error ? id + '-error' : ''].filter(Boolean).join(' ')
+  return (
+    <div className={'field' + (error ? ' invalid' : '')}>
+      <label htmlFor={id}>{label}</label>
+      {children({ id, 'aria-invalid': !!error, 'aria-describedby': described || undefined })}
+      {hint && (
+        <p className="hint" id={id + '-hint'}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p className="field-error" id={id + '-error'} data-field-error>
+          {error}
+        </p>
+      )}
+    </div>
+  )
+}
+
+/** Check is a labelled checkbox with an optional explanation. */
+export function Check(props: { label: string; hint?: string; checked: boolean; onChange: (v: boolean) => void; error?: string }) {
+  const id = useId()
+  return (
+    <div className="check">
+      <input
+        id={id}
+        type="checkbox"
+        checked={props.checked}
+        onChange={(e) => props.onChange(e.target.checked)}
+        aria-describedby={props.hint ? id + '-hint' : undefined}
+      />
+      <div>
+        <label htmlFor={id}>{props.label}</label>
+        {props.hint && (
+          <span className="hint" id={id + '-hint'}>
+            {props.hint}
+          </span>
+        )}
+      </div>
+      {props.error && <p className="field-error">{props.error}</p>}
+    </div>
+  )
+}
+
+/** Dialog is a modal: focus moves into it, Escape and the close button call onClose. */
+export function Dialog(props: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
+  const ref = useRef<HTMLDialogElement>(null)
+  const titleId = useId()
+  const onClose = useRef(props.onClose)
+  onClose.current = props.onClose
+  useEffect(() => {
+    const d = ref.current
+    if (!d) return
+    const opener = document.activeElement as HTMLElement | null
+    if (!d.open) d.showModal()
+    // showModal focuses the first focusable element, the close button; the
+    // first field (or the element marked data-autofocus) is where work starts.
+    d.querySelector<HTMLElement>('[data-autofocus], .dialog-body :is(input, select, textarea)')?.focus()
+    const cancel = (e: Event) => {
+      e.preventDefault() // we close it ourselves, so React state stays the truth
+      onClose.current()
+    }
+    d.addEventListener('cancel', cancel)
+    return () => {
+      d.removeEventListener('cancel', cancel)
+      opener?.focus?.()
+    }
+  }, [])
+  return (
+    <dialog ref={ref} className={props.wide ? 'wide' : ''} aria-labelledby={titleId}>
+      <header className="dialog-head">
+        <h2 id={titleId}>{props.title}</h2>
+        <button type="button" className="icon" aria-label="Close" onClick={props.onClose}>
+          ×
+        </button>
+      </header>
+      {props.children}
+    </dialog>
+  )
+}
+
+/** Confirm asks before something that cannot be undone, and shows it if that fails. */
+export function Confirm(props: {
+  title: string
+  children: ReactNode
+  action: string
+  onConfirm: () => Promise<void>
+  onClose: () => void
+}) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState('')
+  return (
+    <Dialog title={props.title} onClose={props.onClose}>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault()
+          setBusy(true)
+          setError('')
+          try {
+            await props.onConfirm()
+          } catch (err) {
+            setError(message(err))
+            setBusy(false)
+          }
+        }}
+      >
+        <div className="dialog-body">{props.children}</div>
+        {error && <Notice kind="error">{error}</Notice>}
+        <footer className="dialog-foot">
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="danger" disabled={busy} data-autofocus>
+            {busy ? 'Working…' : props.action}
+          </button>
+        </footer>
+      </form>
+    </Dialog>
+  )
+}
+
+/** Notice is a message in the flow of the page; errors are announced at once. */
+export function Notice(props: { kind: 'error' | 'info' | 'success'; children: ReactNode; action?: ReactNode }) {
+  return (
+    <div className={'notice ' + props.kind} role={props.kind === 'error' ? 'alert' : 'status'}>
+      <span>{props.children}</span>
+      {props.action}
+    </div>
+  )
+}
+
+export function Loading(props: { what: string }) {
+  return (
+    <p className="loading" role="status">
+      <span className="spinner" aria-hidden="true" /> Loading {props.what}…
+    </p>
+  )
+}
+
+export function Empty(props: { title: string; children: ReactNode; action?: ReactNode }) {
+  return (
+    <div className="empty">
+      <h3>{props.title}</h3>
+      <p>{props.children}</p>
+      {props.action}
+    </div>
+  )
+}
+
+/** focusFirstError moves focus to the first input the server refused, once it is on screen. */
+export function focusFirstError(root: HTMLElement | null) {
+  requestAnimationFrame(() => {
+    const el = root?.querySelector<HTMLElement>('[aria-invalid="true"]')
+    el?.focus()
+  })
+}
