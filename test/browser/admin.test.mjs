@@ -1,0 +1,271 @@
+// The admin app in a real browser: sign-in, phone users, phone groups,
+// settings, and the session's CSRF guard. The tests run in order and share
+// one browser, as one administrator's visit would.
+import assert from 'node:assert/strict'
+import { after, afterEach, before, test } from 'node:test'
+import { adminToken, api, baseURL, launch, shot } from './harness.mjs'
+
+let b, page
+
+before(async () => {
+  b = await launch()
+  page = b.page
+})
+
+after(async () => {
+  await b?.close()
+})
+
+// A test that failed with a dialog open should not fail every test after it.
+afterEach(async () => {
+  if (await page.getByRole('dialog').count()) await page.keyboard.press('Escape')
+})
+
+const dialog = () => page.getByRole('dialog')
+/** fieldError is the message shown beside the input labelled label, inside scope. */
+const fieldError = (scope, label) => scope.locator('.field').filter({ has: page.locator('label', { hasText: new RegExp(`^${label}$`) }) }).locator('.field-error')
+const row = (ext) => page.locator(`tr[data-user="${ext}"]`)
+
+async function userByExtension(ext) {
+  const { body } = await api('GET', '/users')
+  return body.users.find((u) => u.extension === ext)
+}
+
+test('the sign-in page renders at / on a fresh server', async () => {
+  const res = await page.goto('/')
+  assert.equal(res.status(), 200)
+  await page.getByRole('heading', { name: 'Sign in to the admin app' }).waitFor()
+  assert.ok(await page.getByLabel('Admin password', { exact: true }).isVisible())
+  // A deep link (reload on an app route) is the app too, not a 404.
+  const deep = await fetch(baseURL + '/telephony/users')
+  assert.equal(deep.status, 200)
+  assert.match(await deep.text(), /<div id="root">/)
+  await shot(page, '01-sign-in')
+})
+
+test('signs in, refusing a wrong password beside the field', async () => {
+  await page.getByLabel('Admin password', { exact: true }).fill('not-the-password')
+  await page.getByLabel('Admin password', { exact: true }).press('Enter')
+  await assert.doesNotReject(fieldError(page, 'Admin password').filter({ hasText: 'not the admin password' }).waitFor())
+  await shot(page, '02-sign-in-wrong-password')
+
+  await page.getByLabel('Admin password', { exact: true }).fill(adminToken)
+  await page.getByLabel('Admin password', { exact: true }).press('Enter')
+  await page.getByRole('heading', { name: 'Telephony' }).waitFor()
+  const tabs = await page.getByRole('navigation', { name: 'Telephony' }).getByRole('link').allTextContents()
+  assert.deepEqual(tabs, ['Plan details', 'Phone numbers', 'Call flows', 'Phone users', 'Phone groups', 'Call history'])
+  assert.equal(new URL(page.url()).pathname, '/telephony/users')
+  await page.getByText('No phone users yet').waitFor()
+  await shot(page, '03-signed-in-empty')
+})
+
+test('adds a phone user', async () => {
+  await page.getByRole('button', { name: 'Add user' }).click()
+  const d = dialog()
+  await d.getByRole('heading', { name: 'Add a phone user' }).waitFor()
+  // Focus starts in the first field, so the keyboard can go straight on.
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'name')
+  await d.getByLabel('Name', { exact: true }).fill('Alice Archer')
+  await d.getByLabel('Extension', { exact: true }).fill('1001')
+  await d.getByLabel('SIP password', { exact: true }).fill('alice-secret-1')
+  await d.getByLabel('Outbound caller IDs', { exact: true }).fill('+15550001111')
+  await d.getByRole('button', { name: 'Add user' }).click()
+  await row('1001').waitFor()
+  await page.getByText('Alice Archer was added with extension 1001.').waitFor()
+  assert.match(await row('1001').textContent(), /Alice Archer.*1001.*Allowed.*Offline/)
+
+  const alice = await userByExtension('1001')
+  assert.equal(alice.name, 'Alice Archer')
+  assert.equal(alice.sip_username, '1001')
+  assert.deepEqual(alice.caller_ids, ['+15550001111'])
+  await shot(page, '04-user-added')
+})
+
+test('shows the API error beside the field it concerns', async () => {
+  await page.getByRole('button', { name: 'Add user' }).click()
+  const d = dialog()
+  await d.getByLabel('Name', { exact: true }).fill('Alice Again')
+  await d.getByLabel('Extension', { exact: true }).fill('1001')
+  await d.getByLabel('SIP username', { exact: true }).fill('alice2')
+  await d.getByLabel('SIP password', { exact: true }).fill('another-secret')
+  await d.getByLabel('Extension', { exact: true }).press('Enter') // Enter submits the form
+
+  const extError = fieldError(d, 'Extension')
+  await extError.waitFor()
+  assert.match(await extError.textContent(), /already taken/)
+  // The input says it is invalid and points at its message, for screen readers too.
+  const ext = d.getByLabel('Extension', { exact: true })
+  assert.equal(await ext.getAttribute('aria-invalid'), 'true')
+  assert.ok((await ext.getAttribute('aria-describedby')).includes(await extError.getAttribute('id')))
+  await shot(page, '05-duplicate-extension')
+
+  // caller_ids[1] lands on the caller IDs input.
+  await d.getByLabel('Extension', { exact: true }).fill('1009')
+  await d.getByLabel('Outbound caller IDs', { exact: true }).fill('+15550001111\n12345')
+  await d.getByRole('button', { name: 'Add user' }).click()
+  await fieldError(d, 'Outbound caller IDs').filter({ hasText: 'E.164' }).waitFor()
+  assert.equal(await fieldError(d, 'Extension').count(), 0)
+  await shot(page, '06-caller-id-error')
+
+  await page.keyboard.press('Escape') // Escape closes the dialog
+  await dialog().waitFor({ state: 'detached' })
+  assert.equal(await userByExtension('1009'), undefined)
+})
+
+test('edits the user', async () => {
+  await row('1001').getByRole('button', { name: 'Edit' }).click()
+  const d = dialog()
+  await d.getByRole('heading', { name: 'Edit Alice Archer' }).waitFor()
+  assert.equal(await d.getByLabel('Extension', { exact: true }).inputValue(), '1001')
+  await d.getByLabel('Name', { exact: true }).fill('Alice Abbott')
+  await d.getByLabel('Outbound caller IDs', { exact: true }).fill('+15550001111\n+15550002222')
+  await d.getByLabel('Record outbound calls', { exact: true }).check()
+  await d.getByLabel('Allow a custom caller ID', { exact: true }).check()
+  await d.getByRole('button', { name: 'Save changes' }).click()
+  await page.getByText('Alice Abbott was saved.').waitFor()
+  assert.match(await row('1001').textContent(), /Alice Abbott.*Allowed, recorded/)
+
+  const alice = await userByExtension('1001')
+  assert.equal(alice.name, 'Alice Abbott')
+  assert.equal(alice.record_outbound, true)
+  assert.equal(alice.allow_custom_caller_id, true)
+  assert.deepEqual(alice.caller_ids, ['+15550001111', '+15550002222'])
+  await shot(page, '07-user-edited')
+})
+
+test('creates a group with two members in a chosen order', async () => {
+  const bob = await api('POST', '/users', { name: 'Bob Baker', extension: '1002', sip_password: 'bob-secret-12' })
+  assert.equal(bob.status, 201)
+  const alice = await userByExtension('1001')
+
+  await page.getByRole('link', { name: 'Phone groups' }).click()
+  await page.getByText('No phone groups yet').waitFor()
+  await page.getByRole('button', { name: 'Create group' }).first().click()
+  const d = dialog()
+  await d.getByLabel('Name', { exact: true }).fill('Support')
+  await d.getByLabel('Description', { exact: true }).fill('First line for customers')
+  await d.getByLabel('User to add', { exact: true }).selectOption({ label: 'Alice Abbott (1001)' })
+  await d.getByRole('button', { name: 'Add member' }).click()
+  await d.getByLabel('User to add', { exact: true }).selectOption({ label: 'Bob Baker (1002)' })
+  await d.getByRole('button', { name: 'Add member' }).click()
+  const members = d.getByRole('list', { name: 'Members' }).getByRole('listitem')
+  assert.deepEqual(await members.locator('.who').allTextContents(), ['Alice Abbott (1001)', 'Bob Baker (1002)'])
+  await d.getByRole('button', { name: 'Move Bob Baker (1002) up' }).click()
+  assert.deepEqual(await members.locator('.who').allTextContents(), ['Bob Baker (1002)', 'Alice Abbott (1001)'])
+  await shot(page, '08-group-form')
+  await d.getByRole('button', { name: 'Create group' }).click()
+
+  const groupRow = page.locator('tr[data-group="Support"]')
+  await groupRow.waitFor()
+  assert.deepEqual(await groupRow.locator('li').allTextContents(), ['Bob Baker (1002)', 'Alice Abbott (1001)'])
+  const { body } = await api('GET', '/groups')
+  const support = body.groups.find((g) => g.name === 'Support')
+  assert.deepEqual(support.member_ids, [bob.body.id, alice.id])
+  assert.equal(support.description, 'First line for customers')
+  await shot(page, '09-group-created')
+
+  // The users tab shows the group and filters by it.
+  await page.getByRole('link', { name: 'Phone users' }).click()
+  await row('1002').waitFor()
+  assert.match(await row('1002').textContent(), /Support/)
+  await page.getByLabel('Group', { exact: true }).selectOption({ label: 'Support' })
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-user]').length === 2)
+})
+
+test('deletes with a confirmation', async () => {
+  await page.getByLabel('Group', { exact: true }).selectOption({ label: 'All groups' })
+  await row('1002').getByRole('button', { name: 'Remove' }).click()
+  await dialog().getByRole('heading', { name: 'Remove Bob Baker?' }).waitFor()
+  await shot(page, '10-confirm-remove')
+  // Escape backs out and nothing is removed.
+  await page.keyboard.press('Escape')
+  await dialog().waitFor({ state: 'detached' })
+  assert.ok(await userByExtension('1002'))
+
+  await row('1002').getByRole('button', { name: 'Remove' }).click()
+  await dialog().getByRole('button', { name: 'Remove user' }).click()
+  await page.getByText('Bob Baker was removed.').waitFor()
+  await row('1002').waitFor({ state: 'detached' })
+  assert.equal(await userByExtension('1002'), undefined)
+
+  await page.getByRole('link', { name: 'Phone groups' }).click()
+  const groupRow = page.locator('tr[data-group="Support"]')
+  await groupRow.getByRole('button', { name: 'Delete' }).click()
+  await dialog().getByRole('button', { name: 'Delete group' }).click()
+  await page.getByText('Group Support was deleted.').waitFor()
+  const { body } = await api('GET', '/groups')
+  assert.equal(body.groups.length, 0)
+})
+
+test('the other tabs say honestly what they are waiting for', async () => {
+  await page.getByRole('link', { name: 'Call flows' }).click()
+  await page.getByRole('heading', { name: 'Call flows arrive with the flow engine' }).waitFor()
+  await page.getByRole('link', { name: 'Plan details' }).click()
+  await page.getByRole('heading', { name: /arrive with billing/ }).waitFor()
+  await shot(page, '11-plan-empty-state')
+})
+
+test('creates an API token that a program can use, then revokes it', async () => {
+  await page.getByRole('link', { name: 'Settings' }).click()
+  await page.getByLabel('Token name', { exact: true }).fill('CRM sync')
+  await page.getByRole('button', { name: 'Create token' }).click()
+  const token = (await page.locator('[data-token]').textContent()).trim()
+  assert.match(token, /^pbx_/)
+  await page.getByRole('table', { name: 'API tokens' }).getByText('CRM sync').waitFor()
+  await shot(page, '12-token-created')
+
+  const withToken = (t) => fetch(baseURL + '/api/v1/users', { headers: { Authorization: 'Bearer ' + t } })
+  assert.equal((await withToken(token)).status, 200)
+  await page.getByRole('button', { name: 'Revoke CRM sync' }).click()
+  await dialog().getByRole('button', { name: 'Revoke token' }).click()
+  await page.getByText('No API tokens').waitFor()
+  assert.equal((await withToken(token)).status, 401)
+})
+
+test('refuses a cookie-authenticated change without the CSRF token', async () => {
+  // The request a hostile page could make: the browser attaches the cookie, but not the header.
+  const result = await page.evaluate(async () => {
+    const post = (headers) =>
+      fetch('/api/v1/users', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ name: 'Mallory', extension: '6666', sip_password: 'mallory-pass' }) })
+    const bare = await post({})
+    const read = await fetch('/api/v1/users')
+    return { status: bare.status, body: await bare.json(), readStatus: read.status }
+  })
+  assert.equal(result.readStatus, 200, 'the cookie does sign the browser in')
+  assert.equal(result.status, 403)
+  assert.match(result.body.error, /X-CSRF-Token/)
+  assert.equal(await userByExtension('6666'), undefined)
+  const cookies = await b.context.cookies()
+  const session = cookies.find((c) => c.name === 'pbx_session')
+  assert.ok(session.httpOnly, 'the session cookie is HttpOnly')
+  assert.equal(session.sameSite, 'Strict')
+  await shot(page, '13-settings')
+})
+
+test('works at phone width', async () => {
+  await api('POST', '/users', { name: 'Carol Chen', extension: '1003', sip_password: 'carol-secret-1', allow_outbound: false })
+  await page.setViewportSize({ width: 375, height: 740 })
+  await page.getByRole('link', { name: 'Telephony' }).click()
+  await row('1003').waitFor()
+  // Nothing wider than the screen.
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375), 'the page scrolls sideways at 375px')
+  await shot(page, '14-phone-users-375')
+  await row('1001').getByRole('button', { name: 'Edit' }).click()
+  await dialog().getByLabel('Name', { exact: true }).waitFor()
+  await shot(page, '15-phone-edit-375')
+  await page.keyboard.press('Escape')
+  await page.setViewportSize({ width: 1280, height: 800 })
+})
+
+test('signs out', async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await page.getByRole('heading', { name: 'Sign in to the admin app' }).waitFor()
+  await page.getByText('You have signed out.').waitFor()
+  const status = await page.evaluate(async () => (await fetch('/api/v1/session')).status)
+  assert.equal(status, 401)
+  // A reload stays signed out.
+  await page.reload()
+  await page.getByRole('heading', { name: 'Sign in to the admin app' }).waitFor()
+  await shot(page, '16-signed-out')
+  assert.deepEqual(b.problems.filter((p) => !/40[13]/.test(p)), [])
+})
