@@ -84,6 +84,9 @@ type Guard struct {
 // HTTP is the web listener: REST API, admin app, health and metrics.
 type HTTP struct {
 	Addr string `yaml:"addr" env:"PBX_HTTP_ADDR"`
+	// Pprof opens Go's profiler at /debug/pprof/ (unauthenticated: for
+	// measuring on a trusted network only).
+	Pprof bool `yaml:"pprof" env:"PBX_HTTP_PPROF"`
 }
 
 // Default returns the settings `pbx serve` runs with when nothing is configured.

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"gorm.io/gorm"
@@ -16,14 +17,15 @@ import (
 
 // Directory keeps phone users and phone groups.
 type Directory struct {
-	db    *gorm.DB
-	realm string
+	db       *gorm.DB
+	realm    string
+	accounts *accountCache
 }
 
 // NewDirectory returns a Directory over db. realm is the SIP digest realm the
 // stored password hashes are computed for.
 func NewDirectory(db *gorm.DB, realm string) *Directory {
-	return &Directory{db: db, realm: realm}
+	return &Directory{db: db, realm: realm, accounts: newAccountCache(30*time.Second, time.Now)}
 }
 
 var (
@@ -74,14 +76,10 @@ func (d *Directory) user(ctx context.Context, tx *gorm.DB, id uint) (User, error
 	return users[0], nil
 }
 
-// UserBySIPUsername returns the user who registers as username, or ErrNotFound.
-func (d *Directory) UserBySIPUsername(ctx context.Context, username string) (User, error) {
-	var u User
-	err := d.db.WithContext(ctx).Where("sip_username = ?", username).Take(&u).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return u, fmt.Errorf("sip user %q: %w", username, ErrNotFound)
-	}
-	return u, err
+var errRecordNotFound = gorm.ErrRecordNotFound
+
+func errNoSIPUser(username string) error {
+	return fmt.Errorf("sip user %q: %w", username, ErrNotFound)
 }
 
 // CreateUser validates in and stores a new user.
@@ -105,6 +103,7 @@ func (d *Directory) CreateUser(ctx context.Context, in UserInput) (User, error) 
 	if err != nil {
 		return User{}, err
 	}
+	d.accounts.clear()
 	return d.User(ctx, u.ID)
 }
 
@@ -133,11 +132,13 @@ func (d *Directory) UpdateUser(ctx context.Context, id uint, in UserInput) (User
 	if err != nil {
 		return User{}, err
 	}
+	d.accounts.clear()
 	return d.User(ctx, id)
 }
 
 // DeleteUser removes the user and their group memberships.
 func (d *Directory) DeleteUser(ctx context.Context, id uint) error {
+	defer d.accounts.clear()
 	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Delete(&User{}, id)
 		if res.Error != nil {

@@ -146,3 +146,24 @@ func TestGroupsKeepMemberOrder(t *testing.T) {
 		t.Fatalf("user still in deleted group: %v", bb.GroupIDs)
 	}
 }
+
+func TestSIPLookupSeesChangesAtOnce(t *testing.T) {
+	ctx := context.Background()
+	d := testDirectory(t)
+	if _, err := d.UserBySIPUsername(ctx, "1001"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	u, _ := d.CreateUser(ctx, UserInput{Name: ptr("A"), Extension: ptr("1001"), SIPPassword: ptr("first-pass")})
+	got, err := d.UserBySIPUsername(ctx, "1001")
+	if err != nil || got.HA1MD5 != u.HA1MD5 {
+		t.Fatalf("a just-created user is not found (a cached miss?): %v", err)
+	}
+	d.UpdateUser(ctx, u.ID, UserInput{SIPPassword: ptr("second-pass")})
+	if got2, _ := d.UserBySIPUsername(ctx, "1001"); got2.HA1MD5 == got.HA1MD5 {
+		t.Fatal("a changed password is not seen by the next lookup")
+	}
+	d.DeleteUser(ctx, u.ID)
+	if _, err := d.UserBySIPUsername(ctx, "1001"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("deleted user still found: %v", err)
+	}
+}

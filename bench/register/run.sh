@@ -30,9 +30,9 @@ trap cleanup EXIT
 
 # cpu_ticks PID: user+system clock ticks of a process and its children
 # (Kamailio works in child processes).
-cpu_ticks() { for p in $1 $(pgrep -P "$1"); do awk '{print $14+$15}' "/proc/$p/stat"; done | awk '{s+=$1} END {print s}'; }
+cpu_ticks() { for p in $1 $(pgrep -P "$1"); do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s+=$1} END {print s}'; }
 # peak_kib PID: peak resident memory of a process and its children.
-peak_kib() { for p in $1 $(pgrep -P "$1"); do awk '/VmHWM/{print $2}' "/proc/$p/status"; done | awk '{s+=$1} END {print s}'; }
+peak_kib() { for p in $1 $(pgrep -P "$1"); do awk '/VmHWM/{print $2}' "/proc/$p/status" 2>/dev/null; done | awk '{s+=$1} END {print s}'; }
 
 # step NAME SERVERPID TARGET USERSFILE RATE: one sipp run; prints a table row.
 step() {
@@ -70,7 +70,7 @@ echo "building pbx"
 go build -o "$OUT/pbx" ./cmd/pbx
 data=$(mktemp -d)
 PBX_ADMIN_TOKEN=bench PBX_SIP_ADDR=$IP:25060 PBX_HTTP_ADDR=$IP:28080 PBX_DATA_DIR=$data \
-  PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
+  PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_HTTP_PPROF=${PPROF:-false} "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
 pbx=$!; pids+=("$pbx")
 for _ in $(seq 100); do curl -sf "http://$IP:28080/healthz" >/dev/null && break; sleep 0.1; done
 echo "creating $USERS users"

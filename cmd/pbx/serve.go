@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -140,7 +141,12 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
-	httpSrv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = api
+	if cfg.HTTP.Pprof {
+		handler = withPprof(api)
+		log.Warn("profiling endpoints are open at /debug/pprof/ (PBX_HTTP_PPROF)")
+	}
+	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("pbx started", "version", version, "sip", cfg.SIP.Addr, "http", httpLn.Addr().String(), "db", redactDSN(cfg.DB))
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -204,4 +210,15 @@ func redactDSN(dsn string) string {
 		return "postgres://(unparsable)"
 	}
 	return u.Redacted()
+}
+
+// withPprof serves Go's profiler under /debug/pprof/ beside h. It is for
+// an operator measuring a server, never on by default.
+func withPprof(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/", h)
+	return mux
 }
