@@ -269,3 +269,31 @@ test('signs out', async () => {
   await shot(page, '16-signed-out')
   assert.deepEqual(b.problems.filter((p) => !/40[13]/.test(p)), [])
 })
+
+test('changes the admin password; the bootstrap token then stops signing in', async () => {
+  const signInWith = async (password) => {
+    await page.getByLabel('Admin password', { exact: true }).fill(password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+  }
+  await signInWith(adminToken)
+  await page.getByRole('link', { name: 'Settings' }).click()
+  await page.getByLabel('Current password', { exact: true }).fill(adminToken)
+  await page.getByLabel('New password', { exact: true }).fill('short')
+  await page.getByLabel('New password again', { exact: true }).fill('short')
+  await page.getByRole('button', { name: 'Change password' }).click()
+  await fieldError(page, 'New password').filter({ hasText: 'at least 12 characters' }).waitFor()
+
+  await page.getByLabel('New password', { exact: true }).fill('correct horse battery')
+  await page.getByLabel('New password again', { exact: true }).fill('correct horse battery')
+  await page.getByRole('button', { name: 'Change password' }).click()
+  await page.getByText('The password was changed.').waitFor()
+  await shot(page, '17-password-changed')
+
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await signInWith(adminToken)
+  await fieldError(page, 'Admin password').filter({ hasText: 'not the admin password' }).waitFor()
+  await signInWith('correct horse battery')
+  await page.getByRole('heading', { name: 'Telephony' }).waitFor()
+  // Programs holding PBX_ADMIN_TOKEN keep working.
+  assert.equal((await api('GET', '/users')).status, 200)
+})

@@ -55,7 +55,9 @@ function PasswordPanel({ api, session, onChanged }: { api: Api; session: Session
       <h2 id="pw-title">Admin password</h2>
       <p className="muted">
         {session.password_set ? (
-          'You signed in with the password you set.'
+          <>
+            Your own password is set: <code>PBX_ADMIN_TOKEN</code> no longer signs in here, though programs can still use it as a bearer token.
+          </>
         ) : (
           <>
             You are still using <code>PBX_ADMIN_TOKEN</code> as the password. Set your own: once you do, the token no longer signs in here, though programs
