@@ -28,7 +28,7 @@ func NewAuthenticator(d *Digest, g *Guard, accounts Accounts, m *Metrics, log *s
 // Authenticate returns the account that sent req. When it cannot, it has
 // already answered the transaction (401/407 challenge, 400 or 403) and
 // returns false. status is 401 for REGISTER and 407 for other requests.
-func (a *Authenticator) Authenticate(req *sip.Request, tx sip.ServerTransaction, status int) (Account, bool) {
+func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int) (Account, bool) {
 	hdrName, chalName := "Authorization", "WWW-Authenticate"
 	if status == 407 {
 		hdrName, chalName = "Proxy-Authorization", "Proxy-Authenticate"

@@ -29,7 +29,15 @@ type Binding struct {
 	CSeq      uint32    `json:"-"`
 	Expires   time.Time `gorm:"index" json:"expires_at"`
 	Updated   time.Time `json:"registered_at"`
+
+	// stored is the expiry last handed to the database.
+	stored time.Time
 }
+
+// storeSlack is how far a stored expiry may lag the live one before a
+// refresh is written: a device re-registering every few seconds costs no
+// writes, and a binding restored after a crash expires at most this early.
+const storeSlack = time.Minute
 
 // TableName keeps the table's name stable whatever the type is called.
 func (Binding) TableName() string { return "registrations" }
@@ -96,13 +104,15 @@ func (l *Location) Load(ctx context.Context) (int, error) {
 	defer l.mu.Unlock()
 	for i := range rows {
 		b := rows[i]
+		b.stored = b.Expires
 		l.byAOR[b.AOR] = append(l.byAOR[b.AOR], &b)
 	}
 	return len(rows), nil
 }
 
 // Apply performs an update under the rules of RFC 3261 10.3 and returns the
-// AOR's bindings afterwards.
+// AOR's bindings afterwards. An update with the same Call-ID and CSeq as the
+// binding is a retransmission and applies again; only a lower CSeq is refused.
 func (l *Location) Apply(u Update) ([]Binding, error) {
 	now := l.now()
 	l.mu.Lock()
@@ -110,7 +120,7 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 	list := l.live(u.AOR, now)
 	if u.Wildcard {
 		for _, b := range list {
-			if b.CallID == u.CallID && u.CSeq <= b.CSeq {
+			if b.CallID == u.CallID && u.CSeq < b.CSeq {
 				return nil, ErrOutOfOrder
 			}
 		}
@@ -125,16 +135,16 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 	for _, c := range u.Contacts {
 		id := bindingID(u.AOR, c)
 		if i := slices.IndexFunc(list, func(b *Binding) bool { return b.ID == id }); i >= 0 &&
-			list[i].CallID == u.CallID && u.CSeq <= list[i].CSeq {
+			list[i].CallID == u.CallID && u.CSeq < list[i].CSeq {
 			return nil, ErrOutOfOrder
 		}
 	}
 	for _, c := range u.Contacts {
 		id := bindingID(u.AOR, c)
 		i := slices.IndexFunc(list, func(b *Binding) bool { return b.ID == id })
-		l.dirty[id] = struct{}{}
 		if c.Expires == 0 {
 			if i >= 0 {
+				l.dirty[id] = struct{}{}
 				list = slices.Delete(list, i, i+1)
 			}
 			continue
@@ -144,6 +154,12 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 			Source: u.Source, Transport: u.Transport, UserAgent: u.UserAgent, NAT: u.NAT,
 			CallID: u.CallID, CSeq: u.CSeq,
 			Expires: now.Add(time.Duration(c.Expires) * time.Second), Updated: now,
+		}
+		if i >= 0 && sameDevice(list[i], b) && b.Expires.Sub(list[i].stored) < storeSlack {
+			b.stored = list[i].stored // a plain refresh: the stored row is close enough
+		} else {
+			b.stored = b.Expires
+			l.dirty[id] = struct{}{}
 		}
 		if i >= 0 {
 			list[i] = b
@@ -170,6 +186,13 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 	}
 	l.signal()
 	return copyBindings(list), nil
+}
+
+// sameDevice reports whether b is a refresh of old that changes nothing a
+// call needs to reach the device.
+func sameDevice(old, b *Binding) bool {
+	return old.Contact == b.Contact && old.Source == b.Source && old.Transport == b.Transport &&
+		old.UserAgent == b.UserAgent && old.NAT == b.NAT && old.UserID == b.UserID
 }
 
 func bindingID(aor string, c ContactUpdate) string {
@@ -326,7 +349,9 @@ func (l *Location) Flush(ctx context.Context) error {
 				return err
 			}
 		}
-		for chunk := range slices.Chunk(upserts, 200) {
+		// Small batches: the SQLite driver binds parameters in time that
+		// grows faster than the batch.
+		for chunk := range slices.Chunk(upserts, 50) {
 			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&chunk).Error; err != nil {
 				return err
 			}

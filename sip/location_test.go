@@ -24,7 +24,7 @@ func TestLocationRules(t *testing.T) {
 		return l.Apply(Update{AOR: "1001", UserID: 1, CallID: callID, CSeq: cseq, Contacts: contacts, Source: "1.2.3.4:5060", Transport: "udp"})
 	}
 
-	if _, err := up(1, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 60}); err != nil {
+	if _, err := up(5, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 60}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := up(1, "soft", ContactUpdate{URI: "sip:1001@10.0.0.3", Expires: 120})
@@ -33,7 +33,7 @@ func TestLocationRules(t *testing.T) {
 	}
 
 	t.Run("out of order is refused and changes nothing", func(t *testing.T) {
-		_, err := up(1, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 0})
+		_, err := up(4, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 0})
 		if !errors.Is(err, ErrOutOfOrder) {
 			t.Fatalf("err = %v, want ErrOutOfOrder", err)
 		}
@@ -43,7 +43,10 @@ func TestLocationRules(t *testing.T) {
 	})
 	t.Run("refresh keeps one binding per contact", func(t *testing.T) {
 		now = now.Add(time.Second)
-		got, _ := up(2, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 300})
+		if _, err := up(5, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 300}); err != nil {
+			t.Fatalf("a retransmission (same CSeq) is refused: %v", err)
+		}
+		got, _ := up(6, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 300})
 		if len(got) != 2 {
 			t.Fatalf("%d bindings, want 2", len(got))
 		}
@@ -68,7 +71,7 @@ func TestLocationRules(t *testing.T) {
 		}
 	})
 	t.Run("expires 0 removes", func(t *testing.T) {
-		if _, err := up(3, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 0}); err != nil {
+		if _, err := up(7, "desk", ContactUpdate{URI: "sip:1001@10.0.0.2", Expires: 0}); err != nil {
 			t.Fatal(err)
 		}
 		if n := l.Count(); n != 0 {
@@ -130,5 +133,34 @@ func TestLocationPersists(t *testing.T) {
 	later := NewLocation(db, log, 10, clock)
 	if n, _ := later.Load(ctx); n != 0 {
 		t.Fatalf("restored %d expired bindings", n)
+	}
+}
+
+func TestRefreshWritesOnlyWhatMatters(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	l := newTestLocation(t, 10, &now)
+	reg := func(cseq uint32, source string) {
+		l.Apply(Update{AOR: "1001", CallID: "c", CSeq: cseq, Source: source,
+			Contacts: []ContactUpdate{{URI: "sip:1001@10.0.0.2", Expires: 600}}})
+	}
+	pending := func() int { l.mu.Lock(); defer l.mu.Unlock(); n := len(l.dirty); clear(l.dirty); return n }
+
+	reg(1, "1.2.3.4:5060")
+	if pending() != 1 {
+		t.Fatal("a new binding is not written")
+	}
+	now = now.Add(5 * time.Second)
+	reg(2, "1.2.3.4:5060")
+	if n := pending(); n != 0 {
+		t.Fatalf("a refresh 5 s later is written (%d); the stored expiry is within the slack", n)
+	}
+	now = now.Add(2 * storeSlack)
+	reg(3, "1.2.3.4:5060")
+	if pending() != 1 {
+		t.Fatal("a refresh that moves the expiry past the slack is not written")
+	}
+	reg(4, "5.6.7.8:5060")
+	if pending() != 1 {
+		t.Fatal("a device that moved is not written")
 	}
 }

@@ -35,8 +35,15 @@ func NewRegistrar(cfg configs.Registrar, auth *Authenticator, loc *Location, log
 	return &Registrar{cfg: cfg, auth: auth, loc: loc, log: log, now: now}
 }
 
-// ServeRegister handles one REGISTER transaction.
-func (r *Registrar) ServeRegister(req *sip.Request, tx sip.ServerTransaction) {
+// Responder sends a request's response: a server transaction, or a
+// stateless writer.
+type Responder interface {
+	Respond(res *sip.Response) error
+}
+
+// ServeRegister answers one REGISTER. It is safe to run twice for a
+// retransmitted request, so it needs no transaction.
+func (r *Registrar) ServeRegister(req *sip.Request, tx Responder) {
 	to := req.To()
 	if to == nil || to.Address.User == "" {
 		respond(tx, req, 400, "Missing AOR in To", nil)
@@ -185,7 +192,7 @@ func behindNAT(contact sip.Uri, source, transport string) bool {
 }
 
 // respond sends a final response built from req with extra headers.
-func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, hdrs []sip.Header) {
+func respond(tx Responder, req *sip.Request, code int, reason string, hdrs []sip.Header) {
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
 	for _, h := range hdrs {
 		res.AppendHeader(h)

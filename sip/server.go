@@ -1,12 +1,14 @@
 package sip
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -30,6 +32,7 @@ type Server struct {
 	guard   *Guard
 	metrics *Metrics
 	reg     *Registrar
+	parser  *sip.Parser
 
 	udp net.PacketConn
 	tcp net.Listener
@@ -51,7 +54,7 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	if now == nil {
 		now = systemClock
 	}
-	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location}
+	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location, parser: sip.NewParser()}
 	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, now)
 	s.metrics = NewMetrics(d.Metrics, s.loc, s.guard)
 	auth := NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, now), s.guard, d.Accounts, s.metrics, d.Log)
@@ -59,7 +62,7 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(cfg.UserAgent),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.dropBlocked)),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.readFilter)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("sip user agent: %w", err)
@@ -72,7 +75,7 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 		return nil, fmt.Errorf("sip client: %w", err)
 	}
 	// Every handler is registered before listening: sipgo's handler map is not synchronised.
-	s.srv.OnRegister(s.counted(s.reg.ServeRegister))
+	s.srv.OnRegister(s.counted(func(req *sip.Request, tx sip.ServerTransaction) { s.reg.ServeRegister(req, tx) }))
 	s.srv.OnOptions(s.counted(s.serveOptions))
 	s.srv.OnNoRoute(s.counted(s.serveNotAllowed))
 	return s, nil
@@ -114,9 +117,13 @@ func (s *Server) Addr(transport string) string {
 // Serve answers requests on the listeners until ctx ends, then closes them.
 func (s *Server) Serve(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, 2)
+	errs := make(chan error, runtime.GOMAXPROCS(0)+1)
 	if s.udp != nil {
-		wg.Go(func() { errs <- s.srv.ServeUDP(s.udp) })
+		// Parsing happens on the reading goroutine: one reader per core
+		// keeps a burst of REGISTERs from queueing behind one parser.
+		for range runtime.GOMAXPROCS(0) {
+			wg.Go(func() { errs <- s.srv.ServeUDP(s.udp) })
+		}
 	}
 	if s.tcp != nil {
 		wg.Go(func() { errs <- s.srv.ServeTCP(s.tcp) })
@@ -209,19 +216,55 @@ func (s *Server) ping(ctx context.Context, b Binding) {
 // Location returns the server's location service.
 func (s *Server) Location() *Location { return s.loc }
 
-func (s *Server) dropBlocked(p sip.TransportReadProps, data []byte) ([]byte, error) {
-	if s.guard.maxFailures == 0 {
+// readFilter sees every packet before sipgo parses it. It drops packets from
+// blocked sources, and takes REGISTERs over UDP off sipgo's transaction
+// layer: the registrar answers them statelessly, as registrars usually do,
+// because a REGISTER is safe to process twice and a server transaction
+// would hold its request and response for 32 s (Timer J) to absorb
+// retransmissions that re-processing answers just as well.
+func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
+	if s.guard.maxFailures > 0 {
+		ip := p.RemoteAddr.String()
+		if host, _, err := net.SplitHostPort(ip); err == nil {
+			ip = host
+		}
+		if s.guard.Blocked(ip) {
+			s.metrics.blockedPackets.Inc()
+			return nil, nil
+		}
+	}
+	if p.Transport != "UDP" || !bytes.HasPrefix(data, []byte("REGISTER ")) || s.udp == nil {
 		return data, nil
 	}
-	ip := p.RemoteAddr.String()
-	if host, _, err := net.SplitHostPort(ip); err == nil {
-		ip = host
+	msg, err := s.parser.ParseSIP(data)
+	if err != nil {
+		return data, nil // sipgo answers or drops what it cannot parse
 	}
-	if s.guard.Blocked(ip) {
-		s.metrics.blockedPackets.Inc()
-		return nil, nil
+	req, ok := msg.(*sip.Request)
+	if !ok || req.Via() == nil || req.CSeq() == nil || req.CallID() == nil || req.From() == nil {
+		return data, nil
 	}
-	return data, nil
+	req.SetTransport("UDP")
+	req.SetSource(p.RemoteAddr.String())
+	go s.reg.ServeRegister(req, &udpResponder{s: s, method: "REGISTER"})
+	return nil, nil
+}
+
+// udpResponder answers a request outside any transaction, straight from the
+// UDP listener, to the address the request came from (RFC 3581).
+type udpResponder struct {
+	s      *Server
+	method string
+}
+
+func (r *udpResponder) Respond(res *sip.Response) error {
+	r.s.count(r.method, res)
+	addr, err := net.ResolveUDPAddr("udp", res.Destination())
+	if err != nil {
+		return err
+	}
+	_, err = r.s.udp.WriteTo([]byte(res.String()), addr)
+	return err
 }
 
 func (s *Server) serveOptions(req *sip.Request, tx sip.ServerTransaction) {
@@ -258,13 +301,18 @@ type countingTx struct {
 }
 
 func (t *countingTx) Respond(res *sip.Response) error {
+	t.s.count(t.method, res)
+	return t.ServerTransaction.Respond(res)
+}
+
+// count records a final response and adds our Server header.
+func (s *Server) count(method string, res *sip.Response) {
 	if res.StatusCode >= 200 {
-		t.s.metrics.requests.WithLabelValues(t.method, strconv.Itoa(res.StatusCode)).Inc()
+		s.metrics.requests.WithLabelValues(method, strconv.Itoa(res.StatusCode)).Inc()
 	}
 	if res.GetHeader("Server") == nil {
-		res.AppendHeader(sip.NewHeader("Server", t.s.cfg.UserAgent))
+		res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))
 	}
-	return t.ServerTransaction.Respond(res)
 }
 
 // SetProcessLogger routes sipgo's own process-wide logging to log. Call it

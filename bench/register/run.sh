@@ -17,7 +17,7 @@ USERS=${USERS:-5000}
 IP=127.0.0.31
 KIP=127.0.0.19
 ROOT=$PWD
-OUT=bench/out/register
+OUT=$ROOT/bench/out/register
 mkdir -p "$OUT"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 for pkg in sipp:sip-tester kamailio:kamailio; do
@@ -26,7 +26,7 @@ done
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
+trap cleanup EXIT INT TERM
 
 # cpu_ticks PID: user+system clock ticks of a process and its children
 # (Kamailio works in child processes).
@@ -73,6 +73,8 @@ PBX_ADMIN_TOKEN=bench PBX_SIP_ADDR=$IP:25060 PBX_HTTP_ADDR=$IP:28080 PBX_DATA_DI
   PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_HTTP_PPROF=${PPROF:-false} "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
 pbx=$!; pids+=("$pbx")
 for _ in $(seq 100); do curl -sf "http://$IP:28080/healthz" >/dev/null && break; sleep 0.1; done
+sleep 0.5
+kill -0 "$pbx" 2>/dev/null || { echo "pbx did not start:"; cat "$OUT/pbx.log"; exit 1; }
 echo "creating $USERS users"
 seq 100000 $((100000 + USERS - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -H 'Authorization: Bearer bench' \
   "http://$IP:28080/api/v1/users" -d '{"name":"Bench {}","extension":"{}","sip_password":"pass-{}"}'
@@ -90,8 +92,8 @@ echo "| server    | offered | done/s   | ok     | failed | retrans | CPU    | pe
 echo "|-----------|--------:|---------:|-------:|-------:|--------:|-------:|---------:|"
 IFS=, read -ra rates <<< "$RATES"
 for r in "${rates[@]}"; do
-  step pbx "$pbx" "$IP:25060" "$PWD/$OUT/users.csv" "$r"
-  step kamailio "$kam" "$KIP:25060" "$PWD/$OUT/kusers.csv" "$r"
+  step pbx "$pbx" "$IP:25060" "$OUT/users.csv" "$r"
+  step kamailio "$kam" "$KIP:25060" "$OUT/kusers.csv" "$r"
 done
 echo
 echo "registrations held by pbx: $(curl -s -H 'Authorization: Bearer bench' http://$IP:28080/metrics | awk '/^pbx_registrations /{print $2}')"
