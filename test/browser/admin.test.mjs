@@ -123,6 +123,8 @@ test('edits the user', async () => {
   await d.getByLabel('Allow a custom caller ID', { exact: true }).check()
   await d.getByRole('button', { name: 'Save changes' }).click()
   await page.getByText('Alice Abbott was saved.').waitFor()
+  // The list reloads after the notice appears: wait for the new row.
+  await row('1001').filter({ hasText: /Alice Abbott.*Allowed, recorded/ }).waitFor()
   assert.match(await row('1001').textContent(), /Alice Abbott.*Allowed, recorded/)
 
   const alice = await userByExtension('1001')

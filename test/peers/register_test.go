@@ -309,3 +309,19 @@ func TestShutdownIsCleanAndRestartKeepsRegistrations(t *testing.T) {
 		t.Fatalf("after restart: %+v", regs)
 	}
 }
+
+func TestSipsakRegistersOverTCP(t *testing.T) {
+	sipsak := need(t, "sipsak", "sipsak")
+	p := startPBX(t, "127.0.0.28", "")
+	p.createUser("2002", "tcp-pass-1")
+	out, err := run(t, 20*time.Second, t.TempDir(), sipsak, "-U", "-vv", "--transport=tcp",
+		"-s", "sip:2002@"+p.sipAddr(), "-C", "sip:2002@127.0.0.28:25077",
+		"-u", "2002", "-a", "tcp-pass-1", "-x", "300", "--local-ip", "127.0.0.28")
+	if err != nil {
+		t.Fatalf("sipsak over TCP: %v\n%s", err, out)
+	}
+	regs := p.registrations()
+	if len(regs) != 1 || regs[0].Transport != "tcp" || regs[0].Username != "2002" {
+		t.Fatalf("after a TCP register: %+v\n%s", regs, out)
+	}
+}
