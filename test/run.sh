@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: static checks, unit and in-process tests,
-# real SIP peers on loopback (sipp, sipsak, baresip, SIPVicious) and the admin
-# app in headless Chromium. Installs the Debian packages the tests need when
+# real SIP peers on loopback (sipp, sipsak, baresip, SIPVicious), the storage
+# paths on a real PostgreSQL server, and the admin app in headless Chromium. Installs the Debian packages the tests need when
 # they are missing. Usage: test/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # Debian packages the tests drive, by the command each provides.
 declare -A need=(
   [sipp]=sip-tester [sipsak]=sipsak [svwar]=sipvicious [baresip]=baresip-core
-  [chromium]=chromium [node]=nodejs [npm]=npm
+  [chromium]=chromium [node]=nodejs [npm]=npm [pg_ctlcluster]=postgresql
 )
 missing=()
 for cmd in "${!need[@]}"; do
@@ -35,9 +35,12 @@ go vet ./...
 
 echo "== go tests (unit, in-process, real peers on loopback)"
 mkdir -p test/out
-go test -race -count=1 -timeout 20m ./... 2>&1 | tee test/out/go-test.log
+go test -race -count=1 -timeout 20m $(go list ./... | grep -v /test/postgres) 2>&1 | tee test/out/go-test.log
 status=${PIPESTATUS[0]}
 [ "$status" = 0 ] || exit "$status"
+
+echo "== PostgreSQL (a private server on loopback)"
+test/postgres/run.sh
 
 if [ -x test/browser.sh ]; then
   echo "== browser tests (headless Chromium)"
