@@ -27,7 +27,6 @@ type Server struct {
 	now     func() time.Time
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
-	client  *sipgo.Client
 	loc     *Location
 	guard   *Guard
 	metrics *Metrics
@@ -70,9 +69,6 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	s.ua = ua
 	if s.srv, err = sipgo.NewServer(ua, sipgo.WithServerLogger(d.Log)); err != nil {
 		return nil, fmt.Errorf("sip server: %w", err)
-	}
-	if s.client, err = sipgo.NewClient(ua, sipgo.WithClientLogger(d.Log)); err != nil {
-		return nil, fmt.Errorf("sip client: %w", err)
 	}
 	// Every handler is registered before listening: sipgo's handler map is not synchronised.
 	s.srv.OnRegister(s.counted(func(req *sip.Request, tx sip.ServerTransaction) { s.reg.ServeRegister(req, tx) }))
@@ -169,21 +165,23 @@ func (s *Server) maintain(ctx context.Context) {
 			s.loc.Expire()
 			s.guard.Sweep()
 		case <-keepalive:
-			s.keepalive(ctx)
+			s.keepalive()
 		}
 	}
 }
 
 // keepalive sends each device behind NAT a packet so its NAT keeps the
 // binding open: an OPTIONS over UDP, a CRLF pair over TCP (RFC 5626 3.5.1).
-func (s *Server) keepalive(ctx context.Context) {
+func (s *Server) keepalive() {
 	for _, b := range s.loc.All() {
 		if !b.NAT {
 			continue
 		}
 		switch b.Transport {
 		case "udp":
-			s.ping(ctx, b)
+			if s.udp != nil {
+				s.ping(b)
+			}
 		case "tcp":
 			conn, err := s.ua.TransportLayer().GetConnection("tcp", b.Source)
 			if err != nil || conn == nil {
@@ -196,21 +194,39 @@ func (s *Server) keepalive(ctx context.Context) {
 	}
 }
 
-func (s *Server) ping(ctx context.Context, b Binding) {
+// ping sends an OPTIONS to a UDP device from the listening socket itself:
+// a NAT that filters by endpoint only lets in packets from the address the
+// device sent its REGISTER to. Nothing waits for the answer; the packet out is
+// what keeps the binding open.
+func (s *Server) ping(b Binding) {
 	var uri sip.Uri
 	if err := sip.ParseUri(b.Contact, &uri); err != nil {
 		return
 	}
-	req := sip.NewRequest(sip.OPTIONS, uri)
-	req.SetDestination(b.Source)
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	tx, err := s.client.TransactionRequest(ctx, req, sipgo.ClientRequestBuild)
+	dst, err := net.ResolveUDPAddr("udp", b.Source)
 	if err != nil {
-		s.log.Debug("keepalive", "user", b.AOR, "remote", b.Source, "error", err)
 		return
 	}
-	tx.Terminate() // the packet out is what keeps the NAT open; no need to wait
+	host, port, err := sip.ParseAddr(s.udp.LocalAddr().String())
+	if err != nil {
+		return
+	}
+	req := sip.NewRequest(sip.OPTIONS, uri)
+	req.AppendHeader(&sip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: "UDP",
+		Host: host, Port: port, Params: sip.HeaderParams{{K: "branch", V: sip.GenerateBranch()}}})
+	req.AppendHeader(&sip.FromHeader{Address: sip.Uri{Scheme: "sip", Host: host, Port: port},
+		Params: sip.HeaderParams{{K: "tag", V: sip.GenerateTagN(10)}}})
+	req.AppendHeader(&sip.ToHeader{Address: uri})
+	callID := sip.CallIDHeader(sip.GenerateTagN(16))
+	req.AppendHeader(&callID)
+	req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.OPTIONS})
+	maxFwd := sip.MaxForwardsHeader(70)
+	req.AppendHeader(&maxFwd)
+	req.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
+	req.AppendHeader(sip.NewHeader("Content-Length", "0"))
+	if _, err := s.udp.WriteTo([]byte(req.String()), dst); err != nil {
+		s.log.Debug("keepalive", "user", b.AOR, "remote", b.Source, "error", err)
+	}
 }
 
 // Location returns the server's location service.
