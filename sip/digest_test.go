@@ -125,3 +125,43 @@ func BenchmarkDigestVerify(b *testing.B) {
 		}
 	}
 }
+
+func TestCredentialsParser(t *testing.T) {
+	tests := []struct {
+		in   string
+		want digest.Credentials
+		bad  bool
+	}{
+		{in: `Digest username="1001", realm="pbx", nonce="abc", uri="sip:pbx", response="ff", algorithm=MD5, cnonce="x,y", qop=auth, nc=0000000a`,
+			want: digest.Credentials{Username: "1001", Realm: "pbx", Nonce: "abc", URI: "sip:pbx", Response: "ff", Algorithm: "MD5", Cnonce: "x,y", QOP: "auth", Nc: 10}},
+		{in: `digest USERNAME="a b",nonce=n1,response=r1`, want: digest.Credentials{Username: "a b", Nonce: "n1", Response: "r1"}},
+		{in: `Basic dXNlcjpwYXNz`, bad: true},
+		{in: `Digest username="unterminated, nonce="n", response="r"`, bad: true},
+		{in: `Digest username="u", nonce="n"`, bad: true},
+		{in: `Digest username="u", nonce="n", response="r", nc=zz`, bad: true},
+		{in: `Digest =x`, bad: true},
+	}
+	for _, tt := range tests {
+		got, err := Credentials(tt.in)
+		if tt.bad {
+			if err == nil {
+				t.Errorf("%q parsed as %+v, want an error", tt.in, got)
+			}
+			continue
+		}
+		if err != nil || *got != tt.want {
+			t.Errorf("%q = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func FuzzCredentials(f *testing.F) {
+	f.Add(`Digest username="1001", realm="pbx", nonce="abc", uri="sip:pbx", response="ff", qop=auth, nc=00000001, cnonce="c"`)
+	f.Add(`Digest a="`)
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := Credentials(s)
+		if err == nil && (c.Username == "" || c.Nonce == "" || c.Response == "") {
+			t.Fatalf("accepted %q without the required fields", s)
+		}
+	})
+}

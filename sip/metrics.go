@@ -9,6 +9,7 @@ type Metrics struct {
 	requests       *prometheus.CounterVec
 	authFailures   prometheus.Counter
 	blockedPackets prometheus.Counter
+	shed           prometheus.Counter
 }
 
 // NewMetrics creates the SIP series and registers them, with gauges read from
@@ -27,8 +28,12 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard) *Metrics
 			Name: "pbx_sip_blocked_packets_total",
 			Help: "SIP packets dropped because their source is blocked.",
 		}),
+		shed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pbx_sip_shed_total",
+			Help: "REGISTERs dropped unanswered because the registrar's queue was full (the phone retransmits).",
+		}),
 	}
-	reg.MustRegister(m.requests, m.authFailures, m.blockedPackets,
+	reg.MustRegister(m.requests, m.authFailures, m.blockedPackets, m.shed,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pbx_registrations",
 			Help: "Devices registered now.",

@@ -32,6 +32,8 @@ type Server struct {
 	metrics *Metrics
 	reg     *Registrar
 	parser  *sip.Parser
+	// registers carries stateless REGISTERs from the readers to the workers.
+	registers chan *sip.Request
 
 	udp net.PacketConn
 	tcp net.Listener
@@ -53,7 +55,8 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	if now == nil {
 		now = systemClock
 	}
-	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location, parser: sip.NewParser()}
+	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location, parser: sip.NewParser(),
+		registers: make(chan *sip.Request, 8192)}
 	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, now)
 	s.metrics = NewMetrics(d.Metrics, s.loc, s.guard)
 	auth := NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, now), s.guard, d.Accounts, s.metrics, d.Log)
@@ -125,6 +128,20 @@ func (s *Server) Serve(ctx context.Context) error {
 		wg.Go(func() { errs <- s.srv.ServeTCP(s.tcp) })
 	}
 	wg.Go(func() { s.maintain(ctx) })
+	// Long-lived workers, not a goroutine per packet: their stacks are
+	// already grown, and a full queue sheds load instead of piling it up.
+	for range 4 * runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case req := <-s.registers:
+					s.reg.ServeRegister(req, &udpResponder{s: s, method: "REGISTER"})
+				}
+			}
+		})
+	}
 	s.log.Info("sip listening", "udp", s.Addr("udp"), "tcp", s.Addr("tcp"))
 
 	var err error
@@ -262,7 +279,11 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 	}
 	req.SetTransport("UDP")
 	req.SetSource(p.RemoteAddr.String())
-	go s.reg.ServeRegister(req, &udpResponder{s: s, method: "REGISTER"})
+	select {
+	case s.registers <- req:
+	default:
+		s.metrics.shed.Inc() // overloaded: the phone will retransmit
+	}
 	return nil, nil
 }
 

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 )
@@ -13,6 +14,11 @@ import (
 var version = "dev"
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// The live heap is small (bindings, caches); collecting less often
+		// buys SIP throughput for a few tens of MiB.
+		debug.SetGCPercent(400)
+	}
 	if err := rootCmd().Execute(); err != nil {
 		os.Exit(1)
 	}
