@@ -252,8 +252,8 @@ func (p *pbx) registrations() []registration {
 	return out.Registrations
 }
 
-// metric reads one sample from /metrics ("" if absent).
-func (p *pbx) metric(name string) string {
+// metricLines fetches /metrics as lines.
+func (p *pbx) metricLines() []string {
 	p.t.Helper()
 	res, err := http.Get(p.http + "/metrics")
 	if err != nil {
@@ -261,9 +261,15 @@ func (p *pbx) metric(name string) string {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, name+" ") {
-			return strings.TrimPrefix(line, name+" ")
+	return strings.Split(string(b), "\n")
+}
+
+// metric reads one sample from /metrics ("" if absent).
+func (p *pbx) metric(name string) string {
+	p.t.Helper()
+	for _, line := range p.metricLines() {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			return v
 		}
 	}
 	return ""
@@ -272,14 +278,8 @@ func (p *pbx) metric(name string) string {
 // requestCount sums pbx_sip_requests_total for method over every code.
 func (p *pbx) requestCount(method string) int {
 	p.t.Helper()
-	res, err := http.Get(p.http + "/metrics")
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
 	total := 0
-	for _, line := range strings.Split(string(b), "\n") {
+	for _, line := range p.metricLines() {
 		if strings.HasPrefix(line, "pbx_sip_requests_total{") && strings.Contains(line, `method="`+method+`"`) {
 			var n int
 			fmt.Sscan(line[strings.LastIndex(line, " ")+1:], &n)
