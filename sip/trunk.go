@@ -1,0 +1,301 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"pbx/invalid"
+)
+
+// Trunk is a carrier SIP trunk: where the PBX sends outbound calls, how it
+// authenticates there, and which source addresses it accepts calls from.
+type Trunk struct {
+	ID        uint   `gorm:"primaryKey" json:"id"`
+	Name      string `gorm:"size:100;not null;uniqueIndex" json:"name"`
+	Host      string `gorm:"size:255;not null" json:"host"`
+	Port      int    `gorm:"not null" json:"port"`
+	Transport string `gorm:"size:8;not null" json:"transport"`
+	// Username and Password answer the carrier's digest challenges (and
+	// register to it when Register is set). The password must be kept in
+	// a form we can send: it is stored as given and never returned.
+	Username string `gorm:"size:128" json:"username"`
+	Password string `gorm:"size:256" json:"-"`
+	Register bool   `gorm:"not null" json:"register"`
+	// InboundCIDRs are the source networks whose INVITEs are this trunk's calls.
+	InboundCIDRs []string `gorm:"serializer:json" json:"inbound_cidrs"`
+	// CallerIDFormat is how the calling number is written toward the
+	// carrier: e164 (+15550001111), digits (15550001111) or national (5550001111).
+	CallerIDFormat string    `gorm:"size:16;not null" json:"caller_id_format"`
+	Enabled        bool      `gorm:"not null" json:"enabled"`
+	HasPassword    bool      `gorm:"-" json:"has_password"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// TrunkInput is what a client sends to create or change a trunk; a nil
+// field is left as it is on update.
+type TrunkInput struct {
+	Name           *string   `json:"name"`
+	Host           *string   `json:"host"`
+	Port           *int      `json:"port"`
+	Transport      *string   `json:"transport"`
+	Username       *string   `json:"username"`
+	Password       *string   `json:"password"`
+	Register       *bool     `json:"register"`
+	InboundCIDRs   *[]string `json:"inbound_cidrs"`
+	CallerIDFormat *string   `json:"caller_id_format"`
+	Enabled        *bool     `json:"enabled"`
+}
+
+// ErrNotFound is returned for a trunk that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Trunks keeps the carrier trunks, and in memory the networks inbound calls
+// are accepted from, so that matching an INVITE's source costs no query.
+type Trunks struct {
+	db *gorm.DB
+
+	mu      sync.RWMutex
+	inbound []trunkNet
+}
+
+type trunkNet struct {
+	prefix netip.Prefix
+	trunk  Trunk
+}
+
+// NewTrunks returns the trunk store over db and loads the inbound networks.
+func NewTrunks(ctx context.Context, db *gorm.DB) (*Trunks, error) {
+	t := &Trunks{db: db}
+	return t, t.reload(ctx)
+}
+
+// TrunkModels lists the tables of the trunk store, for migration.
+func TrunkModels() []any { return []any{&Trunk{}} }
+
+// Match returns the enabled trunk whose inbound networks hold ip; the most
+// specific network wins.
+func (t *Trunks) Match(ip netip.Addr) (Trunk, bool) {
+	ip = ip.Unmap()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	best, found := -1, Trunk{}
+	for _, n := range t.inbound {
+		if n.prefix.Contains(ip) && n.prefix.Bits() > best {
+			best, found = n.prefix.Bits(), n.trunk
+		}
+	}
+	return found, best >= 0
+}
+
+func (t *Trunks) reload(ctx context.Context) error {
+	var all []Trunk
+	if err := t.db.WithContext(ctx).Where("enabled = ?", true).Find(&all).Error; err != nil {
+		return fmt.Errorf("load trunks: %w", err)
+	}
+	var nets []trunkNet
+	for _, tr := range all {
+		tr.Password = "" // the matcher has no use for it
+		for _, c := range tr.InboundCIDRs {
+			if p, err := parseCIDR(c); err == nil {
+				nets = append(nets, trunkNet{prefix: p, trunk: tr})
+			}
+		}
+	}
+	t.mu.Lock()
+	t.inbound = nets
+	t.mu.Unlock()
+	return nil
+}
+
+// List returns every trunk ordered by name.
+func (t *Trunks) List(ctx context.Context) ([]Trunk, error) {
+	var all []Trunk
+	if err := t.db.WithContext(ctx).Order("name").Find(&all).Error; err != nil {
+		return nil, fmt.Errorf("list trunks: %w", err)
+	}
+	for i := range all {
+		all[i].prepare()
+	}
+	return all, nil
+}
+
+// Get returns the trunk with id, or ErrNotFound.
+func (t *Trunks) Get(ctx context.Context, id uint) (Trunk, error) {
+	var tr Trunk
+	err := t.db.WithContext(ctx).First(&tr, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return tr, fmt.Errorf("trunk %d: %w", id, ErrNotFound)
+	}
+	tr.prepare()
+	return tr, err
+}
+
+// Create validates in and stores a new trunk.
+func (t *Trunks) Create(ctx context.Context, in TrunkInput) (Trunk, error) {
+	tr := Trunk{Port: 5060, Transport: "udp", CallerIDFormat: "e164", Enabled: true, InboundCIDRs: []string{}}
+	if err := t.save(ctx, &tr, in, true); err != nil {
+		return Trunk{}, err
+	}
+	return t.Get(ctx, tr.ID)
+}
+
+// Update changes the fields in sets.
+func (t *Trunks) Update(ctx context.Context, id uint, in TrunkInput) (Trunk, error) {
+	tr, err := t.Get(ctx, id)
+	if err != nil {
+		return Trunk{}, err
+	}
+	var stored Trunk
+	t.db.WithContext(ctx).First(&stored, id)
+	tr.Password = stored.Password
+	if err := t.save(ctx, &tr, in, false); err != nil {
+		return Trunk{}, err
+	}
+	return t.Get(ctx, id)
+}
+
+// Delete removes the trunk.
+func (t *Trunks) Delete(ctx context.Context, id uint) error {
+	res := t.db.WithContext(ctx).Delete(&Trunk{}, id)
+	if res.Error != nil {
+		return fmt.Errorf("delete trunk %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("trunk %d: %w", id, ErrNotFound)
+	}
+	return t.reload(ctx)
+}
+
+func (t *Trunks) save(ctx context.Context, tr *Trunk, in TrunkInput, create bool) error {
+	if err := applyTrunk(tr, in, create); err != nil {
+		return err
+	}
+	var n int64
+	if err := t.db.WithContext(ctx).Model(&Trunk{}).Where("name = ? AND id <> ?", tr.Name, tr.ID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return invalid.New("name", fmt.Sprintf("a trunk named %q already exists", tr.Name))
+	}
+	var err error
+	if create {
+		err = t.db.WithContext(ctx).Create(tr).Error
+	} else {
+		err = t.db.WithContext(ctx).Select("*").Omit("created_at").Save(tr).Error
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return invalid.New("name", "a trunk with this name already exists")
+	}
+	if err != nil {
+		return fmt.Errorf("save trunk: %w", err)
+	}
+	return t.reload(ctx)
+}
+
+var hostRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,253})$`)
+
+func applyTrunk(tr *Trunk, in TrunkInput, create bool) error {
+	var v invalid.Error
+	if in.Name == nil && create {
+		v.Add("name", "is required")
+	}
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if name == "" || len(name) > 100 || strings.ContainsAny(name, "\r\n") {
+			v.Add("name", "must be 1 to 100 characters on one line")
+		}
+		tr.Name = name
+	}
+	if in.Host == nil && create {
+		v.Add("host", "is required")
+	}
+	if in.Host != nil {
+		h := strings.TrimSpace(*in.Host)
+		if _, err := netip.ParseAddr(h); err != nil && !hostRe.MatchString(h) {
+			v.Add("host", "must be an IP address or a host name")
+		}
+		tr.Host = h
+	}
+	if in.Port != nil {
+		if *in.Port < 1 || *in.Port > 65535 {
+			v.Add("port", "must be 1 to 65535")
+		}
+		tr.Port = *in.Port
+	}
+	if in.Transport != nil {
+		if *in.Transport != "udp" && *in.Transport != "tcp" {
+			v.Add("transport", "must be udp or tcp")
+		}
+		tr.Transport = *in.Transport
+	}
+	if in.Username != nil {
+		if len(*in.Username) > 128 || strings.ContainsAny(*in.Username, "\"\r\n") {
+			v.Add("username", "must be at most 128 characters without quotes or line breaks")
+		}
+		tr.Username = *in.Username
+	}
+	if in.Password != nil {
+		if len(*in.Password) > 256 || strings.ContainsAny(*in.Password, "\r\n") {
+			v.Add("password", "must be at most 256 characters on one line")
+		}
+		tr.Password = *in.Password
+	}
+	if in.Register != nil {
+		tr.Register = *in.Register
+	}
+	if in.InboundCIDRs != nil {
+		for i, c := range *in.InboundCIDRs {
+			if _, err := parseCIDR(c); err != nil {
+				v.Add(fmt.Sprintf("inbound_cidrs[%d]", i), fmt.Sprintf("%q is not an address or network such as 203.0.113.0/24", c))
+			}
+		}
+		tr.InboundCIDRs = slices.Clone(*in.InboundCIDRs)
+	}
+	if in.CallerIDFormat != nil {
+		switch *in.CallerIDFormat {
+		case "e164", "digits", "national":
+		default:
+			v.Add("caller_id_format", "must be e164, digits or national")
+		}
+		tr.CallerIDFormat = *in.CallerIDFormat
+	}
+	if in.Enabled != nil {
+		tr.Enabled = *in.Enabled
+	}
+	if tr.Register && (tr.Username == "" || tr.Password == "") && len(v.Fields) == 0 {
+		v.Add("register", "needs a username and a password")
+	}
+	return v.Err()
+}
+
+// parseCIDR accepts a network ("203.0.113.0/24") or a single address.
+func parseCIDR(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
+// prepare readies a trunk for the API: the password is reported as set or
+// not, never returned.
+func (tr *Trunk) prepare() {
+	tr.HasPassword = tr.Password != ""
+	tr.Password = ""
+	if tr.InboundCIDRs == nil {
+		tr.InboundCIDRs = []string{}
+	}
+}
