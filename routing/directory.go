@@ -15,17 +15,18 @@ import (
 	"pbx/invalid"
 )
 
-// Directory keeps phone users and phone groups.
+// Directory keeps phone users, phone groups, numbers and call flows.
 type Directory struct {
 	db       *gorm.DB
 	realm    string
 	accounts *accountCache
+	now      func() time.Time // when flows are published
 }
 
 // NewDirectory returns a Directory over db. realm is the SIP digest realm the
 // stored password hashes are computed for.
 func NewDirectory(db *gorm.DB, realm string) *Directory {
-	return &Directory{db: db, realm: realm, accounts: newAccountCache(30*time.Second, time.Now)}
+	return &Directory{db: db, realm: realm, accounts: newAccountCache(30*time.Second, time.Now), now: time.Now}
 }
 
 var (
