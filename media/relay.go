@@ -1,0 +1,254 @@
+package media
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/zaf/g711"
+)
+
+// Stats counts one direction of a Relay.
+type Stats struct {
+	Packets uint64    // RTP packets relayed
+	Bytes   uint64    // bytes relayed, RTP headers included
+	Lost    uint64    // packets missing by sequence number (reordered ones count as lost)
+	Dropped uint64    // received but not relayed: a payload type the other leg did not negotiate
+	Last    time.Time // when the last RTP packet arrived; zero if none did
+}
+
+// Relay bridges two Sessions: RTP read on A is written to B and the other
+// way round. Packets pass unchanged when both legs negotiated the same codec;
+// the payload type number is rewritten where the legs numbered the same
+// format differently (telephone-event is the usual case), and PCMU and PCMA
+// are transcoded into each other in place. RFC 4733 events are relayed as
+// they are, or dropped if the other leg did not negotiate telephone-event.
+// Formats come from each Session's SetFormat at NewRelay; a leg without one
+// gets everything unchanged. After a re-INVITE changes a format, close the
+// Relay and start another.
+//
+// A Relay runs one goroutine per direction and one watching for dead media;
+// Close stops and waits for them. It does not close the Sessions, which
+// belong to the call and may go on to play prompts or join another Relay.
+type Relay struct {
+	a, b    *Session
+	ab, ba  *direction
+	start   time.Time
+	timeout time.Duration
+
+	hold    atomic.Bool
+	resumed atomic.Int64 // nanoseconds after start when hold last ended
+
+	dead     chan struct{}
+	quit     chan struct{}
+	stopping atomic.Bool
+	wg       sync.WaitGroup
+	close    sync.Once
+}
+
+// NewRelay starts relaying between a and b. When timeout is positive and no
+// RTP arrives in either direction for that long, outside hold, the channel
+// returned by Dead is closed; the Relay goes on relaying, and the call's
+// owner decides to hang up (with ErrDeadMedia as the cause).
+func NewRelay(a, b *Session, timeout time.Duration) *Relay {
+	r := &Relay{a: a, b: b, start: time.Now(), timeout: timeout, dead: make(chan struct{}), quit: make(chan struct{})}
+	fa, fb := a.Format(), b.Format()
+	r.ab = newDirection(r, a, b, fa, fb)
+	r.ba = newDirection(r, b, a, fb, fa)
+	r.wg.Add(2)
+	go r.ab.run()
+	go r.ba.run()
+	if timeout > 0 {
+		r.wg.Add(1)
+		go r.watch()
+	}
+	return r
+}
+
+// Dead is closed when neither leg sent RTP for the timeout.
+func (r *Relay) Dead() <-chan struct{} { return r.dead }
+
+// SetHold pauses the dead-media check while a leg is on hold (sendonly or
+// inactive streams legitimately go quiet) and restarts its clock on resume.
+func (r *Relay) SetHold(on bool) {
+	if !on && r.hold.Load() {
+		r.resumed.Store(int64(time.Since(r.start)))
+	}
+	r.hold.Store(on)
+}
+
+// Stats returns the counters of each direction.
+func (r *Relay) Stats() (aToB, bToA Stats) { return r.ab.stats(r.start), r.ba.stats(r.start) }
+
+// Close stops relaying and waits for the Relay's goroutines. The Sessions
+// stay open with their read deadlines cleared.
+func (r *Relay) Close() error {
+	r.close.Do(func() {
+		r.stopping.Store(true)
+		close(r.quit)
+		// A deadline in the past wakes a blocked Read, and any Read that
+		// starts after it; run sees stopping and returns.
+		past := time.Unix(1, 0)
+		r.a.SetReadDeadline(past)
+		r.b.SetReadDeadline(past)
+		r.wg.Wait()
+		r.a.SetReadDeadline(time.Time{})
+		r.b.SetReadDeadline(time.Time{})
+	})
+	return nil
+}
+
+func (r *Relay) watch() {
+	defer r.wg.Done()
+	tick := min(max(r.timeout/10, 10*time.Millisecond), time.Second)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.quit:
+			return
+		case <-t.C:
+		}
+		if r.hold.Load() {
+			continue
+		}
+		heard := max(r.ab.last.Load(), r.ba.last.Load(), r.resumed.Load())
+		if time.Since(r.start)-time.Duration(heard) >= r.timeout {
+			close(r.dead)
+			return
+		}
+	}
+}
+
+// transcode modes
+const (
+	keep uint8 = iota
+	ulawToAlaw
+	alawToUlaw
+)
+
+// direction is one way of a Relay; its fields below the counters belong to
+// its goroutine, so the packet path takes no lock of its own.
+type direction struct {
+	r        *Relay
+	from, to *Session
+
+	packets, bytes, lost, dropped atomic.Uint64
+	last                          atomic.Int64 // nanoseconds after start; 0: nothing yet
+
+	pt    [128]int16 // payload type on the far leg, -1 to drop
+	xcode [128]uint8
+	hdr   rtp.Header
+	seqOK bool
+	ssrc  uint32
+	seq   uint16
+	buf   [MaxPacket]byte
+}
+
+func newDirection(r *Relay, from, to *Session, ff, tf Format) *direction {
+	d := &direction{r: r, from: from, to: to}
+	if ff.Audio.Name == "" || tf.Audio.Name == "" {
+		for i := range d.pt {
+			d.pt[i] = int16(i)
+		}
+		return d
+	}
+	for i := range d.pt {
+		d.pt[i] = -1
+	}
+	switch {
+	case ff.Audio.is(tf.Audio.Name):
+		d.pt[ff.Audio.PT] = int16(tf.Audio.PT)
+	case ff.Audio.is(PCMU) && tf.Audio.is(PCMA):
+		d.pt[ff.Audio.PT], d.xcode[ff.Audio.PT] = int16(tf.Audio.PT), ulawToAlaw
+	case ff.Audio.is(PCMA) && tf.Audio.is(PCMU):
+		d.pt[ff.Audio.PT], d.xcode[ff.Audio.PT] = int16(tf.Audio.PT), alawToUlaw
+	}
+	if ff.HasEvent() && tf.HasEvent() {
+		d.pt[ff.Event.PT], d.xcode[ff.Event.PT] = int16(tf.Event.PT), keep
+	}
+	return d
+}
+
+func (d *direction) run() {
+	defer d.r.wg.Done()
+	for {
+		n, err := d.from.Read(d.buf[:])
+		if err != nil {
+			if d.r.stopping.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue // a deadline someone else set, or a transient socket error
+		}
+		if pkt, ok := d.process(d.buf[:n]); ok {
+			d.to.Write(pkt) // a lost datagram is the network's business
+		}
+	}
+}
+
+// process counts one received packet and prepares it for the other leg in
+// place. It must not allocate: it runs for every packet.
+func (d *direction) process(pkt []byte) ([]byte, bool) {
+	d.last.Store(max(int64(time.Since(d.r.start)), 1))
+	hl, err := d.hdr.Unmarshal(pkt) // Session.Read has checked it, this finds the payload
+	if err != nil {
+		d.dropped.Add(1)
+		return nil, false
+	}
+	d.count(d.hdr.SSRC, d.hdr.SequenceNumber)
+	in := d.hdr.PayloadType
+	out := d.pt[in]
+	if out < 0 {
+		d.dropped.Add(1)
+		return nil, false
+	}
+	pkt[1] = pkt[1]&0x80 | uint8(out)
+	if mode := d.xcode[in]; mode != keep {
+		end := len(pkt)
+		if d.hdr.Padding && end > hl {
+			end -= int(pkt[end-1])
+		}
+		if end < hl {
+			d.dropped.Add(1)
+			return nil, false
+		}
+		payload := pkt[hl:end]
+		if mode == ulawToAlaw {
+			for i, v := range payload {
+				payload[i] = g711.Ulaw2AlawFrame(v)
+			}
+		} else {
+			for i, v := range payload {
+				payload[i] = g711.Alaw2UlawFrame(v)
+			}
+		}
+	}
+	d.packets.Add(1)
+	d.bytes.Add(uint64(len(pkt)))
+	return pkt, true
+}
+
+// count tracks loss from sequence number gaps, per SSRC.
+func (d *direction) count(ssrc uint32, seq uint16) {
+	if !d.seqOK || ssrc != d.ssrc {
+		d.seqOK, d.ssrc, d.seq = true, ssrc, seq
+		return
+	}
+	gap := seq - d.seq
+	if gap == 0 || gap >= 0x8000 {
+		return // duplicate or late
+	}
+	d.lost.Add(uint64(gap - 1))
+	d.seq = seq
+}
+
+func (d *direction) stats(start time.Time) Stats {
+	s := Stats{Packets: d.packets.Load(), Bytes: d.bytes.Load(), Lost: d.lost.Load(), Dropped: d.dropped.Load()}
+	if l := d.last.Load(); l > 0 {
+		s.Last = start.Add(time.Duration(l))
+	}
+	return s
+}
