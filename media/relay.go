@@ -3,6 +3,7 @@ package media
 import (
 	"errors"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -181,7 +182,17 @@ func (d *direction) run() {
 			if d.r.stopping.Load() || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			continue // a deadline someone else set, or a transient socket error
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				// Someone else's deadline: the relay is the reader, so clear
+				// it, then look again in case Close set its own meanwhile.
+				d.from.SetReadDeadline(time.Time{})
+				if d.r.stopping.Load() {
+					return
+				}
+				continue
+			}
+			time.Sleep(time.Millisecond) // a socket error: do not spin on it
+			continue
 		}
 		if pkt, ok := d.process(d.buf[:n]); ok {
 			d.to.Write(pkt) // a lost datagram is the network's business

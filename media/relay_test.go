@@ -373,3 +373,20 @@ func BenchmarkRelayLoopback(b *testing.B) {
 		}
 	}
 }
+
+// A read deadline set on a Session while it is relayed neither stops the
+// relay nor makes it spin; Close still ends it.
+func TestRelaySurvivesAStrayDeadline(t *testing.T) {
+	pool := newPool(t, 31600, 31699)
+	a, b := openPair(t, pool)
+	alice, bob := newPhone(t), newPhone(t)
+	a.SetRemote(alice.addr())
+	b.SetRemote(bob.addr())
+	r := NewRelay(a, b, 0)
+	a.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+	time.Sleep(50 * time.Millisecond)
+	alice.send(a, alice.packet(0, voice(160)))
+	bob.mustRecv()
+	r.Close()
+	goleak.VerifyNone(t)
+}

@@ -321,12 +321,12 @@ func parseMedia(val string) (stream, int, bool) {
 	}
 	portS, _, _ = strings.Cut(portS, "/")
 	port, err := strconv.ParseUint(portS, 10, 16)
-	if err != nil || !token(media) || !token(proto) {
+	if err != nil || !isToken(media) || !isToken(proto) {
 		return stream{}, 0, false
 	}
 	f := strings.Fields(formats)
 	for _, t := range f {
-		if !token(t) {
+		if !isToken(t) {
 			return stream{}, 0, false
 		}
 	}
@@ -335,8 +335,8 @@ func parseMedia(val string) (stream, int, bool) {
 	return stream{media: media, proto: proto, formats: strings.Join(f, " ")}, int(port), true
 }
 
-// token reports whether s is printable ASCII without spaces.
-func token(s string) bool {
+// isToken reports whether s is printable ASCII without spaces.
+func isToken(s string) bool {
 	if s == "" {
 		return false
 	}
