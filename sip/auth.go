@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
 )
 
 // Authenticator proves who sent a request: it challenges, checks answers
@@ -46,7 +47,9 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 		respond(tx, req, status, reason, hdrs)
 	}
 	h := req.GetHeader(hdrName)
-	if h == nil {
+	if h == nil || !digest.IsDigest(h.Value()) {
+		// No credentials, or a scheme we do not speak (RFC 4475 3.3.7):
+		// ask for Digest.
 		challenge(false)
 		return Account{}, false
 	}

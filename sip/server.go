@@ -31,6 +31,8 @@ type Server struct {
 	guard   *Guard
 	metrics *Metrics
 	reg     *Registrar
+	auth    *Authenticator
+	trunks  *Trunks
 	parser  *sip.Parser
 	// registers carries stateless REGISTERs from the readers to the workers.
 	registers chan *sip.Request
@@ -43,8 +45,10 @@ type Server struct {
 type Deps struct {
 	Accounts Accounts
 	Location *Location
-	Metrics  prometheus.Registerer
-	Log      *slog.Logger
+	// Trunks admits calls from carriers' networks; nil admits none.
+	Trunks  *Trunks
+	Metrics prometheus.Registerer
+	Log     *slog.Logger
 	// Now is the clock; nil means the system clock.
 	Now func() time.Time
 }
@@ -59,8 +63,9 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 		registers: make(chan *sip.Request, 8192)}
 	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, now)
 	s.metrics = NewMetrics(d.Metrics, s.loc, s.guard)
-	auth := NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, now), s.guard, d.Accounts, s.metrics, d.Log)
-	s.reg = NewRegistrar(cfg.Registrar, auth, s.loc, d.Log, now)
+	s.auth = NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, now), s.guard, d.Accounts, s.metrics, d.Log)
+	s.reg = NewRegistrar(cfg.Registrar, s.auth, s.loc, d.Log, now)
+	s.trunks = d.Trunks
 
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(cfg.UserAgent),
@@ -76,6 +81,8 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	// Every handler is registered before listening: sipgo's handler map is not synchronised.
 	s.srv.OnRegister(s.counted(func(req *sip.Request, tx sip.ServerTransaction) { s.reg.ServeRegister(req, tx) }))
 	s.srv.OnOptions(s.counted(s.serveOptions))
+	s.srv.OnInvite(s.counted(s.serveInvite))
+	s.srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {}) // ACKs of our final answers end there
 	s.srv.OnNoRoute(s.counted(s.serveNotAllowed))
 	return s, nil
 }
@@ -279,6 +286,10 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 	}
 	req.SetTransport("UDP")
 	req.SetSource(p.RemoteAddr.String())
+	if code, reason, hdrs := check(req); code != 0 {
+		respond(&udpResponder{s: s, method: "REGISTER"}, req, code, reason, hdrs)
+		return nil, nil
+	}
 	select {
 	case s.registers <- req:
 	default:
@@ -306,7 +317,7 @@ func (r *udpResponder) Respond(res *sip.Response) error {
 
 func (s *Server) serveOptions(req *sip.Request, tx sip.ServerTransaction) {
 	respond(tx, req, 200, "OK", []sip.Header{
-		sip.NewHeader("Allow", "REGISTER, OPTIONS"),
+		sip.NewHeader("Allow", allowed),
 		sip.NewHeader("Accept", "application/sdp"),
 		sip.NewHeader("Accept-Language", "en"),
 	})
@@ -316,7 +327,7 @@ func (s *Server) serveNotAllowed(req *sip.Request, tx sip.ServerTransaction) {
 	if req.IsAck() {
 		return // an ACK gets no answer
 	}
-	respond(tx, req, 405, "Method Not Allowed", []sip.Header{sip.NewHeader("Allow", "REGISTER, OPTIONS")})
+	respond(tx, req, 405, "Method Not Allowed", []sip.Header{sip.NewHeader("Allow", allowed)})
 }
 
 // counted wraps a handler so every final response is counted by method and
@@ -327,7 +338,12 @@ func (s *Server) counted(h sipgo.RequestHandler) sipgo.RequestHandler {
 			h(req, tx)
 			return
 		}
-		h(req, &countingTx{ServerTransaction: tx, s: s, method: string(req.Method)})
+		ctx := &countingTx{ServerTransaction: tx, s: s, method: string(req.Method)}
+		if code, reason, hdrs := check(req); code != 0 {
+			respond(ctx, req, code, reason, hdrs)
+			return
+		}
+		h(req, ctx)
 	}
 }
 

@@ -23,6 +23,10 @@ import (
 var pbxBinary string
 
 func TestMain(m *testing.M) {
+	if bin := os.Getenv("PBX_TEST_BINARY"); bin != "" {
+		pbxBinary = bin // a re-run inside a network namespace reuses the build
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "pbx-peers-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
