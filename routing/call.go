@@ -1,0 +1,49 @@
+package routing
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Call is one inbound call as the flow engine drives it: the caller's leg,
+// not yet answered. The sip package's call satisfies it; engine tests use a
+// fake. Every method that blocks returns when ctx ends (the caller hung up,
+// or the server stops) with context.Cause(ctx).
+type Call interface {
+	// ID identifies the call in logs and its record.
+	ID() string
+	// Ring tells the caller the call is progressing (180 Ringing). Calling
+	// it again does nothing.
+	Ring() error
+	// Dial rings every registered device of each user in users at once,
+	// for at most timeout. The first device to answer is bridged to the
+	// caller (the caller is answered then) and Dial returns its user's id;
+	// the other devices are cancelled. Otherwise it returns ErrBusy (every
+	// device that answered was busy, or every user is on another call),
+	// ErrUnavailable (no device registered, or all refused otherwise) or
+	// ErrNoAnswer (timeout).
+	Dial(ctx context.Context, users []uint, timeout time.Duration) (answeredBy uint, err error)
+	// Wait blocks until a bridged call ends, whichever side hangs up.
+	Wait(ctx context.Context) error
+	// Reject ends the call before it is answered with a SIP status.
+	Reject(code int, reason string) error
+}
+
+// Presence tells the engine who can take a call now.
+type Presence interface {
+	// Registered reports whether the user has at least one device registered.
+	Registered(user uint) bool
+	// OnCall reports whether the user is in a bridged call now.
+	OnCall(user uint) bool
+	// LoggedInAt returns when the user's earliest live registration began
+	// (zero when not registered): sequential ringing goes in that order.
+	LoggedInAt(user uint) time.Time
+}
+
+// Outcomes of a transfer, each one a flow exit.
+var (
+	ErrBusy        = errors.New("busy")
+	ErrUnavailable = errors.New("unavailable")
+	ErrNoAnswer    = errors.New("no answer")
+)
