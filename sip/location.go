@@ -43,7 +43,7 @@ const storeSlack = time.Minute
 func (Binding) TableName() string { return "registrations" }
 
 // Models lists the tables sip owns, for migration.
-func Models() []any { return []any{&Binding{}} }
+func Models() []any { return []any{&Binding{}, &Trunk{}} }
 
 // ContactUpdate is one Contact of a REGISTER, already resolved to seconds.
 type ContactUpdate struct {

@@ -79,9 +79,6 @@ func NewTrunks(ctx context.Context, db *gorm.DB) (*Trunks, error) {
 	return t, t.reload(ctx)
 }
 
-// TrunkModels lists the tables of the trunk store, for migration.
-func TrunkModels() []any { return []any{&Trunk{}} }
-
 // Match returns the enabled trunk whose inbound networks hold ip; the most
 // specific network wins.
 func (t *Trunks) Match(ip netip.Addr) (Trunk, bool) {
@@ -177,15 +174,18 @@ func (t *Trunks) Delete(ctx context.Context, id uint) error {
 }
 
 func (t *Trunks) save(ctx context.Context, tr *Trunk, in TrunkInput, create bool) error {
-	if err := applyTrunk(tr, in, create); err != nil {
-		return err
+	v := applyTrunk(tr, in, create)
+	if in.Name != nil {
+		var n int64
+		if err := t.db.WithContext(ctx).Model(&Trunk{}).Where("name = ? AND id <> ?", tr.Name, tr.ID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			v.Add("name", fmt.Sprintf("a trunk named %q already exists", tr.Name))
+		}
 	}
-	var n int64
-	if err := t.db.WithContext(ctx).Model(&Trunk{}).Where("name = ? AND id <> ?", tr.Name, tr.ID).Count(&n).Error; err != nil {
+	if err := v.Err(); err != nil {
 		return err
-	}
-	if n > 0 {
-		return invalid.New("name", fmt.Sprintf("a trunk named %q already exists", tr.Name))
 	}
 	var err error
 	if create {
@@ -204,8 +204,9 @@ func (t *Trunks) save(ctx context.Context, tr *Trunk, in TrunkInput, create bool
 
 var hostRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,253})$`)
 
-func applyTrunk(tr *Trunk, in TrunkInput, create bool) error {
-	var v invalid.Error
+// applyTrunk copies in over tr and returns every field it refuses.
+func applyTrunk(tr *Trunk, in TrunkInput, create bool) *invalid.Error {
+	v := &invalid.Error{}
 	if in.Name == nil && create {
 		v.Add("name", "is required")
 	}
@@ -275,7 +276,7 @@ func applyTrunk(tr *Trunk, in TrunkInput, create bool) error {
 	if tr.Register && (tr.Username == "" || tr.Password == "") && len(v.Fields) == 0 {
 		v.Add("register", "needs a username and a password")
 	}
-	return v.Err()
+	return v
 }
 
 // parseCIDR accepts a network ("203.0.113.0/24") or a single address.

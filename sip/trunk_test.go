@@ -20,7 +20,7 @@ func testTrunks(t *testing.T) *Trunks {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close(db) })
-	if err := store.Migrate(context.Background(), db, TrunkModels()...); err != nil {
+	if err := store.Migrate(context.Background(), db, Models()...); err != nil {
 		t.Fatal(err)
 	}
 	tr, err := NewTrunks(context.Background(), db)

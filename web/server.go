@@ -38,13 +38,17 @@ type Server struct {
 	creds   *Credentials
 	signIns *failureLimiter
 	ui      fs.FS
+	trunks  Trunks
 	handler http.Handler
 }
 
 // NewServer builds the routes. db holds web's own tables (Models); gather
 // serves /metrics.
-func NewServer(cfg Config, db *gorm.DB, dir *routing.Directory, regs Registrations, gather prometheus.Gatherer, log *slog.Logger) *Server {
+func NewServer(cfg Config, db *gorm.DB, dir *routing.Directory, regs Registrations, gather prometheus.Gatherer, log *slog.Logger, opts ...Option) *Server {
 	s := &Server{cfg: cfg, log: log, now: time.Now, dir: dir, regs: regs, gather: gather, ui: embeddedUI()}
+	for _, o := range opts {
+		o(s)
+	}
 	now := func() time.Time { return s.now() } // follows s.now, which tests replace
 	s.creds = NewCredentials(db, cfg.AdminToken, now)
 	s.signIns = newFailureLimiter(signInFailures, signInWindow, now)
@@ -54,6 +58,14 @@ func NewServer(cfg Config, db *gorm.DB, dir *routing.Directory, regs Registratio
 
 func (s *Server) routes() http.Handler {
 	api := http.NewServeMux()
+	if s.trunks != nil {
+		api.HandleFunc("GET /api/v1/trunks", s.listTrunks)
+		api.HandleFunc("POST /api/v1/trunks", s.createTrunk)
+		api.HandleFunc("GET /api/v1/trunks/{id}", s.getTrunk)
+		api.HandleFunc("PUT /api/v1/trunks/{id}", s.updateTrunk)
+		api.HandleFunc("PATCH /api/v1/trunks/{id}", s.updateTrunk)
+		api.HandleFunc("DELETE /api/v1/trunks/{id}", s.deleteTrunk)
+	}
 	api.HandleFunc("GET /api/v1/users", s.listUsers)
 	api.HandleFunc("POST /api/v1/users", s.createUser)
 	api.HandleFunc("GET /api/v1/users/{id}", s.getUser)

@@ -127,7 +127,12 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	} else if n > 0 {
 		log.Info("registrations restored", "count", n)
 	}
+	trunks, err := sip.NewTrunks(ctx, db)
+	if err != nil {
+		return err
+	}
 	sipSrv, err := sip.NewServer(cfg.SIP, sip.Deps{
+		Trunks:   trunks,
 		Accounts: accounts{dir}, Location: loc, Metrics: metrics, Log: log.With("component", "sip"),
 	})
 	if err != nil {
@@ -136,7 +141,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	if err := sipSrv.Listen(); err != nil {
 		return err
 	}
-	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"))
+	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"), web.WithTrunks(trunks))
 	httpLn, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)

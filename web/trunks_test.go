@@ -1,0 +1,71 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"pbx/routing"
+	"pbx/sip"
+	"pbx/store"
+)
+
+func trunkServer(t *testing.T) *Server {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(filepath.Join(t.TempDir(), "pbx.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close(db) })
+	models := append(append(routing.Models(), sip.Models()...), Models()...)
+	if err := store.Migrate(context.Background(), db, models...); err != nil {
+		t.Fatal(err)
+	}
+	trunks, err := sip.NewTrunks(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewServer(Config{AdminToken: bootstrap}, db, routing.NewDirectory(db, "pbx"), noRegistrations{},
+		prometheus.NewRegistry(), log, WithTrunks(trunks))
+}
+
+func TestTrunkAPI(t *testing.T) {
+	s := trunkServer(t)
+	res := api(t, s, "POST", "/api/v1/trunks", `{"name":"Carrier","host":"sip.carrier.example","username":"acct",
+		"password":"s3cret-pass","inbound_cidrs":["198.51.100.0/24"]}`, http.StatusCreated)
+	body, _ := io.ReadAll(res.Body)
+	if strings.Contains(string(body), "s3cret-pass") || !strings.Contains(string(body), `"has_password":true`) {
+		t.Fatalf("created trunk shows its password or hides that it has one: %s", body)
+	}
+	var tr sip.Trunk
+	json.Unmarshal(body, &tr)
+	if tr.Port != 5060 || tr.Transport != "udp" || tr.CallerIDFormat != "e164" || !tr.Enabled {
+		t.Fatalf("defaults: %+v", tr)
+	}
+
+	wantFields(t, api(t, s, "POST", "/api/v1/trunks", `{"name":"Carrier","host":"x y","inbound_cidrs":["10.0.0.0/8","bad"]}`,
+		http.StatusUnprocessableEntity), "name", "host", "inbound_cidrs[1]")
+	wantFields(t, api(t, s, "POST", "/api/v1/trunks", `{"name":"B","host":"10.0.0.1","port":"5060"}`,
+		http.StatusUnprocessableEntity), "port")
+
+	api(t, s, "PATCH", "/api/v1/trunks/1", `{"port":5080,"transport":"tcp"}`, http.StatusOK)
+	got := decodeBody[sip.Trunk](t, api(t, s, "GET", "/api/v1/trunks/1", "", http.StatusOK))
+	if got.Port != 5080 || got.Transport != "tcp" || !got.HasPassword {
+		t.Fatalf("after update: %+v", got)
+	}
+	api(t, s, "GET", "/api/v1/trunks/9", "", http.StatusNotFound)
+	api(t, s, "DELETE", "/api/v1/trunks/1", "", http.StatusNoContent)
+	api(t, s, "DELETE", "/api/v1/trunks/1", "", http.StatusNotFound)
+	list := decodeBody[struct{ Trunks []sip.Trunk }](t, api(t, s, "GET", "/api/v1/trunks", "", http.StatusOK))
+	if len(list.Trunks) != 0 {
+		t.Fatalf("list after delete: %+v", list)
+	}
+}
