@@ -41,7 +41,7 @@ type GroupInput struct {
 
 // Models lists the tables routing owns, for migration.
 func Models() []any {
-	return []any{&User{}, &Group{}, &GroupMember{}, &Number{}, &Flow{}, &FlowVersion{}}
+	return []any{&User{}, &Group{}, &GroupMember{}, &Number{}, &Flow{}, &FlowVersion{}, &CallRecord{}}
 }
 
 // ListGroups returns every group ordered by name.

@@ -1,0 +1,273 @@
+package routing
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Directions of a call record.
+const (
+	DirectionInbound  = "inbound"  // from a trunk to one of our numbers
+	DirectionOutbound = "outbound" // from a user out through a trunk
+	DirectionInternal = "internal" // from one user to another
+)
+
+// Types of a call record, as the call history shows them.
+const (
+	CallIncoming = "incoming" // an inbound or internal call that was answered
+	CallOutgoing = "outgoing" // a call a user placed
+	CallMissed   = "missed"   // an inbound or internal call nobody answered
+)
+
+// CallRecord is one call in the call history, written once when the call
+// ends. Times are stored in UTC.
+type CallRecord struct {
+	ID        uint   `gorm:"primaryKey" json:"id"`
+	CallID    string `gorm:"size:255;not null;index" json:"call_id"` // the SIP Call-ID, or our id for the call
+	Direction string `gorm:"size:16;not null" json:"direction"`
+	Type      string `gorm:"size:16;not null;index" json:"type"`
+	// From and To are the caller and the party called as SIP gave them (a
+	// number, an extension or a user name). FROM and TO are SQL keywords,
+	// hence the column names.
+	From string `gorm:"column:caller;size:255;not null" json:"from"`
+	To   string `gorm:"column:callee;size:255;not null" json:"to"`
+	// Number is the E.164 number called, for inbound calls.
+	Number string `gorm:"size:16;not null;default:''" json:"number"`
+	// OwnerUserID is the user who answered an incoming call, placed an
+	// outgoing one, or (for a call missed by one user) whose phone rang.
+	OwnerUserID *uint      `gorm:"index" json:"owner_user_id"`
+	TrunkID     *uint      `json:"trunk_id"`
+	FlowID      *uint      `json:"flow_id"`
+	StartedAt   time.Time  `gorm:"not null;index" json:"started_at"`
+	AnsweredAt  *time.Time `json:"answered_at"`
+	EndedAt     time.Time  `gorm:"not null" json:"ended_at"`
+	// DurationSeconds runs from answer to end; 0 for a call not answered.
+	DurationSeconds int `gorm:"not null" json:"duration_seconds"`
+	// HangupCause says in a few words why the call ended: "completed",
+	// "caller hung up", "no answer", "busy", "no flow" ...
+	HangupCause string `gorm:"size:64;not null" json:"hangup_cause"`
+	// SIPCode is the final status the caller got: 200 when answered, 487
+	// when the caller hung up first, otherwise the rejection's code.
+	SIPCode          int   `gorm:"column:sip_code;not null" json:"sip_code"`
+	RecordingSeconds int   `gorm:"not null;default:0" json:"recording_seconds"`
+	CreditsCharged   int64 `gorm:"not null;default:0" json:"credits_charged"` // micro-credits
+}
+
+// History stores and lists call records.
+type History struct {
+	db *gorm.DB
+}
+
+// NewHistory returns a History over db, which holds CallRecord's table.
+func NewHistory(db *gorm.DB) *History {
+	return &History{db: db}
+}
+
+// Record stores rec as a new record. DurationSeconds is computed from
+// AnsweredAt and EndedAt, rounded to the nearest second.
+func (h *History) Record(ctx context.Context, rec CallRecord) error {
+	switch {
+	case rec.CallID == "":
+		return errors.New("record call: no call id")
+	case rec.Direction != DirectionInbound && rec.Direction != DirectionOutbound && rec.Direction != DirectionInternal:
+		return fmt.Errorf("record call %s: unknown direction %q", rec.CallID, rec.Direction)
+	case !IsCallType(rec.Type):
+		return fmt.Errorf("record call %s: unknown type %q", rec.CallID, rec.Type)
+	}
+	rec.ID = 0
+	rec.StartedAt = rec.StartedAt.UTC()
+	rec.EndedAt = rec.EndedAt.UTC()
+	rec.DurationSeconds = 0
+	if rec.AnsweredAt != nil {
+		at := rec.AnsweredAt.UTC()
+		rec.AnsweredAt = &at
+		if d := rec.EndedAt.Sub(at); d > 0 {
+			rec.DurationSeconds = int(d.Round(time.Second) / time.Second)
+		}
+	}
+	if err := h.db.WithContext(ctx).Create(&rec).Error; err != nil {
+		return fmt.Errorf("record call %s: %w", rec.CallID, err)
+	}
+	return nil
+}
+
+// IsCallType reports whether t is incoming, outgoing or missed.
+func IsCallType(t string) bool {
+	return t == CallIncoming || t == CallOutgoing || t == CallMissed
+}
+
+// CallFilter narrows List and WriteCSV. Zero fields do not filter.
+type CallFilter struct {
+	Owner uint      // the owner's user id
+	Type  string    // incoming, outgoing or missed
+	From  time.Time // calls started at or after From
+	To    time.Time // calls started before To
+	// Limit and Offset page List; WriteCSV ignores them. Limit 0 means
+	// DefaultCallLimit; more than MaxCallLimit is cut to it.
+	Limit  int
+	Offset int
+}
+
+// Paging bounds of List.
+const (
+	DefaultCallLimit = 50
+	MaxCallLimit     = 500
+)
+
+func (h *History) query(ctx context.Context, f CallFilter) (*gorm.DB, error) {
+	if f.Type != "" && !IsCallType(f.Type) {
+		return nil, fmt.Errorf("list calls: unknown type %q", f.Type)
+	}
+	q := h.db.WithContext(ctx).Model(&CallRecord{})
+	if f.Owner != 0 {
+		q = q.Where("owner_user_id = ?", f.Owner)
+	}
+	if f.Type != "" {
+		q = q.Where("type = ?", f.Type)
+	}
+	// UTC on both sides: SQLite compares the stored times as text.
+	if !f.From.IsZero() {
+		q = q.Where("started_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("started_at < ?", f.To.UTC())
+	}
+	return q, nil
+}
+
+// List returns the records f selects, newest first, and how many there are
+// in all.
+func (h *History) List(ctx context.Context, f CallFilter) ([]CallRecord, int64, error) {
+	q, err := h.query(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count calls: %w", err)
+	}
+	limit := f.Limit
+	switch {
+	case limit <= 0:
+		limit = DefaultCallLimit
+	case limit > MaxCallLimit:
+		limit = MaxCallLimit
+	}
+	records := []CallRecord{}
+	err = q.Order("started_at DESC, id DESC").Limit(limit).Offset(max(f.Offset, 0)).Find(&records).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("list calls: %w", err)
+	}
+	return records, total, nil
+}
+
+// Call returns the record with id, or ErrNotFound.
+func (h *History) Call(ctx context.Context, id uint) (CallRecord, error) {
+	var rec CallRecord
+	err := h.db.WithContext(ctx).First(&rec, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return rec, fmt.Errorf("call %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return rec, fmt.Errorf("call %d: %w", id, err)
+	}
+	return rec, nil
+}
+
+// csvBatch is how many records WriteCSV reads at a time; the database is
+// not held between batches, so a large export does not stall calls.
+const csvBatch = 500
+
+// CallCSVHeader is the header row of WriteCSV.
+var CallCSVHeader = []string{
+	"id", "call_id", "direction", "type", "from", "to", "number", "owner_user_id", "trunk_id", "flow_id",
+	"started_at", "answered_at", "ended_at", "duration_seconds", "recording_seconds", "credits_charged",
+	"hangup_cause", "sip_code",
+}
+
+// WriteCSV writes every record f selects, newest first, as CSV (RFC 4180)
+// with a header row. Cells that a spreadsheet would run as a formula are
+// defused (see csvCell).
+func (h *History) WriteCSV(ctx context.Context, w io.Writer, f CallFilter) error {
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(CallCSVHeader); err != nil {
+		return err
+	}
+	var last *CallRecord
+	for {
+		q, err := h.query(ctx, f)
+		if err != nil {
+			return err
+		}
+		if last != nil {
+			// Keyset paging: rows after the last one in (started_at, id) DESC order.
+			q = q.Where("started_at < ? OR (started_at = ? AND id < ?)", last.StartedAt, last.StartedAt, last.ID)
+		}
+		var batch []CallRecord
+		if err := q.Order("started_at DESC, id DESC").Limit(csvBatch).Find(&batch).Error; err != nil {
+			return fmt.Errorf("export calls: %w", err)
+		}
+		for _, r := range batch {
+			if err := cw.Write(csvRow(r)); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+		if len(batch) < csvBatch {
+			return nil
+		}
+		last = &batch[len(batch)-1]
+	}
+}
+
+func csvRow(r CallRecord) []string {
+	id := func(p *uint) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatUint(uint64(*p), 10)
+	}
+	answered := ""
+	if r.AnsweredAt != nil {
+		answered = r.AnsweredAt.UTC().Format(time.RFC3339)
+	}
+	return []string{
+		strconv.FormatUint(uint64(r.ID), 10), csvCell(r.CallID), r.Direction, r.Type,
+		csvCell(r.From), csvCell(r.To), csvCell(r.Number), id(r.OwnerUserID), id(r.TrunkID), id(r.FlowID),
+		r.StartedAt.UTC().Format(time.RFC3339), answered, r.EndedAt.UTC().Format(time.RFC3339),
+		strconv.Itoa(r.DurationSeconds), strconv.Itoa(r.RecordingSeconds), strconv.FormatInt(r.CreditsCharged, 10),
+		csvCell(r.HangupCause), strconv.Itoa(r.SIPCode),
+	}
+}
+
+// phoneNumberRe matches a number such as +15550001111, which a spreadsheet
+// cannot run as a formula and which must stay readable.
+var phoneNumberRe = regexp.MustCompile(`^\+[0-9]{1,20}$`)
+
+// csvCell defuses CSV formula injection: a caller controls the From of an
+// inbound call, and a cell starting with = + - @ (or a tab or carriage
+// return) would run as a formula when the export is opened in a
+// spreadsheet. Such a cell is prefixed with a single quote; plain phone
+// numbers are left alone.
+func csvCell(s string) string {
+	if s == "" || phoneNumberRe.MatchString(s) {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,157 @@
+package routing
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+func testHistory(t *testing.T) *History {
+	t.Helper()
+	return NewHistory(testDirectory(t).db)
+}
+
+func TestHistoryRecord(t *testing.T) {
+	ctx := context.Background()
+	h := testHistory(t)
+	paris := time.FixedZone("CET", 3600)
+	start := time.Date(2025, 3, 1, 10, 0, 0, 0, paris)
+	answered := start.Add(4 * time.Second)
+	rec := CallRecord{CallID: "abc@host", Direction: DirectionInbound, Type: CallIncoming, From: "+15551230000",
+		To: "+15550001111", Number: "+15550001111", OwnerUserID: ptr(uint(7)), StartedAt: start,
+		AnsweredAt: &answered, EndedAt: answered.Add(61*time.Second + 600*time.Millisecond),
+		HangupCause: "completed", SIPCode: 200, DurationSeconds: 999}
+	if err := h.Record(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.Call(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.DurationSeconds != 62 || !got.StartedAt.Equal(start) || got.StartedAt.Location() != time.UTC ||
+		got.From != rec.From || *got.OwnerUserID != 7 || got.TrunkID != nil {
+		t.Fatalf("stored %+v", got)
+	}
+	if _, err := h.Call(ctx, 2); err == nil {
+		t.Fatal("found a record that does not exist")
+	}
+	for _, bad := range []CallRecord{
+		{Direction: DirectionInbound, Type: CallMissed},
+		{CallID: "x", Direction: "sideways", Type: CallMissed},
+		{CallID: "x", Direction: DirectionInbound, Type: "lost"},
+	} {
+		if err := h.Record(ctx, bad); err == nil {
+			t.Errorf("stored %+v", bad)
+		}
+	}
+}
+
+// seedHistory stores n records, one a minute from 2025-03-01 00:00 UTC
+// back in time, alternating missed (no owner) and incoming (owner 1 or 2).
+func seedHistory(t *testing.T, h *History, n int) {
+	t.Helper()
+	base := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		rec := CallRecord{CallID: fmt.Sprintf("c%d", i), Direction: DirectionInbound, Type: CallMissed,
+			From: "+15551230000", To: "+15550001111", StartedAt: base.Add(-time.Duration(i) * time.Minute),
+			HangupCause: "no answer", SIPCode: 480}
+		rec.EndedAt = rec.StartedAt.Add(20 * time.Second)
+		if i%2 == 1 {
+			rec.Type, rec.SIPCode, rec.HangupCause = CallIncoming, 200, "completed"
+			rec.OwnerUserID = ptr(uint(1 + i%4/2))
+			rec.AnsweredAt = ptr(rec.StartedAt.Add(5 * time.Second))
+		}
+		if err := h.Record(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestHistoryList(t *testing.T) {
+	h := testHistory(t)
+	seedHistory(t, h, 10) // c0 at 00:00, c1 at 23:59 the day before ...
+	day := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		f     CallFilter
+		want  []string
+		total int64
+	}{
+		{"all, newest first", CallFilter{}, []string{"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9"}, 10},
+		{"page", CallFilter{Limit: 3, Offset: 2}, []string{"c2", "c3", "c4"}, 10},
+		{"missed", CallFilter{Type: CallMissed}, []string{"c0", "c2", "c4", "c6", "c8"}, 5},
+		{"owner", CallFilter{Owner: 2}, []string{"c3", "c7"}, 2},
+		{"owner and type", CallFilter{Owner: 1, Type: CallMissed}, nil, 0},
+		{"from is inclusive", CallFilter{From: day.Add(-2 * time.Minute)}, []string{"c0", "c1", "c2"}, 3},
+		{"to is exclusive", CallFilter{To: day.Add(-7 * time.Minute)}, []string{"c8", "c9"}, 2},
+		{"range in another zone", CallFilter{From: day.Add(-3 * time.Minute).In(time.FixedZone("X", -5*3600)),
+			To: day.Add(-time.Minute).In(time.FixedZone("Y", 9*3600))}, []string{"c2", "c3"}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, total, err := h.List(context.Background(), tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, r := range got {
+				ids = append(ids, r.CallID)
+			}
+			if !slices.Equal(ids, tt.want) || total != tt.total {
+				t.Fatalf("got %v (total %d), want %v (total %d)", ids, total, tt.want, tt.total)
+			}
+		})
+	}
+}
+
+func TestHistoryWriteCSV(t *testing.T) {
+	h := testHistory(t)
+	n := csvBatch*2 + 3 // crosses batch boundaries
+	seedHistory(t, h, n)
+	// Two records started at the same time, to check keyset paging keeps both.
+	same := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC).Add(-time.Duration(csvBatch-1) * time.Minute)
+	evil := CallRecord{CallID: "evil", Direction: DirectionInbound, Type: CallMissed, From: `=HYPERLINK("http://x","a, b")`,
+		To: "-2+3", Number: "+15550001111", StartedAt: same, EndedAt: same, HangupCause: "@cause", SIPCode: 480}
+	if err := h.Record(context.Background(), evil); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := h.WriteCSV(context.Background(), &buf, CallFilter{Limit: 1}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rows[0], CallCSVHeader) {
+		t.Fatalf("header %v", rows[0])
+	}
+	if len(rows) != n+2 {
+		t.Fatalf("%d rows, want %d and a header", len(rows)-1, n+1)
+	}
+	seen := map[string]bool{}
+	for _, r := range rows[1:] {
+		if seen[r[1]] {
+			t.Fatalf("%s exported twice", r[1])
+		}
+		seen[r[1]] = true
+		if r[1] == "evil" {
+			if r[4] != `'=HYPERLINK("http://x","a, b")` || r[5] != "'-2+3" || r[6] != "+15550001111" || r[16] != "'@cause" {
+				t.Fatalf("formula cells not defused: %q", r)
+			}
+		}
+	}
+	if !seen["evil"] {
+		t.Fatal("a record sharing its start time with another was skipped")
+	}
+	if rows[1][1] != "c0" || rows[1][10] != "2025-03-01T00:00:00Z" {
+		t.Fatalf("first row %q", rows[1])
+	}
+	if rows[2][7] != "1" || rows[2][13] != "15" || rows[2][11] == "" {
+		t.Fatalf("answered row %q", rows[2])
+	}
+}
