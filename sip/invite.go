@@ -2,6 +2,7 @@ package sip
 
 import (
 	"net/netip"
+	"strings"
 
 	"github.com/emiago/sipgo/sip"
 )
@@ -9,14 +10,19 @@ import (
 // serveInvite admits a call: it must come from a carrier trunk's networks or
 // from a phone user who proves who they are (407 challenge). Anyone else is
 // challenged like a user, so an INVITE scan learns nothing: the PBX is never
-// an open relay. Routing admitted calls arrives with the B2BUA; until then
-// they are answered 480.
+// an open relay. An INVITE inside a dialog (a re-INVITE) is answered by the
+// dialog it belongs to.
 func (s *Server) serveInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		s.serveReinvite(req, tx)
+		return
+	}
+	in := Inbound{From: req.From().Address.User, To: req.Recipient.User}
 	if s.trunks != nil {
 		if ip, err := netip.ParseAddrPort(req.Source()); err == nil {
 			if trunk, ok := s.trunks.Match(ip.Addr()); ok {
-				s.log.Info("call from trunk", "trunk", trunk.Name, "remote", req.Source(), "to", req.Recipient.User)
-				respond(tx, req, 480, "Temporarily Unavailable", nil)
+				in.TrunkID, in.To = trunk.ID, e164(req.Recipient.User)
+				s.serveCall(req, tx, in)
 				return
 			}
 		}
@@ -25,6 +31,20 @@ func (s *Server) serveInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if !ok {
 		return
 	}
-	s.log.Info("call from user", "user", acct.Username, "to", req.Recipient.User)
-	respond(tx, req, 480, "Temporarily Unavailable", nil)
+	in.UserID, in.From = acct.UserID, acct.Username
+	s.serveCall(req, tx, in)
+}
+
+// e164 writes a dialed number as E.164 when it is one written without the
+// plus, as carriers often send it.
+func e164(n string) string {
+	if strings.HasPrefix(n, "+") || len(n) < 8 {
+		return n
+	}
+	for _, r := range n {
+		if r < '0' || r > '9' {
+			return n
+		}
+	}
+	return "+" + n
 }

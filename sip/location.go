@@ -29,6 +29,9 @@ type Binding struct {
 	CSeq      uint32    `json:"-"`
 	Expires   time.Time `gorm:"index" json:"expires_at"`
 	Updated   time.Time `json:"registered_at"`
+	// Since is when this device registered first, kept across refreshes:
+	// the login order sequential ringing follows.
+	Since time.Time `json:"since"`
 
 	// stored is the expiry last handed to the database.
 	stored time.Time
@@ -154,6 +157,10 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 			Source: u.Source, Transport: u.Transport, UserAgent: u.UserAgent, NAT: u.NAT,
 			CallID: u.CallID, CSeq: u.CSeq,
 			Expires: now.Add(time.Duration(c.Expires) * time.Second), Updated: now,
+		}
+		b.Since = now
+		if i >= 0 && sameDevice(list[i], b) {
+			b.Since = list[i].Since
 		}
 		if i >= 0 && sameDevice(list[i], b) && b.Expires.Sub(list[i].stored) < storeSlack {
 			b.stored = list[i].stored // a plain refresh: the stored row is close enough

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"bytes"
+	"net/netip"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pbx/configs"
+	"pbx/media"
 )
 
 // Server is the SIP edge: listeners, transaction layer and request handlers.
@@ -39,6 +41,18 @@ type Server struct {
 
 	udp net.PacketConn
 	tcp net.Listener
+
+	// Calls.
+	router    Router
+	ports     *media.PortPool
+	mediaIP   netip.Addr
+	deadAfter time.Duration
+	client    *sipgo.Client
+	contact   sip.ContactHeader
+	callers   *sipgo.DialogServerCache
+	agents    *sipgo.DialogClientCache
+	callsMu   sync.Mutex
+	active    map[uint]int // bridged calls per user
 }
 
 // Deps are what the Server is built from.
@@ -51,6 +65,16 @@ type Deps struct {
 	Log     *slog.Logger
 	// Now is the clock; nil means the system clock.
 	Now func() time.Time
+
+	// Router takes admitted calls; nil answers them 480.
+	Router Router
+	// Ports hands out media ports; calls need it.
+	Ports *media.PortPool
+	// PublicIP is advertised in Contact and SDP; unset means the listening
+	// address, or the first non-loopback one when listening on all.
+	PublicIP string
+	// DeadMedia ends a bridged call that carries no RTP for this long.
+	DeadMedia time.Duration
 }
 
 // NewServer builds the SIP edge. Nothing listens until Listen.
@@ -66,6 +90,13 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	s.auth = NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, now), s.guard, d.Accounts, s.metrics, d.Log)
 	s.reg = NewRegistrar(cfg.Registrar, s.auth, s.loc, d.Log, now)
 	s.trunks = d.Trunks
+	s.router, s.ports, s.deadAfter, s.active = d.Router, d.Ports, d.DeadMedia, make(map[uint]int)
+	if s.deadAfter == 0 {
+		s.deadAfter = 30 * time.Second
+	}
+	if d.PublicIP != "" {
+		s.mediaIP, _ = netip.ParseAddr(d.PublicIP)
+	}
 
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(cfg.UserAgent),
@@ -82,7 +113,12 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	s.srv.OnRegister(s.counted(func(req *sip.Request, tx sip.ServerTransaction) { s.reg.ServeRegister(req, tx) }))
 	s.srv.OnOptions(s.counted(s.serveOptions))
 	s.srv.OnInvite(s.counted(s.serveInvite))
-	s.srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {}) // ACKs of our final answers end there
+	s.srv.OnAck(s.serveAck)
+	s.srv.OnBye(s.counted(s.serveBye))
+	s.srv.OnCancel(s.counted(func(req *sip.Request, tx sip.ServerTransaction) {
+		// sipgo answers a CANCEL that matches a pending INVITE itself.
+		respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
+	}))
 	s.srv.OnNoRoute(s.counted(s.serveNotAllowed))
 	return s, nil
 }
@@ -106,7 +142,58 @@ func (s *Server) Listen() error {
 			s.tcp = l
 		}
 	}
+	return s.dialogs()
+}
+
+// dialogs sets up the client and dialog caches calls use, now that the
+// listening addresses are known: requests leave from the UDP listener
+// itself, the address phones and carriers know.
+func (s *Server) dialogs() error {
+	host, port := s.advertised()
+	opts := []sipgo.ClientOption{sipgo.WithClientLogger(s.log), sipgo.WithClientHostname(host)}
+	if s.udp != nil {
+		opts = append(opts, sipgo.WithClientConnectionAddr(s.udp.LocalAddr().String()))
+	}
+	c, err := sipgo.NewClient(s.ua, opts...)
+	if err != nil {
+		return fmt.Errorf("sip client: %w", err)
+	}
+	s.client = c
+	s.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: host, Port: port}}
+	s.callers = sipgo.NewDialogServerCache(c, s.contact)
+	s.agents = sipgo.NewDialogClientCache(c, s.contact)
+	if !s.mediaIP.IsValid() {
+		s.mediaIP, _ = netip.ParseAddr(host)
+	}
 	return nil
+}
+
+// advertised returns the host and port to put in Contact and Via: the
+// public IP if set, else the listening IP, else the first non-loopback
+// address of this machine.
+func (s *Server) advertised() (string, int) {
+	var laddr string
+	if s.udp != nil {
+		laddr = s.udp.LocalAddr().String()
+	} else if s.tcp != nil {
+		laddr = s.tcp.Addr().String()
+	}
+	ap, _ := netip.ParseAddrPort(laddr)
+	host := ap.Addr().Unmap()
+	if s.mediaIP.IsValid() {
+		return s.mediaIP.String(), int(ap.Port())
+	}
+	if host.IsValid() && !host.IsUnspecified() {
+		return host.String(), int(ap.Port())
+	}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+				return n.IP.String(), int(ap.Port())
+			}
+		}
+	}
+	return "127.0.0.1", int(ap.Port())
 }
 
 // Addr returns the local address of the transport's listener ("udp" or "tcp"), or "".

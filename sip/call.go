@@ -1,0 +1,421 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"pbx/media"
+)
+
+// Outcomes of Dial that the router acts on.
+var (
+	ErrBusy        = errors.New("busy")
+	ErrUnavailable = errors.New("unavailable")
+	ErrNoAnswer    = errors.New("no answer")
+	// ErrCallerGone is the cause when the caller cancels or hangs up.
+	ErrCallerGone = errors.New("caller hung up")
+	// ErrCalleeGone is the cause when the answering side hangs up.
+	ErrCalleeGone = errors.New("callee hung up")
+)
+
+// Inbound is what the SIP edge knows of a new call when it hands it over.
+type Inbound struct {
+	From    string // the caller's number or user
+	To      string // the number or extension dialed
+	TrunkID uint   // the carrier trunk it came from; 0 for a phone user
+	UserID  uint   // the calling phone user; 0 for a trunk call
+}
+
+// Router decides what happens to an admitted call. Route runs on the call's
+// own goroutine and returns when the router is done with the call.
+type Router interface {
+	Route(ctx context.Context, c *Call, in Inbound)
+}
+
+// Call is the caller's leg of one call and everything the PBX does for it:
+// the agent legs it rings, the media it anchors, the bridge.
+type Call struct {
+	s      *Server
+	id     string
+	log    *slog.Logger
+	dlg    *sipgo.DialogServerSession
+	offer  *media.SDP
+	a      *media.Session // faces the caller
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	started time.Time
+	ringing atomic.Bool
+	final   atomic.Int32 // the final status sent to the caller, 0 before
+
+	mu       sync.Mutex
+	b        *media.Session // faces the agent
+	agent    *sipgo.DialogClientSession
+	agentOf  uint
+	relay    *media.Relay
+	answered time.Time
+}
+
+// ID returns the call's SIP Call-ID.
+func (c *Call) ID() string { return c.id }
+
+// Started returns when the INVITE arrived.
+func (c *Call) Started() time.Time { return c.started }
+
+// Answered returns when the call was answered (zero if it was not).
+func (c *Call) Answered() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.answered
+}
+
+// FinalCode returns the final status the caller got (200 when answered).
+func (c *Call) FinalCode() int { return int(c.final.Load()) }
+
+// Ring sends 180 Ringing to the caller once.
+func (c *Call) Ring() error {
+	if c.ringing.Swap(true) || c.final.Load() != 0 {
+		return nil
+	}
+	return c.dlg.Respond(180, "Ringing", nil)
+}
+
+// Reject ends the unanswered call with code.
+func (c *Call) Reject(code int, reason string) error {
+	if !c.final.CompareAndSwap(0, int32(code)) {
+		return nil
+	}
+	return c.dlg.Respond(code, reason, nil)
+}
+
+// Dial rings every registered device of users at once for at most timeout
+// and bridges the first that answers to the caller.
+func (c *Call) Dial(ctx context.Context, users []uint, timeout time.Duration) (uint, error) {
+	type target struct {
+		user uint
+		b    Binding
+	}
+	var targets []target
+	for _, u := range users {
+		for _, b := range c.s.loc.LookupUser(u) {
+			targets = append(targets, target{u, b})
+		}
+	}
+	if len(targets) == 0 {
+		return 0, ErrUnavailable
+	}
+	b, err := c.agentMedia()
+	if err != nil {
+		return 0, err
+	}
+	offer, err := media.Rewrite(c.offer, c.s.local(b, nil))
+	if err != nil {
+		return 0, err
+	}
+	body := offer.Marshal()
+
+	ring, stop := context.WithTimeout(ctx, timeout)
+	defer stop()
+	type result struct {
+		t   target
+		dlg *sipgo.DialogClientSession
+		err error
+	}
+	results := make(chan result, len(targets))
+	for _, t := range targets {
+		go func() {
+			d, err := c.inviteAgent(ring, t.b, body)
+			results <- result{t, d, err}
+		}()
+	}
+	var winner *result
+	busy := 0
+	for range targets {
+		r := <-results
+		switch {
+		case r.err == nil && winner == nil:
+			winner = &r
+			stop() // the others are cancelled
+		case r.err == nil:
+			// A second device answered in the same instant: release it.
+			go r.dlg.Bye(context.WithoutCancel(ctx))
+		default:
+			var de *sipgo.ErrDialogResponse
+			if errors.As(r.err, &de) && (de.Res.StatusCode == 486 || de.Res.StatusCode == 600) {
+				busy++
+			}
+			if r.dlg != nil {
+				r.dlg.Close()
+			}
+		}
+	}
+	if winner == nil {
+		switch {
+		case ctx.Err() != nil:
+			return 0, context.Cause(ctx)
+		case busy > 0:
+			return 0, ErrBusy
+		case ring.Err() != nil:
+			return 0, ErrNoAnswer
+		}
+		return 0, ErrUnavailable
+	}
+	if err := c.bridge(ctx, winner.dlg, winner.t.user); err != nil {
+		return 0, err
+	}
+	return winner.t.user, nil
+}
+
+// inviteAgent sends one device our offer and waits for its answer; a
+// provisional answer rings the caller.
+func (c *Call) inviteAgent(ctx context.Context, b Binding, body []byte) (*sipgo.DialogClientSession, error) {
+	var uri sip.Uri
+	if err := sip.ParseUri(b.Contact, &uri); err != nil {
+		return nil, fmt.Errorf("contact %q: %w", b.Contact, err)
+	}
+	req := sip.NewRequest(sip.INVITE, uri)
+	from := c.dlg.InviteRequest.From()
+	req.AppendHeader(&sip.FromHeader{DisplayName: from.DisplayName,
+		Address: sip.Uri{Scheme: "sip", User: from.Address.User, Host: c.s.contact.Address.Host, Port: c.s.contact.Address.Port},
+		Params:  sip.HeaderParams{{K: "tag", V: sip.GenerateTagN(16)}}})
+	req.AppendHeader(&sip.ToHeader{Address: uri})
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(body)
+	req.SetDestination(b.Source) // a device behind NAT is reached where it registered from
+	d, err := c.s.agents.WriteInvite(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	err = d.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+		if res.StatusCode == 180 || res.StatusCode == 183 {
+			c.Ring()
+		}
+		return nil
+	}})
+	if err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+// bridge completes the call: ACK the agent, answer the caller with the
+// agent's codec (no transcoding), and relay media between them.
+func (c *Call) bridge(ctx context.Context, agent *sipgo.DialogClientSession, user uint) error {
+	if err := agent.Ack(ctx); err != nil {
+		agent.Bye(context.WithoutCancel(ctx))
+		return fmt.Errorf("ack agent: %w", err)
+	}
+	answer, err := media.ParseSDP(agent.InviteResponse.Body())
+	if err != nil {
+		agent.Bye(context.WithoutCancel(ctx))
+		return fmt.Errorf("agent answer: %w", err)
+	}
+	format, err := answer.Format()
+	if err != nil {
+		agent.Bye(context.WithoutCancel(ctx))
+		return err
+	}
+	c.mu.Lock()
+	b := c.b
+	c.mu.Unlock()
+	b.SetRemote(answer.Remote())
+	b.SetFormat(format)
+
+	mine, err := media.Answer(c.offer, c.s.local(c.a, []string{format.Audio.Name}))
+	if err != nil {
+		agent.Bye(context.WithoutCancel(ctx))
+		return err
+	}
+	callerFormat, _ := c.offer.Format(format.Audio.Name)
+	c.a.SetRemote(c.offer.Remote())
+	c.a.SetFormat(callerFormat)
+
+	if !c.final.CompareAndSwap(0, 200) {
+		agent.Bye(context.WithoutCancel(ctx))
+		return ErrCallerGone
+	}
+	relay := media.NewRelay(c.a, b, c.s.deadAfter)
+	c.mu.Lock()
+	c.agent, c.agentOf, c.relay, c.answered = agent, user, relay, c.s.now()
+	c.mu.Unlock()
+	c.s.onCall(user, +1)
+	// RespondSDP returns once the caller's ACK arrives.
+	if err := c.dlg.RespondSDP(mine.Marshal()); err != nil {
+		c.log.Warn("caller did not confirm the answer", "error", err)
+	}
+	return nil
+}
+
+// Wait blocks until the bridged call ends and hangs up the other side.
+func (c *Call) Wait(ctx context.Context) error {
+	c.mu.Lock()
+	agent, relay, user := c.agent, c.relay, c.agentOf
+	c.mu.Unlock()
+	if agent == nil {
+		return errors.New("call is not bridged")
+	}
+	defer c.s.onCall(user, -1)
+	var cause error
+	select {
+	case <-c.dlg.Context().Done():
+		cause = ErrCallerGone
+	case <-agent.Context().Done():
+		cause = ErrCalleeGone
+	case <-relay.Dead():
+		cause = media.ErrDeadMedia
+	case <-ctx.Done():
+		cause = context.Cause(ctx)
+	}
+	relay.Close()
+	// Hang-up runs past the call's context, bounded in time.
+	bye, done := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer done()
+	if cause != ErrCallerGone {
+		if err := c.dlg.Bye(bye); err != nil {
+			c.log.Debug("bye caller", "error", err)
+		}
+	}
+	if cause != ErrCalleeGone {
+		if err := agent.Bye(bye); err != nil {
+			c.log.Debug("bye agent", "error", err)
+		}
+	}
+	agent.Close()
+	c.log.Info("call ended", "cause", cause.Error())
+	return cause
+}
+
+// agentMedia returns the call's agent-side media session, opening it once.
+func (c *Call) agentMedia() (*media.Session, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.b != nil {
+		return c.b, nil
+	}
+	b, err := c.s.ports.Open()
+	if err != nil {
+		return nil, err
+	}
+	c.b = b
+	return b, nil
+}
+
+func (c *Call) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.relay != nil {
+		c.relay.Close()
+	}
+	if c.b != nil {
+		c.b.Close()
+	}
+	c.a.Close()
+	c.dlg.Close()
+}
+
+// local describes one of our media sessions for SDP.
+func (s *Server) local(m *media.Session, codecs []string) media.Local {
+	return media.Local{Addr: s.mediaIP, Port: m.Port(), SessionID: uint64(time.Now().UnixNano()), Version: 1, Codecs: codecs}
+}
+
+// serveCall runs an admitted INVITE as a call on its own goroutine (this one)
+// until the router is done with it.
+func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inbound) {
+	offer, err := media.ParseSDP(req.Body())
+	if err != nil {
+		respond(tx, req, 488, "Not Acceptable Here", nil)
+		return
+	}
+	if _, err := offer.Format(); err != nil {
+		respond(tx, req, 488, "Not Acceptable Here", []sip.Header{sip.NewHeader("Warning", `304 pbx "PCMU or PCMA required"`)})
+		return
+	}
+	if s.router == nil {
+		respond(tx, req, 480, "Temporarily Unavailable", nil)
+		return
+	}
+	a, err := s.ports.Open()
+	if err != nil {
+		s.log.Error("no media port for a call", "error", err)
+		respond(tx, req, 503, "Service Unavailable", nil)
+		return
+	}
+	dlg, err := s.callers.ReadInvite(req, tx)
+	if err != nil {
+		a.Close()
+		respond(tx, req, 400, "Bad Request", nil)
+		return
+	}
+	id := req.CallID().Value()
+	ctx, cancel := context.WithCancelCause(dlg.Context())
+	c := &Call{s: s, id: id, dlg: dlg, offer: offer, a: a, ctx: ctx, cancel: cancel,
+		started: s.now(), log: s.log.With("call_id", id, "from", in.From, "to", in.To)}
+	defer c.close()
+	defer cancel(nil)
+	if err := dlg.Respond(100, "Trying", nil); err != nil {
+		return
+	}
+	go func() {
+		// A CANCEL or a BYE ends the dialog's context; the call's follows it.
+		<-dlg.Context().Done()
+		cancel(ErrCallerGone)
+	}()
+	s.router.Route(ctx, c, in)
+	if c.final.Load() == 0 {
+		c.Reject(480, "Temporarily Unavailable")
+	}
+}
+
+// LookupUser returns the live bindings of the user with id.
+func (l *Location) LookupUser(id uint) []Binding {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []Binding
+	for aor, list := range l.byAOR {
+		if len(list) > 0 && list[0].UserID == id {
+			out = copyBindings(l.live(aor, now))
+			break
+		}
+	}
+	return out
+}
+
+// onCall counts the bridged calls of each user.
+func (s *Server) onCall(user uint, delta int) {
+	s.callsMu.Lock()
+	defer s.callsMu.Unlock()
+	s.active[user] += delta
+	if s.active[user] <= 0 {
+		delete(s.active, user)
+	}
+}
+
+// OnCall reports whether the user is in a bridged call now.
+func (s *Server) OnCall(user uint) bool {
+	s.callsMu.Lock()
+	defer s.callsMu.Unlock()
+	return s.active[user] > 0
+}
+
+// Registered reports whether the user has a device registered.
+func (s *Server) Registered(user uint) bool { return len(s.loc.LookupUser(user)) > 0 }
+
+// LoggedInAt returns when the user's oldest live registration began.
+func (s *Server) LoggedInAt(user uint) time.Time {
+	var first time.Time
+	for _, b := range s.loc.LookupUser(user) {
+		if first.IsZero() || b.Since.Before(first) {
+			first = b.Since
+		}
+	}
+	return first
+}

@@ -1,0 +1,251 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"pbx/configs"
+	"pbx/media"
+)
+
+// userRouter rings one user, as a flow's transfer to a user would.
+type userRouter struct {
+	user    uint
+	outcome chan error
+}
+
+func (r *userRouter) Route(ctx context.Context, c *Call, in Inbound) {
+	c.Ring()
+	if _, err := c.Dial(ctx, []uint{r.user}, 5*time.Second); err != nil {
+		r.outcome <- err
+		code := map[error]int{ErrBusy: 486, ErrNoAnswer: 480, ErrUnavailable: 480}[err]
+		if code == 0 {
+			code = 487
+		}
+		c.Reject(code, "Failed")
+		return
+	}
+	r.outcome <- c.Wait(ctx)
+}
+
+// rtpPeer is a phone's media socket.
+type rtpPeer struct{ conn *net.UDPConn }
+
+func newRTPPeer(t *testing.T) *rtpPeer {
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &rtpPeer{c}
+}
+
+func (p *rtpPeer) port() int { return p.conn.LocalAddr().(*net.UDPAddr).Port }
+
+func (p *rtpPeer) sdp(t *testing.T) []byte {
+	return media.Offer(media.Local{Addr: netip.MustParseAddr("127.0.0.1"), Port: p.port(), SessionID: 1, Version: 1}, media.SendRecv).Marshal()
+}
+
+// packet is a PCMU RTP packet with sequence number seq.
+func packet(seq uint16) []byte {
+	b := make([]byte, 12+160)
+	b[0], b[1] = 0x80, 0
+	b[2], b[3] = byte(seq>>8), byte(seq)
+	b[11] = 7 // ssrc
+	return b
+}
+
+func startCallServer(t *testing.T, router Router) (*testServer, *Location) {
+	t.Helper()
+	cfg := configs.Default().SIP
+	cfg.Addr, cfg.Transports, cfg.Registrar.Keepalive = "127.0.0.1:0", []string{"udp"}, 0
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	loc := NewLocation(nil, log, 10, time.Now)
+	ports, err := media.NewPortPool(netip.MustParseAddr("127.0.0.1"), 32000, 32999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(cfg, Deps{Accounts: fakeAccounts{"1001": "alice-secret", "1002": "bob-secret"}, Location: loc,
+		Metrics: prometheus.NewRegistry(), Log: log, Router: router, Ports: ports})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- srv.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return &testServer{Server: srv, addr: srv.Addr("udp")}, loc
+}
+
+// agentPhone registers user at the PBX and answers every INVITE with media
+// on rtp. Its calls' dialogs come out on answered.
+func agentPhone(t *testing.T, pbx, user, password string, rtp *rtpPeer) chan *sipgo.DialogServerSession {
+	t.Helper()
+	ua, _ := sipgo.NewUA(sipgo.WithUserAgent("agent-phone"))
+	t.Cleanup(func() { ua.Close() })
+	srv, _ := sipgo.NewServer(ua)
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := l.LocalAddr().String()
+	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientConnectionAddr(local))
+	host, port, _ := sip.ParseAddr(local)
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: host, Port: port}}
+	dialogs := sipgo.NewDialogServerCache(client, contact)
+	answered := make(chan *sipgo.DialogServerSession, 4)
+	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
+		d, err := dialogs.ReadInvite(req, tx)
+		if err != nil {
+			return
+		}
+		d.Respond(180, "Ringing", nil)
+		offer, err := media.ParseSDP(req.Body())
+		if err != nil {
+			d.Respond(488, "Bad SDP", nil)
+			return
+		}
+		ans, _ := media.Answer(offer, media.Local{Addr: netip.MustParseAddr("127.0.0.1"), Port: rtp.port(), SessionID: 2, Version: 1})
+		if err := d.RespondSDP(ans.Marshal()); err != nil {
+			return
+		}
+		answered <- d
+		<-d.Context().Done()
+	})
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { dialogs.ReadAck(req, tx) })
+	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) { dialogs.ReadBye(req, tx) })
+	go srv.ServeUDP(l)
+	t.Cleanup(func() { l.Close() })
+	for i := 0; ; i++ { // wait until the listener is in sipgo's pool, so requests leave from it
+		if c, _ := ua.TransportLayer().GetConnection("udp", local); c != nil {
+			break
+		}
+		if i > 100 {
+			t.Fatal("agent listener not served")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	// Register from the port it listens on.
+	ph, pp, _ := sip.ParseAddr(pbx)
+	req := sip.NewRequest(sip.REGISTER, sip.Uri{Host: ph, Port: pp})
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{User: user, Host: ph}})
+	req.AppendHeader(&sip.FromHeader{Address: sip.Uri{User: user, Host: ph}, Params: sip.HeaderParams{{K: "tag", V: "agent"}}})
+	req.AppendHeader(&contact)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	res, err := client.Do(ctx, req)
+	if err == nil && res.StatusCode == 401 {
+		res, err = client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: user, Password: password})
+	}
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("agent register: %v %v", res, err)
+	}
+	return answered
+}
+
+func TestCallBridgesMediaAndHangsUpBothSides(t *testing.T) {
+	router := &userRouter{user: 7, outcome: make(chan error, 1)} // fakeAccounts gives every user id 7
+	srv, _ := startCallServer(t, router)
+	agentRTP, callerRTP := newRTPPeer(t), newRTPPeer(t)
+	answered := agentPhone(t, srv.addr, "1002", "bob-secret", agentRTP)
+
+	// The caller: phone user 1001 calls; the PBX challenges with 407.
+	ua, _ := sipgo.NewUA(sipgo.WithUserAgent("caller-phone"))
+	defer ua.Close()
+	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 6090}})
+	ph, pp, _ := sip.ParseAddr(srv.addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, callerRTP.sdp(t),
+		sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"}); err != nil {
+		t.Fatalf("caller got no answer: %v", err)
+	}
+	if err := d.Ack(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var agent *sipgo.DialogServerSession
+	select {
+	case agent = <-answered:
+	case <-ctx.Done():
+		t.Fatal("agent never answered")
+	}
+
+	// Media flows through the PBX both ways.
+	ans, err := media.ParseSDP(d.InviteResponse.Body())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Addr.String() != "127.0.0.1" || ans.Port == callerRTP.port() || ans.Port == agentRTP.port() {
+		t.Fatalf("the caller's answer does not anchor media in the PBX: %s", d.InviteResponse.Body())
+	}
+	pbxMedia := net.UDPAddrFromAddrPort(ans.Remote())
+	buf := make([]byte, 1500)
+	for seq := uint16(1); seq <= 5; seq++ {
+		callerRTP.conn.WriteToUDP(packet(seq), pbxMedia)
+	}
+	agentRTP.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	n, from, err := agentRTP.conn.ReadFromUDP(buf)
+	if err != nil || n != 172 {
+		t.Fatalf("agent got no caller audio: %v", err)
+	}
+	// The agent answers from its socket; the PBX latched the caller, so the
+	// caller hears it.
+	agentRTP.conn.WriteToUDP(packet(1), from)
+	callerRTP.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, _, err := callerRTP.conn.ReadFromUDP(buf); err != nil {
+		t.Fatalf("caller got no agent audio: %v", err)
+	}
+
+	// The caller hangs up: the agent gets a BYE.
+	if err := d.Bye(ctx); err != nil {
+		t.Fatalf("bye: %v", err)
+	}
+	select {
+	case <-agent.Context().Done():
+	case <-time.After(3 * time.Second):
+		t.Fatal("the agent's leg was not hung up")
+	}
+	if got := <-router.outcome; got != ErrCallerGone {
+		t.Fatalf("call ended with %v, want %v", got, ErrCallerGone)
+	}
+}
+
+func TestCallToNobodyIsUnavailable(t *testing.T) {
+	router := &userRouter{user: 7, outcome: make(chan error, 1)}
+	srv, _ := startCallServer(t, router)
+	ua, _ := sipgo.NewUA()
+	defer ua.Close()
+	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 6091}})
+	ph, pp, _ := sip.ParseAddr(srv.addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(t).sdp(t),
+		sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"})
+	if fmt.Sprint(err) == "<nil>" || <-router.outcome != ErrUnavailable {
+		t.Fatalf("a call to a user with no device: %v", err)
+	}
+}
