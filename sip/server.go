@@ -2,13 +2,13 @@ package sip
 
 import (
 	"bytes"
-	"net/netip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"runtime"
 	"strconv"
 	"sync"
