@@ -1,0 +1,382 @@
+package routing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Inbound is what the SIP side knows of an incoming call when it hands it to
+// the engine.
+type Inbound struct {
+	From      string    // the caller: a number, or a user name for an internal call
+	To        string    // the E.164 number dialed
+	TrunkID   uint      // the carrier trunk it came through; 0 if none
+	StartedAt time.Time // when the INVITE arrived
+}
+
+// Engine runs incoming calls through the published flow of the number called.
+type Engine struct {
+	dir      *Directory
+	presence Presence
+	history  *History
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// NewEngine returns an Engine that reads flows and groups from dir, asks
+// presence who can take a call, and writes one record per call to history.
+func NewEngine(dir *Directory, presence Presence, history *History, log *slog.Logger, now func() time.Time) *Engine {
+	return &Engine{dir: dir, presence: presence, history: history, log: log, now: now}
+}
+
+// The SIP answers a call gets when it does not reach anyone. Reason phrases
+// say why, so a carrier's logs (and a softphone's screen) tell the cases
+// apart.
+//
+//	404 No Such Number            the number called is not one of ours
+//	480 No Call Flow              the number is linked to no flow
+//	480 Call Flow Disabled        its flow is disabled
+//	480 Call Flow Not Published   its flow was never published
+//	486 Busy Here                 a transfer left by "busy" and that exit is not connected
+//	480 Temporarily Unavailable   a transfer left by "unavailable", exit not connected
+//	480 No Answer                 a transfer left by "timeout", exit not connected
+//	                              (480, not 408: RFC 3398 maps Q.850 cause 19, no answer, to 480)
+//	480 IVR Not Supported Yet     the flow reached an ivr state (no media yet)
+//	480 Announce Not Supported Yet, 480 Voicemail Not Supported Yet: likewise
+//	480 Call Flow Incomplete      the start state leads nowhere, or a connection names no state
+//	500 Server Internal Error     the database failed, or the SIP side gave an unexpected error
+//
+// A caller who hangs up first gets no answer from the engine (the SIP side
+// answers the CANCEL with 487 Request Terminated, which the record shows).
+const (
+	codeBusy        = 486
+	codeUnavailable = 480
+	codeNotFound    = 404
+	codeInternal    = 500
+	codeTerminated  = 487 // the caller cancelled; recorded, never sent by the engine
+	codeAnswered    = 200
+)
+
+// Hang-up causes written to call records.
+const (
+	CauseCompleted    = "completed"
+	CauseCallerHungUp = "caller hung up"
+	CauseNoAnswer     = "no answer"
+	CauseBusy         = "busy"
+	CauseUnavailable  = "unavailable"
+	CauseNoSuchNumber = "no such number"
+	CauseNoFlow       = "no flow"
+	CauseFlowDisabled = "flow disabled"
+	CauseNotPublished = "flow not published"
+	CauseFlowBroken   = "flow incomplete"
+	CauseNoMedia      = "media not supported yet"
+	CauseInternal     = "internal error"
+)
+
+// ending is how a call run ended: rejected with code and reason, answered
+// (code 200), or abandoned by the caller (code 487, no reason sent).
+type ending struct {
+	code   int
+	reason string
+	cause  string
+}
+
+// run is one call going through its flow; it belongs to Run's goroutine.
+type run struct {
+	e    *Engine
+	call Call
+	log  *slog.Logger
+	rec  CallRecord
+}
+
+// Run takes an incoming call through the published flow of in.To until it
+// is answered and over, rejected, or the caller hangs up (ctx ends); it
+// returns then. It writes exactly one call record, even after ctx ends.
+// See the codes above for what the caller is answered when nobody takes
+// the call.
+func (e *Engine) Run(ctx context.Context, call Call, in Inbound) {
+	started := in.StartedAt
+	if started.IsZero() {
+		started = e.now()
+	}
+	r := &run{
+		e:    e,
+		call: call,
+		log:  e.log.With("call_id", call.ID(), "number", in.To, "from", in.From, "trunk", in.TrunkID),
+		rec: CallRecord{
+			CallID:    call.ID(),
+			Direction: DirectionInbound,
+			Type:      CallMissed,
+			From:      in.From,
+			To:        in.To,
+			Number:    in.To,
+			StartedAt: started,
+		},
+	}
+	if in.TrunkID != 0 {
+		r.rec.TrunkID = &in.TrunkID
+	}
+
+	end := r.walk(ctx)
+	if ctx.Err() != nil && end.code != codeAnswered {
+		// Whatever step was under way, the caller left first.
+		end = ending{code: codeTerminated, cause: CauseCallerHungUp}
+	}
+	if end.code != codeAnswered && end.code != codeTerminated {
+		if err := call.Reject(end.code, end.reason); err != nil {
+			r.log.Warn("reject call", "code", end.code, "error", err)
+		}
+	}
+	r.rec.EndedAt = e.now()
+	r.rec.SIPCode = end.code
+	r.rec.HangupCause = end.cause
+	r.log.Info("call ended", "code", end.code, "cause", end.cause, "owner", r.rec.OwnerUserID)
+
+	// The record is written after hang-up too, but not forever.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := e.history.Record(rctx, r.rec); err != nil {
+		r.log.Error("write call record", "error", err)
+	}
+}
+
+// walk finds the flow and follows it state by state.
+func (r *run) walk(ctx context.Context) ending {
+	pf, err := r.e.dir.PublishedFlowForNumber(ctx, r.rec.Number)
+	switch {
+	case errors.Is(err, ErrNoSuchNumber):
+		return ending{codeNotFound, "No Such Number", CauseNoSuchNumber}
+	case errors.Is(err, ErrNoFlow):
+		return ending{codeUnavailable, "No Call Flow", CauseNoFlow}
+	case errors.Is(err, ErrFlowDisabled):
+		return ending{codeUnavailable, "Call Flow Disabled", CauseFlowDisabled}
+	case errors.Is(err, ErrFlowNotPublished):
+		return ending{codeUnavailable, "Call Flow Not Published", CauseNotPublished}
+	case err != nil:
+		return r.internal(ctx, "find flow", err)
+	}
+	r.rec.FlowID = &pf.FlowID
+	r.log = r.log.With("flow", pf.FlowID, "flow_version", pf.Version)
+	doc := pf.Document
+
+	st, ok := doc.Start()
+	if !ok {
+		r.log.Error("call flow has no start state")
+		return ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+	}
+	outcome := OutcomeNext
+	// A published flow has no cycles, so a walk visits each state at most
+	// once; the bound guards against a document that slipped past validation.
+	for range len(doc.States) {
+		next, ok := doc.Next(st.ID, outcome)
+		switch {
+		case !ok && st.Type == StateStart:
+			r.log.Error("call flow leads nowhere", "state", st.ID, "outcome", outcome)
+			return ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+		case !ok:
+			return unconnected(outcome)
+		}
+		st = next
+		r.log.Debug("enter state", "state", st.ID, "type", st.Type)
+		var end *ending
+		outcome, end = r.step(ctx, st)
+		if end != nil {
+			return *end
+		}
+		if ctx.Err() != nil {
+			return ending{codeTerminated, "", CauseCallerHungUp}
+		}
+	}
+	r.log.Error("call flow loops", "state", st.ID)
+	return ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+}
+
+// unconnected ends a call that left a state by an exit leading nowhere.
+func unconnected(outcome string) ending {
+	switch outcome {
+	case OutcomeBusy:
+		return ending{codeBusy, "Busy Here", CauseBusy}
+	case OutcomeTimeout:
+		return ending{codeUnavailable, "No Answer", CauseNoAnswer}
+	default:
+		return ending{codeUnavailable, "Temporarily Unavailable", CauseUnavailable}
+	}
+}
+
+// step runs one state. It returns the outcome the call leaves it by, or
+// how the call ended there.
+func (r *run) step(ctx context.Context, st State) (string, *ending) {
+	switch st.Type {
+	case StateTransferUser:
+		return r.transferUser(ctx, st)
+	case StateTransferGroup:
+		return r.transferGroup(ctx, st)
+	case StateIVR, StateAnnounce, StateVoicemail:
+		// Their media (prompts, digits, recording) is not there yet: say so
+		// rather than pretend to play anything.
+		name := map[StateType]string{StateIVR: "IVR", StateAnnounce: "Announce", StateVoicemail: "Voicemail"}[st.Type]
+		r.log.Warn("call flow reached a state that needs media, which is not supported yet", "state", st.ID, "type", st.Type)
+		return "", &ending{codeUnavailable, name + " Not Supported Yet", CauseNoMedia}
+	}
+	r.log.Error("unknown state type", "state", st.ID, "type", st.Type)
+	return "", &ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+}
+
+func ringFor(st State, def int) time.Duration {
+	s := st.RingSeconds
+	if s <= 0 {
+		s = def
+	}
+	return time.Duration(s) * time.Second
+}
+
+func (r *run) transferUser(ctx context.Context, st State) (string, *ending) {
+	u := st.UserID
+	switch {
+	case !r.e.presence.Registered(u):
+		return OutcomeUnavailable, nil
+	case r.e.presence.OnCall(u):
+		return r.busy(st)
+	}
+	// A call that rang one user and was missed is that user's missed call.
+	r.rec.OwnerUserID = &u
+	return r.dial(ctx, []uint{u}, ringFor(st, DefaultRingSeconds))
+}
+
+// busy is where a caller would wait in st's queue for the user or group
+// to be free. Queuing comes with its own change; until then every call that
+// finds them busy leaves by the busy exit.
+func (r *run) busy(st State) (string, *ending) {
+	if st.Queue != nil && st.Queue.MaxCalls > 0 {
+		r.log.Debug("queue not supported yet; taking the busy exit", "state", st.ID)
+	}
+	return OutcomeBusy, nil
+}
+
+// transferGroup rings the members of a group who can take a call.
+//
+// Parallel: every member registered and not on a call rings at once;
+// "unavailable" when no member is registered, "busy" when every registered
+// member is on a call.
+//
+// Sequential: members ring one at a time for ring_seconds each, in the
+// order they logged in (earliest first; the group's order breaks ties),
+// skipping those who are unregistered or on a call when their turn comes.
+// When nobody answers the call leaves by "timeout" if at least one member
+// rang; otherwise by "busy" if any member was busy; otherwise by
+// "unavailable".
+func (r *run) transferGroup(ctx context.Context, st State) (string, *ending) {
+	g, err := r.e.dir.Group(ctx, st.GroupID)
+	if errors.Is(err, ErrNotFound) {
+		r.log.Warn("call flow names a group that no longer exists", "state", st.ID, "group", st.GroupID)
+		return OutcomeUnavailable, nil
+	}
+	if err != nil {
+		end := r.internal(ctx, "read group", err)
+		return "", &end
+	}
+	var registered, available []uint
+	for _, m := range g.MemberIDs {
+		if r.e.presence.Registered(m) {
+			registered = append(registered, m)
+			if !r.e.presence.OnCall(m) {
+				available = append(available, m)
+			}
+		}
+	}
+	switch {
+	case len(registered) == 0:
+		return OutcomeUnavailable, nil
+	case len(available) == 0:
+		return r.busy(st)
+	}
+	if st.Ring != RingSequential {
+		return r.dial(ctx, available, ringFor(st, DefaultRingSeconds))
+	}
+
+	slices.SortStableFunc(registered, func(a, b uint) int {
+		return r.e.presence.LoggedInAt(a).Compare(r.e.presence.LoggedInAt(b))
+	})
+	each := ringFor(st, DefaultSequentialRingSeconds)
+	rang, wasBusy := false, false
+	for _, m := range registered {
+		switch {
+		case !r.e.presence.Registered(m):
+			continue
+		case r.e.presence.OnCall(m):
+			wasBusy = true
+			continue
+		}
+		outcome, end := r.dial(ctx, []uint{m}, each)
+		if end != nil {
+			return "", end
+		}
+		switch outcome {
+		case OutcomeTimeout:
+			rang = true
+		case OutcomeBusy:
+			wasBusy = true
+		}
+	}
+	switch {
+	case rang:
+		return OutcomeTimeout, nil
+	case wasBusy:
+		return r.busy(st)
+	}
+	return OutcomeUnavailable, nil
+}
+
+// dial rings users and, when one answers, stays with the call until it is
+// over. It returns the outcome of a call nobody answered.
+func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration) (string, *ending) {
+	if err := r.call.Ring(); err != nil && ctx.Err() == nil {
+		r.log.Warn("send ringing", "error", err)
+	}
+	by, err := r.call.Dial(ctx, users, timeout)
+	switch {
+	case ctx.Err() != nil:
+		return "", &ending{codeTerminated, "", CauseCallerHungUp}
+	case errors.Is(err, ErrBusy):
+		return OutcomeBusy, nil
+	case errors.Is(err, ErrUnavailable):
+		return OutcomeUnavailable, nil
+	case errors.Is(err, ErrNoAnswer):
+		return OutcomeTimeout, nil
+	case err != nil:
+		end := r.internal(ctx, "dial "+joinIDs(users), err)
+		return "", &end
+	}
+	at := r.e.now()
+	r.rec.AnsweredAt = &at
+	r.rec.Type = CallIncoming
+	r.rec.OwnerUserID = &by
+	r.log.Info("call answered", "user", by)
+	if err := r.call.Wait(ctx); err != nil && ctx.Err() == nil {
+		r.log.Warn("bridged call ended with an error", "user", by, "error", err)
+	}
+	return "", &ending{codeAnswered, "", CauseCompleted}
+}
+
+// internal ends the call on an error of ours; a cancelled context is the
+// caller hanging up, not an error.
+func (r *run) internal(ctx context.Context, what string, err error) ending {
+	if ctx.Err() != nil {
+		return ending{codeTerminated, "", CauseCallerHungUp}
+	}
+	r.log.Error(what, "error", err)
+	return ending{codeInternal, "Server Internal Error", CauseInternal}
+}
+
+func joinIDs(ids []uint) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = fmt.Sprint(id)
+	}
+	return "user " + strings.Join(s, ",")
+}
