@@ -52,9 +52,10 @@ type Call struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
-	started time.Time
-	ringing atomic.Bool
-	final   atomic.Int32 // the final status sent to the caller, 0 before
+	started    time.Time
+	sdpVersion atomic.Uint64
+	ringing    atomic.Bool
+	final      atomic.Int32 // the final status sent to the caller, 0 before
 
 	mu       sync.Mutex
 	b        *media.Session // faces the agent
@@ -246,6 +247,8 @@ func (c *Call) bridge(ctx context.Context, agent *sipgo.DialogClientSession, use
 	c.mu.Lock()
 	c.agent, c.agentOf, c.relay, c.answered = agent, user, relay, c.s.now()
 	c.mu.Unlock()
+	c.s.addLeg(c.dlg.ID, leg{call: c, caller: true})
+	c.s.addLeg(agent.ID, leg{call: c})
 	c.s.onCall(user, +1)
 	// RespondSDP returns once the caller's ACK arrives.
 	if err := c.dlg.RespondSDP(mine.Marshal()); err != nil {
@@ -308,9 +311,26 @@ func (c *Call) agentMedia() (*media.Session, error) {
 	return b, nil
 }
 
-func (c *Call) close() {
+// media returns one side's media session and the relay, once bridged.
+func (c *Call) media(callerSide bool) (*media.Session, *media.Relay) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.relay == nil {
+		return nil, nil
+	}
+	if callerSide {
+		return c.a, c.relay
+	}
+	return c.b, c.relay
+}
+
+func (c *Call) close() {
+	c.s.dropLeg(c.dlg.ID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.agent != nil {
+		c.s.dropLeg(c.agent.ID)
+	}
 	if c.relay != nil {
 		c.relay.Close()
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,6 +214,44 @@ func TestCallBridgesMediaAndHangsUpBothSides(t *testing.T) {
 	callerRTP.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 	if _, _, err := callerRTP.conn.ReadFromUDP(buf); err != nil {
 		t.Fatalf("caller got no agent audio: %v", err)
+	}
+
+	// Hold and resume, whatever way the phone says it (issue: Go stacks often
+	// break here): each gets a 200 with an SDP answer that mirrors it.
+	reinvite := func(body string) string {
+		t.Helper()
+		req := sip.NewRequest(sip.INVITE, d.InviteResponse.Contact().Address)
+		if body != "" {
+			req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+			req.SetBody([]byte(body))
+		}
+		res, err := d.Do(ctx, req)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("re-INVITE %q: %v %v", body, res, err)
+		}
+		return string(res.Body())
+	}
+	offer := string(callerRTP.sdp(t))
+	if got := reinvite(strings.Replace(offer, "a=sendrecv", "a=sendonly", 1)); !strings.Contains(got, "a=recvonly") {
+		t.Fatalf("hold with sendonly answered:\n%s", got)
+	}
+	if got := reinvite(strings.Replace(offer, "a=sendrecv", "a=inactive", 1)); !strings.Contains(got, "a=inactive") {
+		t.Fatalf("hold with inactive answered:\n%s", got)
+	}
+	if got := reinvite(strings.Replace(offer, "c=IN IP4 127.0.0.1", "c=IN IP4 0.0.0.0", 1)); !strings.Contains(got, "m=audio") {
+		t.Fatalf("hold with 0.0.0.0 answered:\n%s", got)
+	}
+	if got := reinvite(""); !strings.Contains(got, "a=sendrecv") || !strings.Contains(got, "PCMU") {
+		t.Fatalf("re-INVITE without SDP must get our offer:\n%s", got)
+	}
+	if got := reinvite(offer); !strings.Contains(got, "a=sendrecv") {
+		t.Fatalf("resume answered:\n%s", got)
+	}
+	// Media still flows after the hold and resume.
+	callerRTP.conn.WriteToUDP(packet(50), pbxMedia)
+	agentRTP.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, _, err := agentRTP.conn.ReadFromUDP(buf); err != nil {
+		t.Fatalf("no audio after resume: %v", err)
 	}
 
 	// The caller hangs up: the agent gets a BYE.

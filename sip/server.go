@@ -52,7 +52,8 @@ type Server struct {
 	callers   *sipgo.DialogServerCache
 	agents    *sipgo.DialogClientCache
 	callsMu   sync.Mutex
-	active    map[uint]int // bridged calls per user
+	active    map[uint]int   // bridged calls per user
+	legs      map[string]leg // bridged call legs by dialog ID
 }
 
 // Deps are what the Server is built from.
@@ -90,7 +91,8 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	s.auth = NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, now), s.guard, d.Accounts, s.metrics, d.Log)
 	s.reg = NewRegistrar(cfg.Registrar, s.auth, s.loc, d.Log, now)
 	s.trunks = d.Trunks
-	s.router, s.ports, s.deadAfter, s.active = d.Router, d.Ports, d.DeadMedia, make(map[uint]int)
+	s.router, s.ports, s.deadAfter = d.Router, d.Ports, d.DeadMedia
+	s.active, s.legs = make(map[uint]int), make(map[string]leg)
 	if s.deadAfter == 0 {
 		s.deadAfter = 30 * time.Second
 	}
