@@ -1,0 +1,86 @@
+package routing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// InternalRingSeconds is how long an extension rings before the caller
+// hears it was not answered.
+const InternalRingSeconds = 30
+
+// RunInternal rings the user with extension ext for a call placed by
+// another user (from), bridges it if answered, and writes one record.
+//
+//	404 No Such Extension        no user has that extension
+//	480 Temporarily Unavailable  the user has no device registered
+//	486 Busy Here                the user is on another call, or declined
+//	480 No Answer                nobody answered in time
+func (e *Engine) RunInternal(ctx context.Context, call Call, from, ext string, startedAt time.Time) {
+	r := &run{
+		e:    e,
+		call: call,
+		log:  e.log.With("call_id", call.ID(), "from", from, "extension", ext),
+		rec: CallRecord{CallID: call.ID(), Direction: DirectionInternal, Type: CallMissed,
+			From: from, To: ext, StartedAt: startedAt},
+	}
+	end := r.extension(ctx, ext)
+	if ctx.Err() != nil && end.code != codeAnswered {
+		end = ending{code: codeTerminated, cause: CauseCallerHungUp}
+	}
+	r.finish(ctx, end)
+}
+
+func (r *run) extension(ctx context.Context, ext string) ending {
+	u, err := r.e.dir.UserByExtension(ctx, ext)
+	if errors.Is(err, ErrNotFound) {
+		return ending{codeNotFound, "No Such Extension", CauseNoSuchNumber}
+	}
+	if err != nil {
+		return r.internal(ctx, "find extension", err)
+	}
+	r.rec.OwnerUserID = &u.ID
+	switch {
+	case !r.e.presence.Registered(u.ID):
+		return unconnected(OutcomeUnavailable)
+	case r.e.presence.OnCall(u.ID):
+		return unconnected(OutcomeBusy)
+	}
+	outcome, end := r.dial(ctx, []uint{u.ID}, InternalRingSeconds*time.Second)
+	if end != nil {
+		return *end
+	}
+	return unconnected(outcome)
+}
+
+// finish answers a call nobody took and writes its record, after hang-up too.
+func (r *run) finish(ctx context.Context, end ending) {
+	if end.code != codeAnswered && end.code != codeTerminated {
+		if err := r.call.Reject(end.code, end.reason); err != nil {
+			r.log.Warn("reject call", "code", end.code, "error", err)
+		}
+	}
+	r.rec.EndedAt = r.e.now()
+	r.rec.SIPCode = end.code
+	r.rec.HangupCause = end.cause
+	r.log.Info("call ended", "code", end.code, "cause", end.cause)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := r.e.history.Record(rctx, r.rec); err != nil {
+		r.log.Error("write call record", "error", err)
+	}
+}
+
+// UserByExtension returns the user with extension ext, or ErrNotFound.
+func (d *Directory) UserByExtension(ctx context.Context, ext string) (User, error) {
+	var u User
+	err := d.db.WithContext(ctx).Where("extension = ?", ext).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return u, fmt.Errorf("extension %s: %w", ext, ErrNotFound)
+	}
+	return u, err
+}
