@@ -39,6 +39,7 @@ type Server struct {
 	signIns *failureLimiter
 	ui      fs.FS
 	trunks  Trunks
+	calls   *routing.History
 	handler http.Handler
 }
 
@@ -48,6 +49,9 @@ func NewServer(cfg Config, db *gorm.DB, dir *routing.Directory, regs Registratio
 	s := &Server{cfg: cfg, log: log, now: time.Now, dir: dir, regs: regs, gather: gather, ui: embeddedUI()}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.calls == nil {
+		s.calls = routing.NewHistory(db)
 	}
 	now := func() time.Time { return s.now() } // follows s.now, which tests replace
 	s.creds = NewCredentials(db, cfg.AdminToken, now)
@@ -94,6 +98,9 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("POST /api/v1/flows/{id}/publish", s.publishFlow)
 	api.HandleFunc("PUT /api/v1/flows/{id}/enable", s.setFlowEnabled)
 	api.HandleFunc("GET /api/v1/flows/{id}/versions", s.listFlowVersions)
+	api.HandleFunc("GET /api/v1/calls", s.listCalls)
+	api.HandleFunc("GET /api/v1/calls.csv", s.exportCalls)
+	api.HandleFunc("GET /api/v1/calls/{id}", s.getCall)
 	api.HandleFunc("GET /api/v1/registrations", s.listRegistrations)
 	api.HandleFunc("GET /api/v1/session", s.getSession)
 	api.HandleFunc("DELETE /api/v1/session", s.signOut)
