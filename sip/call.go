@@ -230,12 +230,22 @@ func (c *Call) bridge(ctx context.Context, agent *sipgo.DialogClientSession, use
 	b.SetRemote(answer.Remote())
 	b.SetFormat(format)
 
+	// Answer the caller with the agent's codec, so packets pass unchanged;
+	// if the caller did not offer it (a device that answers outside the
+	// offer), with the caller's own, and the relay transcodes.
 	mine, err := media.Answer(c.offer, c.s.local(c.a, []string{format.Audio.Name}))
+	if errors.Is(err, media.ErrNoCodec) {
+		mine, err = media.Answer(c.offer, c.s.local(c.a, nil))
+	}
 	if err != nil {
 		agent.Bye(context.WithoutCancel(ctx))
 		return err
 	}
-	callerFormat, _ := c.offer.Format(format.Audio.Name)
+	callerFormat, err := mine.Format()
+	if err != nil {
+		agent.Bye(context.WithoutCancel(ctx))
+		return err
+	}
 	c.a.SetRemote(c.offer.Remote())
 	c.a.SetFormat(callerFormat)
 
@@ -250,6 +260,7 @@ func (c *Call) bridge(ctx context.Context, agent *sipgo.DialogClientSession, use
 	c.s.addLeg(c.dlg.ID, leg{call: c, caller: true})
 	c.s.addLeg(agent.ID, leg{call: c})
 	c.s.onCall(user, +1)
+	c.s.metrics.calls.Inc()
 	// RespondSDP returns once the caller's ACK arrives.
 	if err := c.dlg.RespondSDP(mine.Marshal()); err != nil {
 		c.log.Warn("caller did not confirm the answer", "error", err)
@@ -278,6 +289,9 @@ func (c *Call) Wait(ctx context.Context) error {
 		cause = context.Cause(ctx)
 	}
 	relay.Close()
+	ab, ba := relay.Stats()
+	c.s.metrics.rtp.WithLabelValues("caller_to_agent").Add(float64(ab.Packets))
+	c.s.metrics.rtp.WithLabelValues("agent_to_caller").Add(float64(ba.Packets))
 	// Hang-up runs past the call's context, bounded in time.
 	bye, done := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer done()
@@ -292,7 +306,7 @@ func (c *Call) Wait(ctx context.Context) error {
 		}
 	}
 	agent.Close()
-	c.log.Info("call ended", "cause", cause.Error())
+	c.log.Info("call ended", "cause", cause.Error(), "rtp_in", ab.Packets, "rtp_out", ba.Packets)
 	return cause
 }
 

@@ -10,6 +10,8 @@ type Metrics struct {
 	authFailures   prometheus.Counter
 	blockedPackets prometheus.Counter
 	shed           prometheus.Counter
+	rtp            *prometheus.CounterVec
+	calls          prometheus.Counter
 }
 
 // NewMetrics creates the SIP series and registers them, with gauges read from
@@ -33,7 +35,15 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard) *Metrics
 			Help: "REGISTERs dropped unanswered because the registrar's queue was full (the phone retransmits).",
 		}),
 	}
-	reg.MustRegister(m.requests, m.authFailures, m.blockedPackets, m.shed,
+	m.rtp = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pbx_rtp_packets_relayed_total",
+		Help: "RTP packets relayed between the legs of finished calls, by direction.",
+	}, []string{"direction"})
+	m.calls = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "pbx_calls_bridged_total",
+		Help: "Calls answered and bridged.",
+	})
+	reg.MustRegister(m.requests, m.authFailures, m.blockedPackets, m.shed, m.rtp, m.calls,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pbx_registrations",
 			Help: "Devices registered now.",

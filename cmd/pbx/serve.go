@@ -24,6 +24,7 @@ import (
 	"gorm.io/gorm"
 
 	"pbx/configs"
+	"pbx/media"
 	"pbx/routing"
 	"pbx/sip"
 	"pbx/store"
@@ -131,13 +132,22 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	if err != nil {
 		return err
 	}
+	low, high, _ := cfg.RTPRange() // validated with the configuration
+	ports, err := media.NewPortPool(mediaIP(cfg.SIP.Addr), low, high)
+	if err != nil {
+		return err
+	}
+	calls := &router{}
 	sipSrv, err := sip.NewServer(cfg.SIP, sip.Deps{
 		Trunks:   trunks,
 		Accounts: accounts{dir}, Location: loc, Metrics: metrics, Log: log.With("component", "sip"),
+		Router: calls, Ports: ports, PublicIP: cfg.PublicIP,
 	})
 	if err != nil {
 		return err
 	}
+	// The engine reads who is online and on a call from the SIP edge.
+	calls.engine = routing.NewEngine(dir, sipSrv, routing.NewHistory(db), log.With("component", "calls"), time.Now)
 	if err := sipSrv.Listen(); err != nil {
 		return err
 	}

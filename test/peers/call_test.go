@@ -1,0 +1,114 @@
+package peers
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestCarrierCallReachesAgentWithMedia: sipp plays a carrier that calls one
+// of our numbers and streams G.711 from /usr/share/sip-tester; the number's
+// flow transfers to a user whose phone (sipp as UAS, registered with sipsak)
+// answers and echoes the audio. The call connects, RTP crosses the PBX both
+// ways, and the call history holds one answered call.
+func TestCarrierCallReachesAgentWithMedia(t *testing.T) {
+	sipp := need(t, "sipp", "sip-tester")
+	sipsak := need(t, "sipsak", "sipsak")
+	if _, err := os.Stat("/usr/share/sip-tester/g711a.pcap"); err != nil {
+		t.Fatal("/usr/share/sip-tester/g711a.pcap is missing (Debian package sip-tester)")
+	}
+	p := startPBX(t, "127.0.0.29", "", "PBX_RTP_PORTS=26000-26999")
+	p.createUser("6001", "agent-pass-1")
+	var trunk, number, flow struct{ ID uint }
+	if code := p.api("POST", "/api/v1/trunks", map[string]any{"name": "Carrier", "host": "127.0.0.30", "inbound_cidrs": []string{"127.0.0.30"}}, &trunk); code != 201 {
+		t.Fatalf("trunk: %d", code)
+	}
+	if code := p.api("POST", "/api/v1/numbers", map[string]any{"e164": "+15550001111", "type": "toll_free", "country": "US", "trunk_id": trunk.ID}, &number); code != 201 {
+		t.Fatalf("number: %d", code)
+	}
+	doc := map[string]any{"name": "Support", "numbers": []string{"+15550001111"},
+		"states": []map[string]any{{"id": "start", "type": "start"}, {"id": "agent", "type": "transfer_user", "user_id": 1, "ring_seconds": 15}},
+		"connections": []map[string]any{{"from": "start", "outcome": "next", "to": "agent"}}}
+	if code := p.api("POST", "/api/v1/flows", doc, &flow); code != 201 {
+		t.Fatalf("flow: %d", code)
+	}
+	var published map[string]any
+	if code := p.api("POST", fmt.Sprintf("/api/v1/flows/%d/publish", flow.ID), nil, &published); code != 200 {
+		t.Fatalf("publish: %d %v", code, published)
+	}
+
+	// The agent's phone registers from the port its UAS will listen on.
+	out, err := run(t, 20*time.Second, t.TempDir(), sipsak, "-U", "-s", "sip:6001@"+p.sipAddr(),
+		"-C", "sip:6001@127.0.0.32:25090", "-u", "6001", "-a", "agent-pass-1", "-x", "300",
+		"-l", "25090", "--local-ip", "127.0.0.32", "--symmetric")
+	if err != nil {
+		t.Fatalf("agent register: %v\n%s", err, out)
+	}
+	dir := outDir(t)
+	agent := startSipp(t, sipp, dir, "-sn", "uas", "-i", "127.0.0.32", "-p", "25090",
+		"-mi", "127.0.0.32", "-mp", "27000", "-rtp_echo", "-m", "1")
+
+	// The carrier calls, plays 8 s of G.711 A-law, and hangs up.
+	os.Symlink("/usr/share/sip-tester", filepath.Join(dir, "pcap"))
+	out, err = run(t, time.Minute, dir, sipp, p.sipAddr(), "-sn", "uac_pcap", "-s", "+15550001111",
+		"-i", "127.0.0.30", "-p", "25092", "-mi", "127.0.0.30", "-m", "1", "-nostdin", "-timeout", "40s",
+		"-trace_err", "-trace_stat", "-stf", "carrier.csv")
+	if err != nil {
+		t.Fatalf("carrier call failed: %v\n%s\nagent:\n%s", err, tail(out, 30), agent.String())
+	}
+	if succ, fail := sippCounts(t, filepath.Join(dir, "carrier.csv")); succ != 1 || fail != 0 {
+		t.Fatalf("carrier: %d successful, %d failed calls", succ, fail)
+	}
+
+	// Audio crossed the PBX both ways: the carrier's stream to the agent,
+	// and the agent's echo back.
+	waitFor(t, "the call to end", 5*time.Second, func() bool { return p.metric(`pbx_rtp_packets_relayed_total{direction="caller_to_agent"}`) != "" })
+	in, _ := strconv.Atoi(p.metric(`pbx_rtp_packets_relayed_total{direction="caller_to_agent"}`))
+	back, _ := strconv.Atoi(p.metric(`pbx_rtp_packets_relayed_total{direction="agent_to_caller"}`))
+	if in < 100 || back < 100 {
+		t.Fatalf("RTP relayed: %d to the agent, %d back; want the 8 s stream each way", in, back)
+	}
+	t.Logf("RTP relayed: %d packets to the agent, %d back", in, back)
+
+	var calls struct {
+		Calls []struct {
+			Type        string `json:"type"`
+			Direction   string `json:"direction"`
+			OwnerUserID *uint  `json:"owner_user_id"`
+			SIPCode     int    `json:"sip_code"`
+			Number      string `json:"number"`
+			Duration    int    `json:"duration_seconds"`
+		} `json:"calls"`
+	}
+	waitFor(t, "the call record", 5*time.Second, func() bool {
+		p.api("GET", "/api/v1/calls", nil, &calls)
+		return len(calls.Calls) > 0
+	})
+	c := calls.Calls[0]
+	if len(calls.Calls) != 1 || c.Type != "incoming" || c.Direction != "inbound" || c.SIPCode != 200 ||
+		c.OwnerUserID == nil || *c.OwnerUserID != 1 || c.Number != "+15550001111" || c.Duration < 5 {
+		t.Fatalf("call history: %+v", calls.Calls)
+	}
+}
+
+// startSipp runs sipp in dir beside the test until the test ends, and
+// returns its output.
+func startSipp(t *testing.T, sipp, dir string, args ...string) *syncBuffer {
+	t.Helper()
+	out := &syncBuffer{}
+	cmd := exec.Command(sipp, append(args, "-nostdin", "-trace_err")...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	time.Sleep(300 * time.Millisecond) // let it bind its ports
+	return out
+}
