@@ -32,7 +32,7 @@ func TestCarrierCallReachesAgentWithMedia(t *testing.T) {
 		t.Fatalf("number: %d", code)
 	}
 	doc := map[string]any{"name": "Support", "numbers": []string{"+15550001111"},
-		"states": []map[string]any{{"id": "start", "type": "start"}, {"id": "agent", "type": "transfer_user", "user_id": 1, "ring_seconds": 15}},
+		"states":      []map[string]any{{"id": "start", "type": "start"}, {"id": "agent", "type": "transfer_user", "user_id": 1, "ring_seconds": 15}},
 		"connections": []map[string]any{{"from": "start", "outcome": "next", "to": "agent"}}}
 	if code := p.api("POST", "/api/v1/flows", doc, &flow); code != 201 {
 		t.Fatalf("flow: %d", code)
