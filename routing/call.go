@@ -24,6 +24,10 @@ type Call interface {
 	// ErrUnavailable (no device registered, or all refused otherwise) or
 	// ErrNoAnswer (timeout).
 	Dial(ctx context.Context, users []uint, timeout time.Duration) (answeredBy uint, err error)
+	// DialOut calls the E.164 number to through a carrier trunk (trunk, or
+	// any when 0) showing callerID, and bridges it when answered. It
+	// returns ErrBusy, ErrNoAnswer or ErrUnavailable otherwise.
+	DialOut(ctx context.Context, trunk uint, to, callerID string, timeout time.Duration) error
 	// Wait blocks until a bridged call ends, whichever side hangs up.
 	Wait(ctx context.Context) error
 	// Reject ends the call before it is answered with a SIP status.

@@ -76,6 +76,7 @@ const (
 	CauseFlowBroken   = "flow incomplete"
 	CauseNoMedia      = "media not supported yet"
 	CauseInternal     = "internal error"
+	CauseNotAllowed   = "not allowed"
 )
 
 // ending is how a call run ended: rejected with code and reason, answered

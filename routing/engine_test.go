@@ -75,6 +75,8 @@ type fakeCall struct {
 
 	rings    int
 	dials    [][]uint
+	outbound []string // callerID>to of each DialOut
+	dialOut  error    // what the far end of DialOut does
 	timeouts []time.Duration
 	waited   bool
 	rejects  []string

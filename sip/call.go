@@ -32,6 +32,9 @@ type Inbound struct {
 	To      string // the number or extension dialed
 	TrunkID uint   // the carrier trunk it came from; 0 for a phone user
 	UserID  uint   // the calling phone user; 0 for a trunk call
+	// Presented is the caller's number as the phone wrote it in From, for
+	// a phone user's call (From holds the authenticated user).
+	Presented string
 }
 
 // Router decides what happens to an admitted call. Route runs on the call's
@@ -259,7 +262,9 @@ func (c *Call) bridge(ctx context.Context, agent *sipgo.DialogClientSession, use
 	c.mu.Unlock()
 	c.s.addLeg(c.dlg.ID, leg{call: c, caller: true})
 	c.s.addLeg(agent.ID, leg{call: c})
-	c.s.onCall(user, +1)
+	if user != 0 {
+		c.s.onCall(user, +1)
+	}
 	c.s.metrics.calls.Inc()
 	// RespondSDP returns once the caller's ACK arrives.
 	if err := c.dlg.RespondSDP(mine.Marshal()); err != nil {
@@ -276,7 +281,9 @@ func (c *Call) Wait(ctx context.Context) error {
 	if agent == nil {
 		return errors.New("call is not bridged")
 	}
-	defer c.s.onCall(user, -1)
+	if user != 0 {
+		defer c.s.onCall(user, -1)
+	}
 	var cause error
 	select {
 	case <-c.dlg.Context().Done():

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/netip"
-	"strings"
 	"time"
 
 	"pbx/routing"
@@ -12,19 +11,19 @@ import (
 )
 
 // router hands admitted calls from the SIP edge to the flow engine: calls
-// from a trunk to the number's flow, calls from a phone user to the
-// extension dialed (or, for one of our numbers, to its flow).
+// from a trunk to the number's flow; calls from a phone user to the
+// extension dialed, one of our numbers' flow, or out through a trunk.
 type router struct {
 	engine *routing.Engine
 }
 
 func (r *router) Route(ctx context.Context, c *sip.Call, in sip.Inbound) {
 	call := engineCall{c}
-	if in.TrunkID != 0 || strings.HasPrefix(in.To, "+") {
+	if in.TrunkID != 0 {
 		r.engine.Run(ctx, call, routing.Inbound{From: in.From, To: in.To, TrunkID: in.TrunkID, StartedAt: c.Started()})
 		return
 	}
-	r.engine.RunInternal(ctx, call, in.From, in.To, c.Started())
+	r.engine.RunUserCall(ctx, call, in.From, in.Presented, in.To, c.Started())
 }
 
 // engineCall is a SIP call as the engine sees it: the same operations, with
@@ -33,15 +32,24 @@ type engineCall struct{ *sip.Call }
 
 func (c engineCall) Dial(ctx context.Context, users []uint, timeout time.Duration) (uint, error) {
 	by, err := c.Call.Dial(ctx, users, timeout)
+	return by, outcome(err)
+}
+
+func (c engineCall) DialOut(ctx context.Context, trunk uint, to, callerID string, timeout time.Duration) error {
+	return outcome(c.Call.DialOut(ctx, trunk, to, callerID, timeout))
+}
+
+// outcome names the SIP edge's call outcomes as the engine's.
+func outcome(err error) error {
 	switch {
 	case errors.Is(err, sip.ErrBusy):
-		err = routing.ErrBusy
+		return routing.ErrBusy
 	case errors.Is(err, sip.ErrUnavailable):
-		err = routing.ErrUnavailable
+		return routing.ErrUnavailable
 	case errors.Is(err, sip.ErrNoAnswer):
-		err = routing.ErrNoAnswer
+		return routing.ErrNoAnswer
 	}
-	return by, err
+	return err
 }
 
 // mediaIP is the address media sockets bind: the SIP listening address when

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -111,4 +112,82 @@ func startSipp(t *testing.T, sipp, dir string, args ...string) *syncBuffer {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	time.Sleep(300 * time.Millisecond) // let it bind its ports
 	return out
+}
+
+// TestOutboundCallThroughTrunkWithDigest: a phone user (sipp) calls an
+// outside number; the PBX checks the user may call out, shows one of the
+// user's numbers, and sends the call through the trunk to a carrier (sipp)
+// that demands digest auth. A user without outbound permission is refused.
+func TestOutboundCallThroughTrunkWithDigest(t *testing.T) {
+	sipp := need(t, "sipp", "sip-tester")
+	p := startPBX(t, "127.0.0.33", "", "PBX_RTP_PORTS=26000-26999")
+	var u struct{ ID uint }
+	if code := p.api("POST", "/api/v1/users", map[string]any{"name": "Caller", "extension": "7001", "sip_password": "caller-pass-1",
+		"allow_outbound": true, "caller_ids": []string{"+15550003333"}}, &u); code != 201 {
+		t.Fatalf("user: %d", code)
+	}
+	p.createUser("7002", "no-outbound-1") // may not call out
+	var trunk struct{ ID uint }
+	if code := p.api("POST", "/api/v1/trunks", map[string]any{"name": "Carrier", "host": "127.0.0.34", "port": 25093,
+		"username": "pbx-account", "password": "carrier-secret"}, &trunk); code != 201 {
+		t.Fatalf("trunk: %d", code)
+	}
+	dir := outDir(t)
+	os.Symlink("/usr/share/sip-tester", filepath.Join(dir, "pcap"))
+	scenario := func(name string) string { s, _ := filepath.Abs("testdata/" + name); return s }
+	carrier := startSipp(t, sipp, dir, "-sf", scenario("carrier-auth-uas.xml"), "-i", "127.0.0.34", "-p", "25093",
+		"-mi", "127.0.0.34", "-mp", "27100", "-rtp_echo", "-m", "1", "-trace_msg")
+
+	users := filepath.Join(dir, "caller.csv")
+	os.WriteFile(users, []byte("SEQUENTIAL\n+15550003333;7001;[authentication username=7001 password=caller-pass-1]\n"), 0o644)
+	out, err := run(t, time.Minute, dir, sipp, p.sipAddr(), "-sf", scenario("user-call-uac.xml"), "-inf", users,
+		"-s", "+4930123456", "-i", "127.0.0.35", "-p", "25094", "-mi", "127.0.0.35", "-m", "1", "-nostdin",
+		"-timeout", "30s", "-trace_err", "-trace_stat", "-stf", "caller.csv.stats")
+	if err != nil {
+		t.Fatalf("outbound call failed: %v\n%s\ncarrier:\n%s", err, tail(out, 30), tail(carrier.String(), 30))
+	}
+	if succ, fail := sippCounts(t, filepath.Join(dir, "caller.csv.stats")); succ != 1 || fail != 0 {
+		t.Fatalf("caller: %d successful, %d failed", succ, fail)
+	}
+	back, _ := strconv.Atoi(p.metric(`pbx_rtp_packets_relayed_total{direction="agent_to_caller"}`))
+	if back < 50 {
+		t.Fatalf("RTP from the carrier back to the caller: %d packets", back)
+	}
+
+	// The refused user: 403, and the carrier never hears of it.
+	os.WriteFile(users, []byte("SEQUENTIAL\n+15550003333;7002;[authentication username=7002 password=no-outbound-1]\n"), 0o644)
+	out, _ = run(t, time.Minute, dir, sipp, p.sipAddr(), "-sf", scenario("user-call-uac.xml"), "-inf", users,
+		"-s", "+4930123456", "-i", "127.0.0.35", "-p", "25095", "-mi", "127.0.0.35", "-m", "1", "-nostdin",
+		"-timeout", "10s", "-trace_err", "-trace_msg")
+	msgs, _ := os.ReadFile(filepath.Join(dir, "user-call-uac_"+sippPID(dir)+"_messages.log"))
+	if !strings.Contains(string(msgs), "SIP/2.0 403 Outbound Calls Not Allowed") {
+		t.Fatalf("a user without outbound permission was not refused with 403:\n%s\n%s", tail(out, 20), tail(string(msgs), 40))
+	}
+
+	var calls struct {
+		Calls []struct {
+			Type, Direction, From, To string
+			SIPCode                   int  `json:"sip_code"`
+			OwnerUserID               uint `json:"owner_user_id"`
+		} `json:"calls"`
+	}
+	p.api("GET", "/api/v1/calls", nil, &calls)
+	if len(calls.Calls) != 2 {
+		t.Fatalf("call history: %+v", calls.Calls)
+	}
+	refused, placed := calls.Calls[0], calls.Calls[1] // newest first
+	if placed.Direction != "outbound" || placed.Type != "outgoing" || placed.SIPCode != 200 || placed.From != "+15550003333" ||
+		placed.To != "+4930123456" || placed.OwnerUserID != u.ID || refused.SIPCode != 403 {
+		t.Fatalf("call history: %+v", calls.Calls)
+	}
+}
+
+// sippPID finds the pid sipp put in its trace file names in dir.
+func sippPID(dir string) string {
+	m, _ := filepath.Glob(filepath.Join(dir, "user-call-uac_*_messages.log"))
+	if len(m) == 0 {
+		return "none"
+	}
+	name := filepath.Base(m[len(m)-1])
+	return strings.TrimSuffix(strings.TrimPrefix(name, "user-call-uac_"), "_messages.log")
 }

@@ -1,0 +1,121 @@
+package routing
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// OutboundRingSeconds is how long an outbound call may ring at the far end.
+const OutboundRingSeconds = 60
+
+var dialable = regexp.MustCompile(`^\+?[0-9]{3,15}$`)
+
+// RunOutbound places a phone user's call to an outside number through a
+// carrier trunk, and writes one record (direction outbound, type outgoing,
+// owned by the user).
+//
+// The caller ID shown is the number the phone presented when it is one of
+// the user's caller IDs, or any E.164 number when the user may use a custom
+// one; otherwise the user's first caller ID. The call goes out through the
+// trunk of that number when it is one of ours, else the first enabled trunk.
+//
+//	403 Outbound Calls Not Allowed   the user may not call out
+//	403 No Caller ID                 the user has no number to show
+//	404 Not Found                    the number dialed is not a phone number
+//	486 Busy Here, 480 No Answer     the far end was busy or did not answer
+//	503 Service Unavailable          no trunk, or the carrier refused the call
+func (e *Engine) RunOutbound(ctx context.Context, call Call, sipUser, presented, to string, startedAt time.Time) {
+	r := &run{
+		e:    e,
+		call: call,
+		log:  e.log.With("call_id", call.ID(), "user", sipUser, "to", to),
+		rec: CallRecord{CallID: call.ID(), Direction: DirectionOutbound, Type: CallOutgoing,
+			From: sipUser, To: to, StartedAt: startedAt},
+	}
+	end := r.outbound(ctx, sipUser, presented, to)
+	if ctx.Err() != nil && end.code != codeAnswered {
+		end = ending{code: codeTerminated, cause: CauseCallerHungUp}
+	}
+	r.finish(ctx, end)
+}
+
+func (r *run) outbound(ctx context.Context, sipUser, presented, to string) ending {
+	u, err := r.e.dir.UserBySIPUsername(ctx, sipUser)
+	if err != nil {
+		return r.internal(ctx, "find calling user", err)
+	}
+	r.rec.OwnerUserID = &u.ID
+	if !u.AllowOutbound {
+		return ending{403, "Outbound Calls Not Allowed", CauseNotAllowed}
+	}
+	if !dialable.MatchString(to) {
+		return ending{codeNotFound, "Not Found", CauseNoSuchNumber}
+	}
+	callerID := chooseCallerID(u, presented)
+	if callerID == "" {
+		return ending{403, "No Caller ID", CauseNotAllowed}
+	}
+	r.rec.From = callerID
+	var trunk uint
+	var n Number
+	if err := r.e.dir.db.WithContext(ctx).Where("e164 = ?", callerID).Take(&n).Error; err == nil && n.TrunkID != nil {
+		trunk = *n.TrunkID
+	}
+	if to[0] != '+' {
+		to = "+" + to
+	}
+	if err := r.call.Ring(); err != nil && ctx.Err() == nil {
+		r.log.Debug("send ringing", "error", err)
+	}
+	err = r.call.DialOut(ctx, trunk, to, callerID, OutboundRingSeconds*time.Second)
+	switch {
+	case ctx.Err() != nil:
+		return ending{codeTerminated, "", CauseCallerHungUp}
+	case errors.Is(err, ErrBusy):
+		return ending{codeBusy, "Busy Here", CauseBusy}
+	case errors.Is(err, ErrNoAnswer):
+		return ending{codeUnavailable, "No Answer", CauseNoAnswer}
+	case errors.Is(err, ErrUnavailable):
+		return ending{503, "Service Unavailable", CauseUnavailable}
+	case err != nil:
+		return r.internal(ctx, "dial out", err)
+	}
+	at := r.e.now()
+	r.rec.AnsweredAt = &at
+	if err := r.call.Wait(ctx); err != nil && ctx.Err() == nil {
+		r.log.Debug("outbound call ended", "error", err)
+	}
+	return ending{codeAnswered, "", CauseCompleted}
+}
+
+// chooseCallerID applies the caller ID rules to what the phone presented.
+func chooseCallerID(u User, presented string) string {
+	if slices.Contains(u.CallerIDs, presented) {
+		return presented
+	}
+	if u.AllowCustomCallerID && e164Re.MatchString(presented) {
+		return presented
+	}
+	if len(u.CallerIDs) > 0 {
+		return u.CallerIDs[0]
+	}
+	return ""
+}
+
+// RunUserCall takes a call placed by a phone user (sipUser, presenting
+// presented as its number) to to: another user's extension, one of our
+// numbers (its flow runs), or an outside number (through a trunk).
+func (e *Engine) RunUserCall(ctx context.Context, call Call, sipUser, presented, to string, startedAt time.Time) {
+	if _, err := e.dir.UserByExtension(ctx, to); err == nil {
+		e.RunInternal(ctx, call, sipUser, to, startedAt)
+		return
+	}
+	if _, err := e.dir.PublishedFlowForNumber(ctx, to); !errors.Is(err, ErrNoSuchNumber) {
+		e.Run(ctx, call, Inbound{From: sipUser, To: to, StartedAt: startedAt})
+		return
+	}
+	e.RunOutbound(ctx, call, sipUser, presented, to, startedAt)
+}
