@@ -30,6 +30,9 @@ type Config struct {
 	PublicIP string `yaml:"public_ip" env:"PBX_PUBLIC_IP"`
 	// RTPPorts is the media port range, "low-high".
 	RTPPorts string `yaml:"rtp_ports" env:"PBX_RTP_PORTS"`
+	// MediaTimeout hangs up a call that carries no RTP either way for this
+	// long (a phone that vanished without a BYE).
+	MediaTimeout time.Duration `yaml:"media_timeout" env:"PBX_MEDIA_TIMEOUT"`
 	// AdminToken is the bootstrap API token and admin password.
 	AdminToken string `yaml:"admin_token" env:"PBX_ADMIN_TOKEN"`
 	// LogLevel is debug, info, warn or error.
@@ -92,10 +95,11 @@ type HTTP struct {
 // Default returns the settings `pbx serve` runs with when nothing is configured.
 func Default() Config {
 	return Config{
-		DataDir:   "./data",
-		RTPPorts:  "10000-20000",
-		LogLevel:  "info",
-		LogFormat: "text",
+		DataDir:      "./data",
+		RTPPorts:     "10000-20000",
+		MediaTimeout: 30 * time.Second,
+		LogLevel:     "info",
+		LogFormat:    "text",
 		SIP: SIP{
 			Addr:       "0.0.0.0:5060",
 			Transports: []string{"udp", "tcp"},
@@ -207,6 +211,9 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := c.RTPRange(); err != nil {
 		bad("rtp_ports (PBX_RTP_PORTS)", "%v", err)
+	}
+	if c.MediaTimeout < 5*time.Second {
+		bad("media_timeout (PBX_MEDIA_TIMEOUT)", "must be at least 5s")
 	}
 	if c.PublicIP != "" && net.ParseIP(c.PublicIP) == nil {
 		bad("public_ip (PBX_PUBLIC_IP)", "%q is not an IP address", c.PublicIP)

@@ -399,6 +399,16 @@ func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inboun
 	ctx, cancel := context.WithCancelCause(dlg.Context())
 	c := &Call{s: s, id: id, dlg: dlg, offer: offer, a: a, ctx: ctx, cancel: cancel,
 		started: s.now(), log: s.log.With("call_id", id, "from", in.From, "to", in.To)}
+	s.callsMu.Lock()
+	s.calls[c] = struct{}{}
+	s.callWG.Add(1)
+	s.callsMu.Unlock()
+	defer func() {
+		s.callsMu.Lock()
+		delete(s.calls, c)
+		s.callsMu.Unlock()
+		s.callWG.Done()
+	}()
 	defer c.close()
 	defer cancel(nil)
 	if err := dlg.Respond(100, "Trying", nil); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,10 +86,12 @@ func startCallServer(t *testing.T, router Router) (*testServer, *Location) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
+	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &testServer{Server: srv, addr: srv.Addr("udp")}, loc
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return &testServer{Server: srv, addr: srv.Addr("udp"), stop: stop}, loc
 }
 
 // agentPhone registers user at the PBX and answers every INVITE with media
@@ -286,5 +289,53 @@ func TestCallToNobodyIsUnavailable(t *testing.T) {
 	err = d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"})
 	if fmt.Sprint(err) == "<nil>" || <-router.outcome != ErrUnavailable {
 		t.Fatalf("a call to a user with no device: %v", err)
+	}
+}
+
+func TestShutdownHangsUpCalls(t *testing.T) {
+	router := &userRouter{user: 7, outcome: make(chan error, 1)}
+	srv, _ := startCallServer(t, router)
+	answered := agentPhone(t, srv.addr, "1002", "bob-secret", newRTPPeer(t))
+	ua, _ := sipgo.NewUA()
+	defer ua.Close()
+	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	callerSrv, _ := sipgo.NewServer(ua)
+	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 6092}})
+	callerBye := make(chan struct{}, 1)
+	callerSrv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+		caller.ReadBye(req, tx)
+		callerBye <- struct{}{}
+	})
+	l, _ := net.ListenPacket("udp", "127.0.0.1:6092")
+	go callerSrv.ServeUDP(l)
+	defer l.Close()
+
+	ph, pp, _ := sip.ParseAddr(srv.addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(t).sdp(t),
+		sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	d.Ack(ctx)
+	agent := <-answered
+
+	srv.stop() // the server stops with the call up: both sides hear BYE first
+	select {
+	case <-agent.Context().Done():
+	case <-time.After(3 * time.Second):
+		t.Fatal("agent not hung up on shutdown")
+	}
+	select {
+	case <-callerBye:
+	case <-time.After(3 * time.Second):
+		t.Fatal("caller not hung up on shutdown")
+	}
+	if got := <-router.outcome; got != ErrShutdown {
+		t.Fatalf("call ended with %v, want %v", got, ErrShutdown)
 	}
 }

@@ -52,7 +52,9 @@ type Server struct {
 	callers   *sipgo.DialogServerCache
 	agents    *sipgo.DialogClientCache
 	callsMu   sync.Mutex
-	active    map[uint]int   // bridged calls per user
+	active    map[uint]int       // bridged calls per user
+	calls     map[*Call]struct{} // calls in progress, ended on shutdown
+	callWG    sync.WaitGroup
 	legs      map[string]leg // bridged call legs by dialog ID
 }
 
@@ -92,7 +94,7 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	s.reg = NewRegistrar(cfg.Registrar, s.auth, s.loc, d.Log, now)
 	s.trunks = d.Trunks
 	s.router, s.ports, s.deadAfter = d.Router, d.Ports, d.DeadMedia
-	s.active, s.legs = make(map[uint]int), make(map[string]leg)
+	s.active, s.legs, s.calls = make(map[uint]int), make(map[string]leg), make(map[*Call]struct{})
 	if s.deadAfter == 0 {
 		s.deadAfter = 30 * time.Second
 	}
@@ -245,6 +247,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	case <-ctx.Done():
 	case err = <-errs:
 	}
+	s.endCalls(3 * time.Second)
 	if s.udp != nil {
 		s.udp.Close()
 	}
@@ -461,4 +464,29 @@ func (s *Server) count(method string, res *sip.Response) {
 // once, before NewServer.
 func SetProcessLogger(log *slog.Logger) {
 	sip.SetDefaultLogger(log)
+}
+
+// ErrShutdown is the cause given to calls ended because the server stops.
+var ErrShutdown = errors.New("server shutting down")
+
+// endCalls hangs up every call in progress (BYE to both sides, records
+// written) and waits for them, at most for grace, before the listeners close.
+func (s *Server) endCalls(grace time.Duration) {
+	s.callsMu.Lock()
+	n := len(s.calls)
+	for c := range s.calls {
+		c.cancel(ErrShutdown)
+	}
+	s.callsMu.Unlock()
+	if n == 0 {
+		return
+	}
+	s.log.Info("ending calls", "count", n)
+	done := make(chan struct{})
+	go func() { s.callWG.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		s.log.Warn("calls still ending after the grace period", "grace", grace.String())
+	}
 }

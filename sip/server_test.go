@@ -38,6 +38,7 @@ type testServer struct {
 	*Server
 	addr string
 	reg  *prometheus.Registry
+	stop func() // stops serving and waits
 }
 
 func startServer(t *testing.T, edit func(*configs.SIP)) *testServer {

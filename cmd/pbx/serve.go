@@ -141,7 +141,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	sipSrv, err := sip.NewServer(cfg.SIP, sip.Deps{
 		Trunks:   trunks,
 		Accounts: accounts{dir}, Location: loc, Metrics: metrics, Log: log.With("component", "sip"),
-		Router: calls, Ports: ports, PublicIP: cfg.PublicIP,
+		Router: calls, Ports: ports, PublicIP: cfg.PublicIP, DeadMedia: cfg.MediaTimeout,
 	})
 	if err != nil {
 		return err
