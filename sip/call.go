@@ -299,6 +299,8 @@ func (c *Call) Wait(ctx context.Context) error {
 	ab, ba := relay.Stats()
 	c.s.metrics.rtp.WithLabelValues("caller_to_agent").Add(float64(ab.Packets))
 	c.s.metrics.rtp.WithLabelValues("agent_to_caller").Add(float64(ba.Packets))
+	c.s.metrics.rtpLost.WithLabelValues("caller_to_agent").Add(float64(ab.Lost))
+	c.s.metrics.rtpLost.WithLabelValues("agent_to_caller").Add(float64(ba.Lost))
 	// Hang-up runs past the call's context, bounded in time.
 	bye, done := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer done()

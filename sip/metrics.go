@@ -11,12 +11,13 @@ type Metrics struct {
 	blockedPackets prometheus.Counter
 	shed           prometheus.Counter
 	rtp            *prometheus.CounterVec
+	rtpLost        *prometheus.CounterVec
 	calls          prometheus.Counter
 }
 
 // NewMetrics creates the SIP series and registers them, with gauges read from
 // loc and guard at scrape time, in reg.
-func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard) *Metrics {
+func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard, active func() int) *Metrics {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pbx_sip_requests_total",
@@ -39,15 +40,23 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard) *Metrics
 		Name: "pbx_rtp_packets_relayed_total",
 		Help: "RTP packets relayed between the legs of finished calls, by direction.",
 	}, []string{"direction"})
+	m.rtpLost = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pbx_rtp_packets_lost_total",
+		Help: "RTP packets missing (sequence gaps) in what finished calls received, by direction.",
+	}, []string{"direction"})
 	m.calls = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "pbx_calls_bridged_total",
 		Help: "Calls answered and bridged.",
 	})
-	reg.MustRegister(m.requests, m.authFailures, m.blockedPackets, m.shed, m.rtp, m.calls,
+	reg.MustRegister(m.requests, m.authFailures, m.blockedPackets, m.shed, m.rtp, m.rtpLost, m.calls,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pbx_registrations",
 			Help: "Devices registered now.",
 		}, func() float64 { return float64(loc.Count()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pbx_calls_active",
+			Help: "Calls in progress (ringing or bridged).",
+		}, func() float64 { return float64(active()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pbx_sip_blocked_sources",
 			Help: "Source addresses blocked now for failing authentication.",

@@ -89,7 +89,11 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location, parser: sip.NewParser(),
 		registers: make(chan *sip.Request, 8192)}
 	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, now)
-	s.metrics = NewMetrics(d.Metrics, s.loc, s.guard)
+	s.metrics = NewMetrics(d.Metrics, s.loc, s.guard, func() int {
+		s.callsMu.Lock()
+		defer s.callsMu.Unlock()
+		return len(s.calls)
+	})
 	s.auth = NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, now), s.guard, d.Accounts, s.metrics, d.Log)
 	s.reg = NewRegistrar(cfg.Registrar, s.auth, s.loc, d.Log, now)
 	s.trunks = d.Trunks
