@@ -1,10 +1,13 @@
 package peers
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -527,4 +530,113 @@ func TestInternalCallToExtension(t *testing.T) {
 		c.From != "6701" || c.To != "6702" || c.AnsweredAt == nil || c.TrunkID != nil {
 		t.Fatalf("call record: %v (want internal, answered by user %d, caller %d)", c, callee, caller)
 	}
+}
+
+// TestBaresipAnswersACarrierCall: baresip registers as an agent with
+// answermode=auto and plays a tone; the carrier's call (sipp, streaming
+// G.711 A-law) reaches it through the flow, baresip answers by itself, and
+// RTP crosses the PBX both ways.
+func TestBaresipAnswersACarrierCall(t *testing.T) {
+	baresip := need(t, "baresip", "baresip-core")
+	if _, err := os.Stat("/usr/share/sip-tester/g711a.pcap"); err != nil {
+		t.Fatal("/usr/share/sip-tester/g711a.pcap is missing (Debian package sip-tester)")
+	}
+	p := startPBX(t, "127.0.0.62", "", "PBX_RTP_PORTS=31400-31599")
+	trunk := p.carrierTrunk("127.0.0.63")
+	p.addNumber("+15550006201", trunk)
+	agent := p.createAgent("6601", "baresip-pass-6601")
+	p.publishFlow("+15550006201",
+		[]state{{"id": "agent", "type": "transfer_user", "user_id": agent, "ring_seconds": 10}},
+		[]map[string]any{conn("start", "next", "agent")})
+
+	conf := t.TempDir()
+	tone := filepath.Join(conf, "tone.wav")
+	if err := os.WriteFile(tone, sineWAV(440, 15*time.Second), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(conf, "accounts"), []byte(
+		"<sip:6601@"+p.sipAddr()+";transport=udp>;auth_pass=baresip-pass-6601;answermode=auto;audio_codecs=PCMU,PCMA;regint=120\n"), 0o600)
+	os.WriteFile(filepath.Join(conf, "config"), []byte(strings.Join([]string{
+		"sip_listen 127.0.0.64:25160",
+		"net_interface 127.0.0.64",
+		"rtp_ports 31900-31999",
+		"audio_player aufile," + filepath.Join(conf, "heard.wav"),
+		"audio_source aufile," + tone,
+		"module_path /usr/lib/baresip/modules",
+		"module stdio.so",
+		"module g711.so",
+		"module aufile.so",
+		"module_app account.so",
+		"module_app menu.so",
+	}, "\n")+"\n"), 0o600)
+	os.WriteFile(filepath.Join(conf, "contacts"), nil, 0o600)
+
+	cmd := exec.Command(baresip, "-f", conf)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	stdin, _ := cmd.StdinPipe() // baresip's stdio module wants a terminal it can read
+	defer stdin.Close()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("baresip:\n%s", tail(out.String(), 40))
+		}
+	})
+	waitFor(t, "baresip to register", 10*time.Second, func() bool {
+		regs := p.registrations()
+		return len(regs) == 1 && regs[0].Username == "6601"
+	})
+
+	dir := outDir(t)
+	mustCarrierCall(t, p, dir, "carrier", "carrier-call-uac.xml", "+15550006201", "127.0.0.63", 25161)
+	if !strings.Contains(out.String(), "Call established") && !strings.Contains(out.String(), "call established") {
+		t.Fatalf("baresip did not report the call established:\n%s", tail(out.String(), 30))
+	}
+
+	relayed := func(direction string) int {
+		n, _ := strconv.Atoi(p.metric(`pbx_rtp_packets_relayed_total{direction="` + direction + `"}`))
+		return n
+	}
+	waitFor(t, "the relay's counters", 5*time.Second, func() bool { return relayed("caller_to_agent") > 0 })
+	in, back := relayed("caller_to_agent"), relayed("agent_to_caller")
+	t.Logf("RTP relayed: %d packets to baresip, %d back", in, back)
+	// The call lasts 2 s: the pcap sends a packet every 30 ms (about 66),
+	// baresip every 20 ms (about 100).
+	if in < 50 || back < 80 {
+		t.Fatalf("RTP relayed: %d packets to baresip, %d back; want about 66 and 100", in, back)
+	}
+
+	c := p.waitCalls(1)[0]
+	if c.Type != "incoming" || c.SIPCode != 200 || owner(c) != agent || c.AnsweredAt == nil {
+		t.Fatalf("call record: %v (want answered by user %d)", c, agent)
+	}
+}
+
+// sineWAV returns a WAV file (8 kHz, mono, 16-bit PCM) of a tone.
+func sineWAV(hz float64, d time.Duration) []byte {
+	const rate = 8000
+	n := int(d.Seconds() * rate)
+	b := make([]byte, 44+2*n)
+	copy(b, "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*n))
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], 1) // PCM
+	binary.LittleEndian.PutUint16(b[22:], 1) // mono
+	binary.LittleEndian.PutUint32(b[24:], rate)
+	binary.LittleEndian.PutUint32(b[28:], rate*2)
+	binary.LittleEndian.PutUint16(b[32:], 2)
+	binary.LittleEndian.PutUint16(b[34:], 16)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], uint32(2*n))
+	for i := range n {
+		v := int16(8000 * math.Sin(2*math.Pi*hz*float64(i)/rate))
+		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(v))
+	}
+	return b
 }
