@@ -300,9 +300,12 @@ func (r *run) transferGroup(ctx context.Context, st State) (string, *ending) {
 		return r.dial(ctx, available, ringFor(st, DefaultRingSeconds))
 	}
 
-	slices.SortStableFunc(registered, func(a, b uint) int {
-		return r.e.presence.LoggedInAt(a).Compare(r.e.presence.LoggedInAt(b))
-	})
+	// Read each member's login time once, not once per comparison.
+	since := make(map[uint]time.Time, len(registered))
+	for _, m := range registered {
+		since[m] = r.e.presence.LoggedInAt(m)
+	}
+	slices.SortStableFunc(registered, func(a, b uint) int { return since[a].Compare(since[b]) })
 	each := ringFor(st, DefaultSequentialRingSeconds)
 	rang, wasBusy := false, false
 	for _, m := range registered {

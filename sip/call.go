@@ -432,14 +432,15 @@ func (l *Location) LookupUser(id uint) []Binding {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []Binding
-	for aor, list := range l.byAOR {
-		if len(list) > 0 && list[0].UserID == id {
-			out = copyBindings(l.live(aor, now))
-			break
-		}
+	aor, ok := l.byUser[id]
+	if !ok {
+		return nil
 	}
-	return out
+	list := l.live(aor, now)
+	if len(list) == 0 || list[0].UserID != id {
+		return nil // the AOR now belongs to someone else, or expired
+	}
+	return copyBindings(list)
 }
 
 // onCall counts the bridged calls of each user.

@@ -78,19 +78,21 @@ type Location struct {
 	now         func() time.Time
 	maxContacts int
 
-	mu    sync.Mutex
-	byAOR map[string][]*Binding
-	dirty map[string]struct{} // binding IDs changed since the last flush
-	kick  chan struct{}
+	mu     sync.Mutex
+	byAOR  map[string][]*Binding
+	byUser map[uint]string     // user id -> AOR, so a call finds a user's devices at once
+	dirty  map[string]struct{} // binding IDs changed since the last flush
+	kick   chan struct{}
 }
 
 // NewLocation returns an empty Location persisted to db (nil keeps it in memory only).
 func NewLocation(db *gorm.DB, log *slog.Logger, maxContacts int, now func() time.Time) *Location {
 	return &Location{
 		db: db, log: log, now: now, maxContacts: maxContacts,
-		byAOR: make(map[string][]*Binding),
-		dirty: make(map[string]struct{}),
-		kick:  make(chan struct{}, 1),
+		byAOR:  make(map[string][]*Binding),
+		byUser: make(map[uint]string),
+		dirty:  make(map[string]struct{}),
+		kick:   make(chan struct{}, 1),
 	}
 }
 
@@ -109,6 +111,7 @@ func (l *Location) Load(ctx context.Context) (int, error) {
 		b := rows[i]
 		b.stored = b.Expires
 		l.byAOR[b.AOR] = append(l.byAOR[b.AOR], &b)
+		l.byUser[b.UserID] = b.AOR
 	}
 	return len(rows), nil
 }
@@ -190,6 +193,7 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 		delete(l.byAOR, u.AOR)
 	} else {
 		l.byAOR[u.AOR] = list
+		l.byUser[u.UserID] = u.AOR
 	}
 	l.signal()
 	return copyBindings(list), nil
