@@ -17,16 +17,22 @@ import (
 
 // Directory keeps phone users, phone groups, numbers and call flows.
 type Directory struct {
-	db       *gorm.DB
-	realm    string
-	accounts *accountCache
-	now      func() time.Time // when flows are published
+	db    *gorm.DB
+	realm string
+	now   func() time.Time // when flows are published
+	// accounts caches SIP username lookups for the registrar; groups
+	// caches groups with their members for calls. Any user or group
+	// change clears both.
+	accounts *cache[string, sipAccount]
+	groups   *cache[uint, Group]
 }
 
 // NewDirectory returns a Directory over db. realm is the SIP digest realm the
 // stored password hashes are computed for.
 func NewDirectory(db *gorm.DB, realm string) *Directory {
-	return &Directory{db: db, realm: realm, accounts: newAccountCache(30*time.Second, time.Now), now: time.Now}
+	return &Directory{db: db, realm: realm, now: time.Now,
+		accounts: newCache[string, sipAccount](30*time.Second, time.Now),
+		groups:   newCache[uint, Group](30*time.Second, time.Now)}
 }
 
 var (
@@ -104,7 +110,7 @@ func (d *Directory) CreateUser(ctx context.Context, in UserInput) (User, error) 
 	if err != nil {
 		return User{}, err
 	}
-	d.accounts.clear()
+	d.forget()
 	return d.User(ctx, u.ID)
 }
 
@@ -133,13 +139,13 @@ func (d *Directory) UpdateUser(ctx context.Context, id uint, in UserInput) (User
 	if err != nil {
 		return User{}, err
 	}
-	d.accounts.clear()
+	d.forget()
 	return d.User(ctx, id)
 }
 
 // DeleteUser removes the user and their group memberships.
 func (d *Directory) DeleteUser(ctx context.Context, id uint) error {
-	defer d.accounts.clear()
+	defer d.forget()
 	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Delete(&User{}, id)
 		if res.Error != nil {
@@ -356,4 +362,10 @@ func (d *Directory) fillGroupIDs(ctx context.Context, tx *gorm.DB, users []User)
 		}
 	}
 	return nil
+}
+
+// forget drops what the caches hold after a change to users or groups.
+func (d *Directory) forget() {
+	d.accounts.clear()
+	d.groups.clear()
 }

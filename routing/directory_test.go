@@ -167,3 +167,22 @@ func TestSIPLookupSeesChangesAtOnce(t *testing.T) {
 		t.Fatalf("deleted user still found: %v", err)
 	}
 }
+
+func TestCallsSeeGroupChangesAtOnce(t *testing.T) {
+	ctx := context.Background()
+	d := testDirectory(t)
+	a, _ := d.CreateUser(ctx, UserInput{Name: ptr("A"), Extension: ptr("101"), SIPPassword: ptr("secret-pass")})
+	b, _ := d.CreateUser(ctx, UserInput{Name: ptr("B"), Extension: ptr("102"), SIPPassword: ptr("secret-pass")})
+	g, _ := d.CreateGroup(ctx, GroupInput{Name: ptr("G"), MemberIDs: ptr([]uint{a.ID})})
+	if got, _ := d.groupForCall(ctx, g.ID); !slices.Equal(got.MemberIDs, []uint{a.ID}) {
+		t.Fatalf("members %v", got.MemberIDs)
+	}
+	d.UpdateGroup(ctx, g.ID, GroupInput{MemberIDs: ptr([]uint{b.ID, a.ID})})
+	if got, _ := d.groupForCall(ctx, g.ID); !slices.Equal(got.MemberIDs, []uint{b.ID, a.ID}) {
+		t.Fatalf("a call still sees the old members: %v", got.MemberIDs)
+	}
+	d.DeleteUser(ctx, b.ID)
+	if got, _ := d.groupForCall(ctx, g.ID); !slices.Equal(got.MemberIDs, []uint{a.ID}) {
+		t.Fatalf("a call still rings a deleted user: %v", got.MemberIDs)
+	}
+}

@@ -272,7 +272,7 @@ func (r *run) busy(st State) (string, *ending) {
 // rang; otherwise by "busy" if any member was busy; otherwise by
 // "unavailable".
 func (r *run) transferGroup(ctx context.Context, st State) (string, *ending) {
-	g, err := r.e.dir.Group(ctx, st.GroupID)
+	g, err := r.e.dir.groupForCall(ctx, st.GroupID)
 	if errors.Is(err, ErrNotFound) {
 		r.log.Warn("call flow names a group that no longer exists", "state", st.ID, "group", st.GroupID)
 		return OutcomeUnavailable, nil

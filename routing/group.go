@@ -53,6 +53,19 @@ func (d *Directory) ListGroups(ctx context.Context) ([]Group, error) {
 	return groups, d.fillMemberIDs(ctx, d.db, groups)
 }
 
+// groupForCall is Group from memory when recent: a call ringing a group
+// must not read its members from the database each time.
+func (d *Directory) groupForCall(ctx context.Context, id uint) (Group, error) {
+	if g, ok := d.groups.get(id); ok {
+		return g, nil
+	}
+	g, err := d.Group(ctx, id)
+	if err == nil {
+		d.groups.put(id, g)
+	}
+	return g, err
+}
+
 // Group returns the group with id, or ErrNotFound.
 func (d *Directory) Group(ctx context.Context, id uint) (Group, error) {
 	return d.group(ctx, d.db, id)
@@ -92,6 +105,7 @@ func (d *Directory) CreateGroup(ctx context.Context, in GroupInput) (Group, erro
 	if err != nil {
 		return Group{}, err
 	}
+	d.forget()
 	return d.Group(ctx, g.ID)
 }
 
@@ -117,11 +131,13 @@ func (d *Directory) UpdateGroup(ctx context.Context, id uint, in GroupInput) (Gr
 	if err != nil {
 		return Group{}, err
 	}
+	d.forget()
 	return d.Group(ctx, id)
 }
 
 // DeleteGroup removes the group and its memberships; the users stay.
 func (d *Directory) DeleteGroup(ctx context.Context, id uint) error {
+	defer d.forget()
 	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Delete(&Group{}, id)
 		if res.Error != nil {

@@ -443,6 +443,24 @@ func (l *Location) LookupUser(id uint) []Binding {
 	return copyBindings(list)
 }
 
+// HasUser reports whether the user with id has a live binding, without
+// copying any.
+func (l *Location) HasUser(id uint) bool {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	aor, ok := l.byUser[id]
+	if !ok {
+		return false
+	}
+	for _, b := range l.byAOR[aor] {
+		if b.UserID == id && b.Expires.After(now) {
+			return true
+		}
+	}
+	return false
+}
+
 // onCall counts the bridged calls of each user.
 func (s *Server) onCall(user uint, delta int) {
 	s.callsMu.Lock()
@@ -461,7 +479,7 @@ func (s *Server) OnCall(user uint) bool {
 }
 
 // Registered reports whether the user has a device registered.
-func (s *Server) Registered(user uint) bool { return len(s.loc.LookupUser(user)) > 0 }
+func (s *Server) Registered(user uint) bool { return s.loc.HasUser(user) }
 
 // LoggedInAt returns when the user's oldest live registration began.
 func (s *Server) LoggedInAt(user uint) time.Time {

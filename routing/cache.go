@@ -1,0 +1,54 @@
+package routing
+
+import (
+	"sync"
+	"time"
+)
+
+// cache keeps recent answers in memory, so that calls and REGISTERs do not
+// queue on the database for data that rarely changes. Local writes clear
+// it at once; entries expire after ttl so that changes another node makes
+// to a shared database are seen within that time.
+type cache[K comparable, V any] struct {
+	ttl time.Duration
+	now func() time.Time
+
+	mu      sync.RWMutex
+	entries map[K]cacheEntry[V]
+}
+
+type cacheEntry[V any] struct {
+	v  V
+	at time.Time
+}
+
+func newCache[K comparable, V any](ttl time.Duration, now func() time.Time) *cache[K, V] {
+	return &cache[K, V]{ttl: ttl, now: now, entries: make(map[K]cacheEntry[V])}
+}
+
+func (c *cache[K, V]) get(k K) (V, bool) {
+	c.mu.RLock()
+	e, ok := c.entries[k]
+	c.mu.RUnlock()
+	if !ok || c.now().Sub(e.at) > c.ttl {
+		var zero V
+		return zero, false
+	}
+	return e.v, true
+}
+
+func (c *cache[K, V]) put(k K, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) > 100_000 {
+		// A scanner trying random names must not grow this without bound.
+		clear(c.entries)
+	}
+	c.entries[k] = cacheEntry[V]{v: v, at: c.now()}
+}
+
+func (c *cache[K, V]) clear() {
+	c.mu.Lock()
+	clear(c.entries)
+	c.mu.Unlock()
+}
