@@ -16,8 +16,13 @@ var version = "dev"
 func main() {
 	if os.Getenv("GOGC") == "" {
 		// The live heap is small (bindings, caches); collecting less often
-		// buys SIP throughput for a few tens of MiB.
+		// buys SIP throughput...
 		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// ...but not at the price of memory: past this soft limit the
+		// collector runs as often as it must.
+		debug.SetMemoryLimit(1 << 30)
 	}
 	if err := rootCmd().Execute(); err != nil {
 		os.Exit(1)

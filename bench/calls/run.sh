@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Calls through the B2BUA, sipp at both ends on loopback: a carrier (sipp UAC)
+# calls a number whose flow rings a group of agents (registered users whose
+# contacts all point at one sipp UAS).
+#
+#   Part 1, call setup rate: short calls (INVITE, 200, ACK, BYE) at each
+#   offered rate; calls/s completed, failures, retransmissions, CPU, memory.
+#   Part 2, concurrent calls with media: sipp uac_pcap streams ~10 s of G.711
+#   per call; the agent echoes it. Calls held at the peak, RTP packets relayed
+#   and lost (sequence gaps seen by the PBX), CPU, memory per call.
+#
+# Usage: bench/calls/run.sh [cps-rates] [concurrent-target]
+#   cps-rates          comma-separated (default 100,200,400,600)
+#   concurrent-target  calls to hold with media (default 1000)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH="$PATH:/usr/local/go/bin"
+ROOT=$PWD
+RATES=${1:-100,200,400,600}
+TARGET=${2:-1000}
+AGENTS=${AGENTS:-1200}
+SECS=10
+PBX_IP=127.0.0.61 CARRIER_IP=127.0.0.62 AGENT_IP=127.0.0.63
+OUT=$ROOT/bench/out/calls
+rm -rf "$OUT"; mkdir -p "$OUT"
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+command -v sipp >/dev/null || { as_root apt-get update -qq; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester >/dev/null; }
+
+pids=()
+# sipp's RTP echo drops packets under load with the default socket buffers
+# (../shared/anchors/README.md): raise them for the run, restore after.
+rmem=$(sysctl -n net.core.rmem_default 2>/dev/null || echo "")
+[ -n "$rmem" ] && as_root sysctl -qw net.core.rmem_default=8388608 2>/dev/null || true
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  [ -n "$rmem" ] && as_root sysctl -qw net.core.rmem_default="$rmem" 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+peak_kib() { awk '/VmHWM/{print $2}' "/proc/$1/status"; }
+api() { curl -sf -H 'Authorization: Bearer bench' -H 'Content-Type: application/json' "http://$PBX_IP:28080/api/v1/$1" "${@:2}"; }
+metric() { curl -s "http://$PBX_IP:28080/metrics" | awk -v m="$1" '$1==m {print $2}'; }
+
+echo "building pbx"
+go build -o "$OUT/pbx" ./cmd/pbx
+data=$(mktemp -d)
+PBX_ADMIN_TOKEN=bench PBX_SIP_ADDR=$PBX_IP:25060 PBX_HTTP_ADDR=$PBX_IP:28080 PBX_DATA_DIR=$data \
+  PBX_RTP_PORTS=20000-39999 PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_HTTP_PPROF=${PPROF:-false} "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
+pbx=$!; pids+=("$pbx")
+for _ in $(seq 100); do curl -sf "http://$PBX_IP:28080/healthz" >/dev/null && break; sleep 0.1; done
+sleep 0.3; kill -0 "$pbx" || { cat "$OUT/pbx.log"; exit 1; }
+
+echo "creating $AGENTS agents, their group, a trunk, a number and a flow"
+seq 300000 $((300000 + AGENTS - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -H 'Authorization: Bearer bench' \
+  "http://$PBX_IP:28080/api/v1/users" -d '{"name":"Agent {}","extension":"{}","sip_password":"pass-{}"}'
+members=$(seq -s, 1 "$AGENTS")
+api groups -d "{\"name\":\"Agents\",\"member_ids\":[$members]}" >/dev/null
+api trunks -d "{\"name\":\"Carrier\",\"host\":\"$CARRIER_IP\",\"inbound_cidrs\":[\"$CARRIER_IP\"]}" >/dev/null
+api numbers -d '{"e164":"+15550009999","type":"toll_free","country":"US","trunk_id":1}' >/dev/null
+api flows -d '{"name":"Bench","numbers":["+15550009999"],"states":[{"id":"start","type":"start"},
+  {"id":"agents","type":"transfer_group","group_id":1,"ring":"sequential","ring_seconds":10}],
+  "connections":[{"from":"start","outcome":"next","to":"agents"}]}' >/dev/null
+api flows/1/publish -X POST >/dev/null
+
+echo "registering the agents (contacts at the agents' sipp UAS $AGENT_IP:25100)"
+{ echo SEQUENTIAL; for ((i = 0; i < AGENTS; i++)); do u=$((300000 + i)); echo "$u;[authentication username=$u password=pass-$u]"; done; } > "$OUT/agents.csv"
+(cd "$OUT" && sipp "$PBX_IP:25060" -sf "$ROOT/test/peers/testdata/register-auth.xml" -inf agents.csv -m "$AGENTS" -r 500 \
+  -i "$AGENT_IP" -p 25100 -nostdin -timeout 60s >register.out 2>&1)
+echo "  registered: $(metric pbx_registrations)"
+
+ln -sfn /usr/share/sip-tester "$OUT/pcap"
+(cd "$OUT" && exec sipp -sn uas -i "$AGENT_IP" -p 25100 -mi "$AGENT_IP" -mp 40000 -rtp_echo -nostdin \
+  -buff_size 4194304 -default_behaviors all,-abortunexp >uas.out 2>&1) &
+pids+=("$!")
+sleep 0.5
+
+hz=$(getconf CLK_TCK)
+echo
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); sipp $(sipp -v 2>&1 | grep -o 'v[0-9.]*' | head -1)"
+echo
+echo "Part 1: call setup rate (INVITE through trunk, number, flow, group; 200; ACK; BYE), $SECS s per step"
+echo
+echo "| offered cps | done cps | ok | failed | retrans | pbx CPU | pbx RSS MiB |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
+IFS=, read -ra rates <<< "$RATES"
+for r in "${rates[@]}"; do
+  dir="$OUT/cps-$r"; mkdir -p "$dir"
+  t0=$(date +%s.%N); c0=$(cpu_ticks "$pbx")
+  (cd "$dir" && sipp "$PBX_IP:25060" -sn uac -s +15550009999 -i "$CARRIER_IP" -p 25101 -r "$r" -m $((r * SECS)) \
+    -l $((r * 4)) -nostdin -buff_size 4194304 -timeout $((SECS * 4))s -trace_stat -fd 1 -stf stats.csv \
+    -default_behaviors all,-abortunexp >sipp.out 2>&1) || true
+  t1=$(date +%s.%N); c1=$(cpu_ticks "$pbx")
+  head=$(head -n 1 "$dir/stats.csv"); line=$(tail -n 1 "$dir/stats.csv")
+  col() { echo "$head" | tr ';' '\n' | grep -nx "$1" | cut -d: -f1; }
+  ok=$(echo "$line" | cut -d';' -f"$(col 'SuccessfulCall(C)')"); fail=$(echo "$line" | cut -d';' -f"$(col 'FailedCall(C)')")
+  retr=$(echo "$line" | cut -d';' -f"$(col 'Retransmissions(C)')")
+  awk -v r="$r" -v ok="$ok" -v f="$fail" -v x="$retr" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$hz" -v m="$(rss_kib "$pbx")" \
+    'BEGIN { el=t1-t0; printf "| %d | %.0f | %d | %d | %d | %.0f%% | %.0f |\n", r, ok/el, ok, f, x, 100*(c1-c0)/hz/el, m/1024 }'
+  sleep 2
+done
+
+echo
+echo "Part 2: concurrent calls with G.711 media both ways (uac_pcap ~10 s per call, agent echoes)"
+rate=$(( TARGET / 8 ))
+in0=$(metric 'pbx_rtp_packets_relayed_total{direction="caller_to_agent"}'); in0=${in0:-0}
+back0=$(metric 'pbx_rtp_packets_relayed_total{direction="agent_to_caller"}'); back0=${back0:-0}
+rss0=$(rss_kib "$pbx")
+dir="$OUT/media"; mkdir -p "$dir"; ln -sfn /usr/share/sip-tester "$dir/pcap"
+c0=$(cpu_ticks "$pbx"); t0=$(date +%s.%N)
+(cd "$dir" && exec sipp "$PBX_IP:25060" -sn uac_pcap -s +15550009999 -i "$CARRIER_IP" -p 25102 -mi "$CARRIER_IP" -r "$rate" -m "$TARGET" \
+  -l $((TARGET + 100)) -nostdin -buff_size 4194304 -timeout 120s -trace_stat -fd 1 -stf stats.csv \
+  -default_behaviors all,-abortunexp >sipp.out 2>&1) &
+sp=$!
+peak=0; peak_rss=0; cpu_at_peak=0
+while kill -0 "$sp" 2>/dev/null; do
+  a=$(metric pbx_calls_active); a=${a:-0}
+  if [ "$a" -gt "$peak" ]; then peak=$a; peak_rss=$(rss_kib "$pbx"); fi
+  sleep 1
+done
+wait "$sp" || true
+t1=$(date +%s.%N); c1=$(cpu_ticks "$pbx")
+sleep 1
+in1=$(metric 'pbx_rtp_packets_relayed_total{direction="caller_to_agent"}'); back1=$(metric 'pbx_rtp_packets_relayed_total{direction="agent_to_caller"}')
+lost_in=$(metric 'pbx_rtp_packets_lost_total{direction="caller_to_agent"}'); lost_back=$(metric 'pbx_rtp_packets_lost_total{direction="agent_to_caller"}')
+line=$(tail -n 1 "$dir/stats.csv"); head=$(head -n 1 "$dir/stats.csv")
+col() { echo "$head" | tr ';' '\n' | grep -nx "$1" | cut -d: -f1; }
+ok=$(echo "$line" | cut -d';' -f"$(col 'SuccessfulCall(C)')"); fail=$(echo "$line" | cut -d';' -f"$(col 'FailedCall(C)')")
+echo
+echo "| calls | ok | failed | peak concurrent | RTP relayed carrier->agent | agent->carrier | lost (gaps seen) | pbx CPU (avg) | RSS at peak MiB | KiB per call |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+awk -v n="$TARGET" -v ok="$ok" -v f="$fail" -v p="$peak" -v i0="$in0" -v i1="$in1" -v b0="$back0" -v b1="$back1" \
+  -v li="${lost_in:-0}" -v lb="${lost_back:-0}" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$hz" -v r0="$rss0" -v rp="$peak_rss" \
+  'BEGIN { el=t1-t0; rel=(i1-i0)+(b1-b0); lost=li+lb;
+    printf "| %d | %d | %d | %d | %d | %d | %d (%.3f%%) | %.0f%% | %.0f | %.0f |\n", n, ok, f, p, i1-i0, b1-b0, lost, (rel>0?100*lost/(rel+lost):0), 100*(c1-c0)/hz/el, rp/1024, (p>0?(rp-r0)/p:0) }'
+echo
+echo "peak RSS of the run: $(( $(peak_kib "$pbx") / 1024 )) MiB"
+rm -rf "$data"
