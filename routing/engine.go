@@ -123,25 +123,28 @@ func (e *Engine) Run(ctx context.Context, call Call, in Inbound) {
 		r.rec.TrunkID = &in.TrunkID
 	}
 
-	end := r.walk(ctx)
+	r.finish(ctx, r.walk(ctx))
+}
+
+// finish answers a call nobody took and writes its one record, after
+// hang-up too (but not forever).
+func (r *run) finish(ctx context.Context, end ending) {
 	if ctx.Err() != nil && end.code != codeAnswered {
 		// Whatever step was under way, the caller left first.
 		end = ending{code: codeTerminated, cause: CauseCallerHungUp}
 	}
 	if end.code != codeAnswered && end.code != codeTerminated {
-		if err := call.Reject(end.code, end.reason); err != nil {
+		if err := r.call.Reject(end.code, end.reason); err != nil {
 			r.log.Warn("reject call", "code", end.code, "error", err)
 		}
 	}
-	r.rec.EndedAt = e.now()
+	r.rec.EndedAt = r.e.now()
 	r.rec.SIPCode = end.code
 	r.rec.HangupCause = end.cause
 	r.log.Info("call ended", "code", end.code, "cause", end.cause, "owner", r.rec.OwnerUserID)
-
-	// The record is written after hang-up too, but not forever.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := e.history.Record(rctx, r.rec); err != nil {
+	if err := r.e.history.Record(rctx, r.rec); err != nil {
 		r.log.Error("write call record", "error", err)
 	}
 }

@@ -28,11 +28,7 @@ func (e *Engine) RunInternal(ctx context.Context, call Call, from, ext string, s
 		rec: CallRecord{CallID: call.ID(), Direction: DirectionInternal, Type: CallMissed,
 			From: from, To: ext, StartedAt: startedAt},
 	}
-	end := r.extension(ctx, ext)
-	if ctx.Err() != nil && end.code != codeAnswered {
-		end = ending{code: codeTerminated, cause: CauseCallerHungUp}
-	}
-	r.finish(ctx, end)
+	r.finish(ctx, r.extension(ctx, ext))
 }
 
 func (r *run) extension(ctx context.Context, ext string) ending {
@@ -55,24 +51,6 @@ func (r *run) extension(ctx context.Context, ext string) ending {
 		return *end
 	}
 	return unconnected(outcome)
-}
-
-// finish answers a call nobody took and writes its record, after hang-up too.
-func (r *run) finish(ctx context.Context, end ending) {
-	if end.code != codeAnswered && end.code != codeTerminated {
-		if err := r.call.Reject(end.code, end.reason); err != nil {
-			r.log.Warn("reject call", "code", end.code, "error", err)
-		}
-	}
-	r.rec.EndedAt = r.e.now()
-	r.rec.SIPCode = end.code
-	r.rec.HangupCause = end.cause
-	r.log.Info("call ended", "code", end.code, "cause", end.cause)
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := r.e.history.Record(rctx, r.rec); err != nil {
-		r.log.Error("write call record", "error", err)
-	}
 }
 
 // UserByExtension returns the user with extension ext, or ErrNotFound.

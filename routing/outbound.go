@@ -35,11 +35,7 @@ func (e *Engine) RunOutbound(ctx context.Context, call Call, sipUser, presented,
 		rec: CallRecord{CallID: call.ID(), Direction: DirectionOutbound, Type: CallOutgoing,
 			From: sipUser, To: to, StartedAt: startedAt},
 	}
-	end := r.outbound(ctx, sipUser, presented, to)
-	if ctx.Err() != nil && end.code != codeAnswered {
-		end = ending{code: codeTerminated, cause: CauseCallerHungUp}
-	}
-	r.finish(ctx, end)
+	r.finish(ctx, r.outbound(ctx, sipUser, presented, to))
 }
 
 func (r *run) outbound(ctx context.Context, sipUser, presented, to string) ending {
