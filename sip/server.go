@@ -230,6 +230,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		wg.Go(func() { errs <- s.srv.ServeTCP(s.tcp) })
 	}
 	wg.Go(func() { s.maintain(ctx) })
+	wg.Go(func() { s.registerTrunks(ctx) })
 	// Long-lived workers, not a goroutine per packet: their stacks are
 	// already grown, and a full queue sheds load instead of piling it up.
 	for range 4 * runtime.GOMAXPROCS(0) {
@@ -252,6 +253,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	case err = <-errs:
 	}
 	s.endCalls(3 * time.Second)
+	if s.trunks != nil {
+		s.unregisterTrunks()
+	}
 	if s.udp != nil {
 		s.udp.Close()
 	}

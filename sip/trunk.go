@@ -34,11 +34,13 @@ type Trunk struct {
 	InboundCIDRs []string `gorm:"serializer:json" json:"inbound_cidrs"`
 	// CallerIDFormat is how the calling number is written toward the
 	// carrier: e164 (+15550001111), digits (15550001111) or national (5550001111).
-	CallerIDFormat string    `gorm:"size:16;not null" json:"caller_id_format"`
-	Enabled        bool      `gorm:"not null" json:"enabled"`
-	HasPassword    bool      `gorm:"-" json:"has_password"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	CallerIDFormat string `gorm:"size:16;not null" json:"caller_id_format"`
+	Enabled        bool   `gorm:"not null" json:"enabled"`
+	HasPassword    bool   `gorm:"-" json:"has_password"`
+	// Registration is the PBX's registration to the carrier, when register is set.
+	Registration *TrunkRegistration `gorm:"-" json:"registration,omitempty"`
+	CreatedAt    time.Time          `json:"created_at"`
+	UpdatedAt    time.Time          `json:"updated_at"`
 }
 
 // TrunkInput is what a client sends to create or change a trunk; a nil
@@ -62,7 +64,8 @@ var ErrNotFound = errors.New("not found")
 // Trunks keeps the carrier trunks, and in memory the networks inbound calls
 // are accepted from, so that matching an INVITE's source costs no query.
 type Trunks struct {
-	db *gorm.DB
+	db  *gorm.DB
+	reg registrations // the PBX's own registrations to carriers
 
 	mu      sync.RWMutex
 	inbound []trunkNet
@@ -122,6 +125,7 @@ func (t *Trunks) List(ctx context.Context) ([]Trunk, error) {
 	}
 	for i := range all {
 		all[i].prepare()
+		t.status(&all[i])
 	}
 	return all, nil
 }
@@ -134,7 +138,17 @@ func (t *Trunks) Get(ctx context.Context, id uint) (Trunk, error) {
 		return tr, fmt.Errorf("trunk %d: %w", id, ErrNotFound)
 	}
 	tr.prepare()
+	t.status(&tr)
 	return tr, err
+}
+
+// status fills in the live registration state of a trunk that registers.
+func (t *Trunks) status(tr *Trunk) {
+	if !tr.Register {
+		return
+	}
+	st, _ := t.reg.get(tr.ID)
+	tr.Registration = &st
 }
 
 // Create validates in and stores a new trunk.
