@@ -41,12 +41,15 @@ rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 peak_kib() { awk '/VmHWM/{print $2}' "/proc/$1/status"; }
 api() { curl -sf -H 'Authorization: Bearer bench' -H 'Content-Type: application/json' "http://$PBX_IP:28080/api/v1/$1" "${@:2}"; }
 metric() { curl -s "http://$PBX_IP:28080/metrics" | awk -v m="$1" '$1==m {print $2}'; }
+# live_heap: bytes of live heap right after a forced collection (the
+# profiler endpoint is open on this loopback-only benchmark server).
+live_heap() { curl -s "http://$PBX_IP:28080/debug/pprof/heap?gc=1&debug=1" | awk '/^# HeapAlloc = /{print $4}'; }
 
 echo "building pbx"
 go build -o "$OUT/pbx" ./cmd/pbx
 data=$(mktemp -d)
 PBX_ADMIN_TOKEN=bench PBX_SIP_ADDR=$PBX_IP:25060 PBX_HTTP_ADDR=$PBX_IP:28080 PBX_DATA_DIR=$data \
-  PBX_RTP_PORTS=20000-39999 PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_HTTP_PPROF=${PPROF:-false} "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
+  PBX_RTP_PORTS=20000-39999 PBX_MEDIA_TIMEOUT=120s PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_HTTP_PPROF=true "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
 pbx=$!; pids+=("$pbx")
 for _ in $(seq 100); do curl -sf "http://$PBX_IP:28080/healthz" >/dev/null && break; sleep 0.1; done
 sleep 0.3; kill -0 "$pbx" || { cat "$OUT/pbx.log"; exit 1; }
@@ -106,16 +109,17 @@ rate=$(( TARGET / 8 ))
 in0=$(metric 'pbx_rtp_packets_relayed_total{direction="caller_to_agent"}'); in0=${in0:-0}
 back0=$(metric 'pbx_rtp_packets_relayed_total{direction="agent_to_caller"}'); back0=${back0:-0}
 rss0=$(rss_kib "$pbx")
+heap0=$(metric go_memstats_heap_inuse_bytes)
 dir="$OUT/media"; mkdir -p "$dir"; ln -sfn /usr/share/sip-tester "$dir/pcap"
 c0=$(cpu_ticks "$pbx"); t0=$(date +%s.%N)
 (cd "$dir" && exec sipp "$PBX_IP:25060" -sn uac_pcap -s +15550009999 -i "$CARRIER_IP" -p 25102 -mi "$CARRIER_IP" -r "$rate" -m "$TARGET" \
   -l $((TARGET + 100)) -nostdin -buff_size 4194304 -timeout 120s -trace_stat -fd 1 -stf stats.csv \
   -default_behaviors all,-abortunexp >sipp.out 2>&1) &
 sp=$!
-peak=0; peak_rss=0; cpu_at_peak=0
+peak=0; peak_rss=0; peak_heap=0
 while kill -0 "$sp" 2>/dev/null; do
   a=$(metric pbx_calls_active); a=${a:-0}
-  if [ "$a" -gt "$peak" ]; then peak=$a; peak_rss=$(rss_kib "$pbx"); fi
+  if [ "$a" -gt "$peak" ]; then peak=$a; peak_rss=$(rss_kib "$pbx"); peak_heap=$(metric go_memstats_heap_inuse_bytes); fi
   sleep 1
 done
 wait "$sp" || true
@@ -127,12 +131,30 @@ line=$(tail -n 1 "$dir/stats.csv"); head=$(head -n 1 "$dir/stats.csv")
 col() { echo "$head" | tr ';' '\n' | grep -nx "$1" | cut -d: -f1; }
 ok=$(echo "$line" | cut -d';' -f"$(col 'SuccessfulCall(C)')"); fail=$(echo "$line" | cut -d';' -f"$(col 'FailedCall(C)')")
 echo
-echo "| calls | ok | failed | peak concurrent | RTP relayed carrier->agent | agent->carrier | lost (gaps seen) | pbx CPU (avg) | RSS at peak MiB | KiB per call |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| calls | ok | failed | peak concurrent | RTP relayed carrier->agent | agent->carrier | lost (gaps seen) | pbx CPU (avg) | RSS at peak MiB |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 awk -v n="$TARGET" -v ok="$ok" -v f="$fail" -v p="$peak" -v i0="$in0" -v i1="$in1" -v b0="$back0" -v b1="$back1" \
-  -v li="${lost_in:-0}" -v lb="${lost_back:-0}" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$hz" -v r0="$rss0" -v rp="$peak_rss" \
+  -v li="${lost_in:-0}" -v lb="${lost_back:-0}" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$hz" -v h0="$heap0" -v hp="$peak_heap" -v rp="$peak_rss" \
   'BEGIN { el=t1-t0; rel=(i1-i0)+(b1-b0); lost=li+lb;
-    printf "| %d | %d | %d | %d | %d | %d | %d (%.3f%%) | %.0f%% | %.0f | %.0f |\n", n, ok, f, p, i1-i0, b1-b0, lost, (rel>0?100*lost/(rel+lost):0), 100*(c1-c0)/hz/el, rp/1024, (p>0?(rp-r0)/p:0) }'
+    printf "| %d | %d | %d | %d | %d | %d | %d (%.3f%%) | %.0f%% | %.0f |\n", n, ok, f, p, i1-i0, b1-b0, lost, (rel>0?100*lost/(rel+lost):0), 100*(c1-c0)/hz/el, rp/1024 }'
+echo
+echo "Part 3: memory per held call: 1000 calls set up at 100/s and held 70 s; the heap is read"
+echo "once the setups' SIP transactions have expired (32 s after the last setup), against the"
+echo "heap with no call, read the same way."
+sleep 35
+base=$(live_heap); base_rss=$(rss_kib "$pbx")
+dir="$OUT/held"; mkdir -p "$dir"
+(cd "$dir" && exec sipp "$PBX_IP:25060" -sn uac -s +15550009999 -i "$CARRIER_IP" -p 25103 -r 100 -m 1000 -d 70000 \
+  -l 1100 -nostdin -buff_size 4194304 -timeout 150s -default_behaviors all,-abortunexp >sipp.out 2>&1) &
+sp=$!
+sleep 50
+held=$(metric pbx_calls_active); heap=$(live_heap); rss=$(rss_kib "$pbx")
+wait "$sp" || true
+echo
+echo "| calls held | live heap, no call MiB | live heap, calls held MiB | KiB per held call (live heap) | RSS delta KiB per call |"
+echo "|---:|---:|---:|---:|---:|"
+awk -v n="$held" -v b="$base" -v h="$heap" -v r0="$base_rss" -v r1="$rss" \
+  'BEGIN { printf "| %d | %.0f | %.0f | %.1f | %.1f |\n", n, b/1048576, h/1048576, (n>0?(h-b)/1024/n:0), (n>0?(r1-r0)/n:0) }'
 echo
 echo "peak RSS of the run: $(( $(peak_kib "$pbx") / 1024 )) MiB"
 rm -rf "$data"
