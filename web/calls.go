@@ -29,19 +29,6 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"calls": calls, "total": total})
 }
 
-func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	c, err := s.calls.Call(r.Context(), id)
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
-}
-
 // exportCalls answers GET /api/v1/calls.csv: every record the filters
 // select, streamed as a CSV download.
 func (s *Server) exportCalls(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 
 	"pbx/invalid"
 	"pbx/routing"
+	"pbx/sip"
 )
 
 const maxBody = 1 << 20
@@ -80,7 +81,7 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	switch {
 	case errors.As(err, &inv):
 		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: "invalid input", Errors: inv.Fields})
-	case errors.Is(err, routing.ErrNotFound):
+	case errors.Is(err, routing.ErrNotFound), errors.Is(err, sip.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, errorBody{Error: err.Error()})
 	default:
 		log.Error("api", "error", err)
