@@ -468,10 +468,10 @@ func (s *Server) count(method string, res *sip.Response) {
 	}
 }
 
-// SetProcessLogger routes sipgo's own process-wide logging to log. Call it
-// once, before NewServer.
+// SetProcessLogger routes sipgo's own process-wide logging to log, at most
+// 20 records a second. Call it once, before NewServer.
 func SetProcessLogger(log *slog.Logger) {
-	sip.SetDefaultLogger(log)
+	sip.SetDefaultLogger(slog.New(newThrottle(log.Handler(), 20, time.Now)))
 }
 
 // ErrShutdown is the cause given to calls ended because the server stops.
