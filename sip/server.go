@@ -229,6 +229,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.tcp != nil {
 		wg.Go(func() { errs <- s.srv.ServeTCP(s.tcp) })
 	}
+	s.awaitListener()
 	wg.Go(func() { s.maintain(ctx) })
 	wg.Go(func() { s.registerTrunks(ctx) })
 	// Long-lived workers, not a goroutine per packet: their stacks are
@@ -472,6 +473,23 @@ func (s *Server) count(method string, res *sip.Response) {
 // 20 records a second. Call it once, before NewServer.
 func SetProcessLogger(log *slog.Logger) {
 	sip.SetDefaultLogger(slog.New(newThrottle(log.Handler(), 20, time.Now)))
+}
+
+// awaitListener waits (a moment at most) until sipgo serves the UDP
+// listener: the PBX's own requests (trunk registrations, calls) leave from
+// it, and sipgo finds it only once serving has begun.
+func (s *Server) awaitListener() {
+	if s.udp == nil {
+		return
+	}
+	addr := s.udp.LocalAddr().String()
+	for range 200 {
+		if c, _ := s.ua.TransportLayer().GetConnection("udp", addr); c != nil {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.log.Warn("sip listener not served after 1s", "addr", addr)
 }
 
 // ErrShutdown is the cause given to calls ended because the server stops.
