@@ -31,7 +31,6 @@ type Inbound struct {
 	From    string // the caller's number or user
 	To      string // the number or extension dialed
 	TrunkID uint   // the carrier trunk it came from; 0 for a phone user
-	UserID  uint   // the calling phone user; 0 for a trunk call
 	// Presented is the caller's number as the phone wrote it in From, for
 	// a phone user's call (From holds the authenticated user).
 	Presented string
@@ -52,7 +51,6 @@ type Call struct {
 	dlg    *sipgo.DialogServerSession
 	offer  *media.SDP
 	a      *media.Session // faces the caller
-	ctx    context.Context
 	cancel context.CancelCauseFunc
 
 	started    time.Time
@@ -399,7 +397,7 @@ func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inboun
 	}
 	id := req.CallID().Value()
 	ctx, cancel := context.WithCancelCause(dlg.Context())
-	c := &Call{s: s, id: id, dlg: dlg, offer: offer, a: a, ctx: ctx, cancel: cancel,
+	c := &Call{s: s, id: id, dlg: dlg, offer: offer, a: a, cancel: cancel,
 		started: s.now(), log: s.log.With("call_id", id, "from", in.From, "to", in.To)}
 	s.callsMu.Lock()
 	s.calls[c] = struct{}{}

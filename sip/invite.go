@@ -31,7 +31,7 @@ func (s *Server) serveInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if !ok {
 		return
 	}
-	in.UserID, in.From, in.Presented = acct.UserID, acct.Username, in.From
+	in.From, in.Presented = acct.Username, in.From
 	s.serveCall(req, tx, in)
 }
 

@@ -408,11 +408,12 @@ type udpResponder struct {
 
 func (r *udpResponder) Respond(res *sip.Response) error {
 	r.s.count(r.method, res)
-	addr, err := net.ResolveUDPAddr("udp", res.Destination())
+	// The destination is always the packet's source, an ip:port: no lookup.
+	ap, err := netip.ParseAddrPort(res.Destination())
 	if err != nil {
 		return err
 	}
-	_, err = r.s.udp.WriteTo([]byte(res.String()), addr)
+	_, err = r.s.udp.WriteTo([]byte(res.String()), net.UDPAddrFromAddrPort(ap))
 	return err
 }
 

@@ -81,3 +81,17 @@ func remove(s *Server, fn func(context.Context, uint) error) http.HandlerFunc {
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
+
+// crud routes a collection at base: GET and POST on base, GET, PUT, PATCH
+// and DELETE on base/{id}.
+func crud[In, T any](api *http.ServeMux, s *Server, base string, list http.HandlerFunc,
+	add func(context.Context, In) (T, error), idOf func(T) uint,
+	get func(context.Context, uint) (T, error), change func(context.Context, uint, In) (T, error),
+	del func(context.Context, uint) error) {
+	api.HandleFunc("GET "+base, list)
+	api.HandleFunc("POST "+base, create(s, base, add, idOf))
+	api.HandleFunc("GET "+base+"/{id}", byID(s, get))
+	api.HandleFunc("PUT "+base+"/{id}", update(s, change))
+	api.HandleFunc("PATCH "+base+"/{id}", update(s, change))
+	api.HandleFunc("DELETE "+base+"/{id}", remove(s, del))
+}
