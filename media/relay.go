@@ -31,6 +31,9 @@ type Stats struct {
 // gets everything unchanged. After a re-INVITE changes a format, close the
 // Relay and start another.
 //
+// A Recorder set with SetRecorder hears each leg as it was received; Mute
+// keeps one leg from hearing the other, so a Player can play to it.
+//
 // A Relay runs one goroutine per direction and one watching for dead media;
 // Close stops and waits for them. It does not close the Sessions, which
 // belong to the call and may go on to play prompts or join another Relay.
@@ -39,6 +42,7 @@ type Relay struct {
 	ab, ba  *direction
 	start   time.Time
 	timeout time.Duration
+	rec     atomic.Pointer[Recorder]
 
 	hold    atomic.Bool
 	resumed atomic.Int64 // nanoseconds after start when hold last ended
@@ -59,6 +63,7 @@ func NewRelay(a, b *Session, timeout time.Duration) *Relay {
 	fa, fb := a.Format(), b.Format()
 	r.ab = newDirection(r, a, b, fa, fb)
 	r.ba = newDirection(r, b, a, fb, fa)
+	r.ba.ch = 1
 	r.wg.Add(2)
 	go r.ab.run()
 	go r.ba.run()
@@ -79,6 +84,25 @@ func (r *Relay) SetHold(on bool) {
 		r.resumed.Store(int64(time.Since(r.start)))
 	}
 	r.hold.Store(on)
+}
+
+// SetRecorder starts recording the call to rec, A (the caller) on channel
+// 0 and B (the agent) on channel 1, each leg's audio as it arrives; nil
+// stops. It may be called while relaying. A packet being relayed as it is
+// called may still reach the previous Recorder, which ignores packets once
+// closed.
+func (r *Relay) SetRecorder(rec *Recorder) { r.rec.Store(rec) }
+
+// Mute stops (on) or resumes relaying to the leg to, which is A or B: its
+// packets are still counted and recorded, but not sent, so a Player can send
+// on that leg alone (hold music while the agent has the caller on hold).
+func (r *Relay) Mute(to *Session, on bool) {
+	switch to {
+	case r.b:
+		r.ab.mute.Store(on)
+	case r.a:
+		r.ba.mute.Store(on)
+	}
 }
 
 // Stats returns the counters of each direction.
@@ -139,9 +163,12 @@ type direction struct {
 
 	packets, bytes, lost, dropped atomic.Uint64
 	last                          atomic.Int64 // nanoseconds after start; 0: nothing yet
+	mute                          atomic.Bool
 
+	ch    int        // Recorder channel of the from leg
 	pt    [128]int16 // payload type on the far leg, -1 to drop
 	xcode [128]uint8
+	law   [128]law // how to record each payload type of the from leg
 	hdr   rtp.Header
 	seqOK bool
 	ssrc  uint32
@@ -151,6 +178,9 @@ type direction struct {
 
 func newDirection(r *Relay, from, to *Session, ff, tf Format) *direction {
 	d := &direction{r: r, from: from, to: to}
+	for i := range d.law {
+		d.law[i] = lawOf(ff, uint8(i))
+	}
 	if ff.Audio.Name == "" || tf.Audio.Name == "" {
 		for i := range d.pt {
 			d.pt[i] = int16(i)
@@ -194,7 +224,7 @@ func (d *direction) run() {
 			time.Sleep(time.Millisecond) // a socket error: do not spin on it
 			continue
 		}
-		if pkt, ok := d.process(d.buf[:n]); ok {
+		if pkt, ok := d.process(d.buf[:n]); ok && !d.mute.Load() {
 			d.to.Write(pkt) // a lost datagram is the network's business
 		}
 	}
@@ -210,7 +240,20 @@ func (d *direction) process(pkt []byte) ([]byte, bool) {
 		return nil, false
 	}
 	d.count(d.hdr.SSRC, d.hdr.SequenceNumber)
+	end := len(pkt)
+	if d.hdr.Padding && end > hl {
+		end -= int(pkt[end-1])
+	}
+	var payload []byte
+	if end >= hl {
+		payload = pkt[hl:end]
+	}
 	in := d.hdr.PayloadType
+	if l := d.law[in]; l != none {
+		if rec := d.r.rec.Load(); rec != nil {
+			rec.record(d.ch, l, d.hdr.SSRC, d.hdr.Timestamp, payload)
+		}
+	}
 	out := d.pt[in]
 	if out < 0 {
 		d.dropped.Add(1)
@@ -218,15 +261,10 @@ func (d *direction) process(pkt []byte) ([]byte, bool) {
 	}
 	pkt[1] = pkt[1]&0x80 | uint8(out)
 	if mode := d.xcode[in]; mode != keep {
-		end := len(pkt)
-		if d.hdr.Padding && end > hl {
-			end -= int(pkt[end-1])
-		}
 		if end < hl {
-			d.dropped.Add(1)
+			d.dropped.Add(1) // padding longer than the packet
 			return nil, false
 		}
-		payload := pkt[hl:end]
 		if mode == ulawToAlaw {
 			for i, v := range payload {
 				payload[i] = g711.Ulaw2AlawFrame(v)

@@ -1,0 +1,132 @@
+package media
+
+import (
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// Listener reads a leg no Relay reads: a caller in an IVR menu or leaving
+// voicemail, while a Player talks to them. It reports RFC 4733 key presses
+// and hands the audio to a Recorder, if one is set.
+//
+// It runs one goroutine, which Close stops and waits for. It does not close
+// the Session, which a Relay may read once the Listener is closed.
+type Listener struct {
+	s    *Session
+	keys chan<- rune
+	tap  atomic.Pointer[tap]
+	last atomic.Int64 // Unix nanoseconds of the last packet; 0: none yet
+
+	stopping atomic.Bool
+	done     chan struct{}
+	close    sync.Once
+
+	// Owned by the goroutine.
+	dtmf DTMF
+	hdr  rtp.Header
+	buf  [MaxPacket]byte
+}
+
+// tap is where a Listener records.
+type tap struct {
+	rec *Recorder
+	ch  int
+}
+
+// NewListener starts reading s. Each key pressed is sent on keys without
+// waiting: a key that finds keys full is dropped, so give it a buffer (a
+// dozen keys is plenty for a caller typing ahead).
+func NewListener(s *Session, keys chan<- rune) *Listener {
+	l := &Listener{s: s, keys: keys, done: make(chan struct{})}
+	go l.run()
+	return l
+}
+
+// SetRecorder records the leg's audio to channel ch of rec; nil stops. It
+// may be called while the Listener runs.
+func (l *Listener) SetRecorder(rec *Recorder, ch int) {
+	if rec == nil {
+		l.tap.Store(nil)
+		return
+	}
+	l.tap.Store(&tap{rec: rec, ch: ch})
+}
+
+// Last returns when the last RTP packet arrived; zero if none did.
+func (l *Listener) Last() time.Time {
+	if n := l.last.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
+
+// Close stops reading and waits for the Listener's goroutine. The Session
+// stays open with its read deadline cleared.
+func (l *Listener) Close() {
+	l.close.Do(func() {
+		l.stopping.Store(true)
+		// As in Relay.Close: a deadline in the past wakes the Read.
+		l.s.SetReadDeadline(time.Unix(1, 0))
+		<-l.done
+		l.s.SetReadDeadline(time.Time{})
+	})
+}
+
+func (l *Listener) run() {
+	defer close(l.done)
+	for {
+		n, err := l.s.Read(l.buf[:])
+		if err != nil {
+			if l.stopping.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				l.s.SetReadDeadline(time.Time{}) // not ours: see direction.run
+				if l.stopping.Load() {
+					return
+				}
+				continue
+			}
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		l.packet(l.buf[:n])
+	}
+}
+
+// packet handles one packet the Session accepted. It must not allocate.
+func (l *Listener) packet(pkt []byte) {
+	now := time.Now()
+	l.last.Store(now.UnixNano())
+	hl, err := l.hdr.Unmarshal(pkt)
+	if err != nil {
+		return
+	}
+	end := len(pkt)
+	if l.hdr.Padding {
+		end -= int(pkt[end-1])
+	}
+	if end < hl {
+		return
+	}
+	payload := pkt[hl:end]
+	f := l.s.Format()
+	if f.HasEvent() && l.hdr.PayloadType == f.Event.PT {
+		if key, ok := l.dtmf.Feed(l.hdr.Timestamp, payload); ok {
+			select {
+			case l.keys <- key:
+			default:
+			}
+		}
+		return
+	}
+	if t := l.tap.Load(); t != nil {
+		t.rec.recordAt(now, t.ch, lawOf(f, l.hdr.PayloadType), l.hdr.SSRC, l.hdr.Timestamp, payload)
+	}
+}

@@ -1,0 +1,315 @@
+package media
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/zaf/g711"
+)
+
+// Recorder timing, in samples (frames of all channels) at Rate.
+const (
+	// recJitter is how late a packet may arrive, after its place in the
+	// recording, and still be put there: audio older than that is in the
+	// file. A stream later than that is placed anew by arrival.
+	recJitter = Rate / 5
+	// recChunk is how much is written to the file at once.
+	recChunk = Rate / 5
+	// recBuffer bounds what is held in memory: recJitter+recChunk, room for
+	// packets a little ahead of the clock, and for oversized ones.
+	recBuffer = Rate
+	// recEarly and recLate bound how far a stream may drift from the wall
+	// clock (a fast or slow sender clock, a first packet that was delayed)
+	// before it is moved back onto it: together they keep the channels
+	// within 60 ms of each other.
+	recEarly = Rate / 50
+	recLate  = Rate / 25
+	// recWindow is how long the smallest lateness of a stream is looked for
+	// before the stream is judged late: network jitter delays some packets,
+	// a slow clock delays them all.
+	recWindow = 2 * Rate
+	// refreshEvery is how often the header's sizes are brought up to date,
+	// so a crash leaves a playable file.
+	refreshEvery = 5 * time.Second
+	// voiceLevel is the mean square of -45 dBFS: louder frames on channel 0
+	// are speech.
+	voiceLevel = 32768 * 32768 / 31623 // 10^(45/10) ≈ 31623
+)
+
+const wavHeader = 44
+
+// law is a G.711 variant a Recorder decodes; none marks what is not audio.
+type law uint8
+
+const (
+	none law = iota
+	ulaw
+	alaw
+)
+
+// lawOf returns how to decode payload type pt of a leg with format f; a leg
+// without a format is taken to use the static payload types 0 and 8.
+func lawOf(f Format, pt uint8) law {
+	if f.Audio.Name == "" {
+		switch pt {
+		case 0:
+			return ulaw
+		case 8:
+			return alaw
+		}
+		return none
+	}
+	if pt != f.Audio.PT {
+		return none
+	}
+	switch {
+	case f.Audio.is(PCMU):
+		return ulaw
+	case f.Audio.is(PCMA):
+		return alaw
+	}
+	return none
+}
+
+// Recorder writes a call's audio to a WAV file (8 kHz, 16-bit PCM) while the
+// call goes on: mono for voicemail, or stereo with the caller on the left
+// channel (0) and the agent on the right (1). It holds at most about a second
+// in memory and brings the header up to date every few seconds, so a crash
+// loses little and leaves a file that plays.
+//
+// Each channel's packets are placed on one timeline: a stream by the time
+// its first packet arrives, and from then on by its RTP timestamps, so
+// jitter and reordering do not move audio about, while a new SSRC, a
+// timestamp jump or a sender clock drifting off the wall clock places it
+// anew by arrival. Gaps are silence. The timeline moves on with the wall
+// clock, so a party that sends nothing (on hold, muted) leaves silence on its
+// channel while the other one is written.
+//
+// A Relay or Listener feeds a Recorder; its methods are safe for concurrent
+// use, and packets fed after Close are ignored.
+type Recorder struct {
+	path     string
+	channels int
+
+	mu       sync.Mutex
+	f        *os.File
+	err      error
+	closed   bool
+	start    time.Time // arrival of the first packet: sample 0
+	flushed  int64     // samples in the file
+	end      int64     // one past the last sample a packet filled
+	buf      []byte    // samples flushed and on, interleaved little-endian
+	tracks   [2]track
+	refresh  time.Time
+	voice    time.Time
+	duration time.Duration
+}
+
+// track places one channel's stream on the timeline.
+type track struct {
+	started bool
+	ssrc    uint32
+	ts      uint32 // of the last packet
+	pos     int64  // where the last packet was placed
+	minLate int64  // smallest lateness in the window
+	window  int64  // arrival position where the window ends
+}
+
+// NewRecorder creates the WAV file at path, and its directory, for 1
+// (voicemail) or 2 (caller left, agent right) channels. It fails if the
+// file exists.
+func NewRecorder(path string, channels int) (*Recorder, error) {
+	if channels != 1 && channels != 2 {
+		return nil, fmt.Errorf("record %s: %d channels, want 1 or 2", path, channels)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	r := &Recorder{path: path, channels: channels, f: f, buf: make([]byte, recBuffer*channels*2)}
+	h := r.header(0)
+	if _, err := f.Write(h[:]); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("record %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// Path returns the file's path.
+func (r *Recorder) Path() string { return r.path }
+
+// Duration returns the length of the recording so far, or at Close.
+func (r *Recorder) Duration() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return r.duration
+	}
+	return samples(max(r.end, r.flushed))
+}
+
+// LastVoice returns when channel 0 last carried speech (a packet louder than
+// -45 dBFS); zero if it never did. Voicemail ends on a long enough silence.
+func (r *Recorder) LastVoice() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.voice
+}
+
+// Close writes what is buffered, padding the channels to one length, puts
+// the final sizes in the header and closes the file. It returns the first
+// error writing met; calling it again returns the same.
+func (r *Recorder) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return r.err
+	}
+	r.closed = true
+	r.flush(max(r.end, r.flushed))
+	r.duration = samples(r.flushed)
+	r.fail(r.writeSizes())
+	r.fail(r.f.Close())
+	return r.err
+}
+
+// record places one packet's G.711 payload on channel ch. It runs for every
+// packet and must not allocate.
+func (r *Recorder) record(ch int, l law, ssrc, ts uint32, payload []byte) {
+	r.recordAt(time.Now(), ch, l, ssrc, ts, payload)
+}
+
+func (r *Recorder) recordAt(now time.Time, ch int, l law, ssrc, ts uint32, payload []byte) {
+	if l == none || len(payload) == 0 || ch < 0 || ch >= r.channels {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || r.err != nil {
+		return
+	}
+	if r.start.IsZero() {
+		r.start, r.refresh = now, now
+	}
+	arrival := int64(now.Sub(r.start) / (time.Second / Rate))
+	pos := r.tracks[ch].place(ssrc, ts, arrival)
+
+	// Samples older than what is written arrived too late to place.
+	skip := max(r.flushed-pos, 0)
+	n := min(int64(len(payload)), r.flushed+recBuffer-pos)
+	frame := int64(r.channels * 2)
+	var energy int64
+	for i := skip; i < n; i++ {
+		var v int16
+		if l == ulaw {
+			v = g711.DecodeUlawFrame(payload[i])
+		} else {
+			v = g711.DecodeAlawFrame(payload[i])
+		}
+		energy += int64(v) * int64(v)
+		binary.LittleEndian.PutUint16(r.buf[(pos+i-r.flushed)*frame+int64(ch*2):], uint16(v))
+	}
+	if n > skip {
+		r.end = max(r.end, pos+n)
+		if ch == 0 && energy > voiceLevel*(n-skip) {
+			r.voice = now
+		}
+	}
+	if arrival-recJitter-r.flushed >= recChunk {
+		r.flush(arrival - recJitter)
+	}
+	if now.Sub(r.refresh) >= refreshEvery {
+		r.refresh = now
+		r.fail(r.writeSizes())
+	}
+}
+
+// place returns where a packet goes on the timeline, in samples.
+func (t *track) place(ssrc, ts uint32, arrival int64) int64 {
+	pos := t.pos + int64(int32(ts-t.ts))
+	late := arrival - pos
+	switch {
+	case !t.started || ssrc != t.ssrc || late > recJitter:
+		// A new stream, a timestamp jump, or a pause the timestamps do
+		// not show: only the arrival time tells where this goes.
+		t.started, t.ssrc = true, ssrc
+		t.minLate, t.window = math.MaxInt64, arrival+recWindow
+		pos = arrival
+	case late < -recEarly:
+		pos = arrival // placed by a packet that was delayed, or a fast clock
+	default:
+		t.minLate = min(t.minLate, late)
+		if arrival >= t.window {
+			if t.minLate > recLate {
+				pos += t.minLate // the sender's clock is slow
+			}
+			t.minLate, t.window = math.MaxInt64, arrival+recWindow
+		}
+	}
+	t.ts, t.pos = ts, pos
+	return pos
+}
+
+// flush writes the timeline up to sample to, silence where nothing was
+// placed.
+func (r *Recorder) flush(to int64) {
+	frame := int64(r.channels * 2)
+	for r.flushed < to && r.err == nil {
+		n := min(to-r.flushed, recBuffer)
+		_, err := r.f.Write(r.buf[:n*frame])
+		r.fail(err)
+		rest := copy(r.buf, r.buf[n*frame:])
+		clear(r.buf[rest:])
+		r.flushed += n
+	}
+}
+
+// writeSizes brings the RIFF and data chunk sizes up to what is written.
+func (r *Recorder) writeSizes() error {
+	if r.err != nil {
+		return nil
+	}
+	h := r.header(r.flushed * int64(r.channels*2))
+	if _, err := r.f.WriteAt(h[4:8], 4); err != nil {
+		return err
+	}
+	_, err := r.f.WriteAt(h[40:44], 40)
+	return err
+}
+
+func (r *Recorder) fail(err error) {
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("record %s: %w", r.path, err)
+	}
+}
+
+// header returns a canonical 44-byte WAV header for size bytes of data.
+func (r *Recorder) header(size int64) [wavHeader]byte {
+	size = min(size, math.MaxUint32-36)
+	var h [wavHeader]byte
+	le := binary.LittleEndian
+	copy(h[0:], "RIFF")
+	le.PutUint32(h[4:], uint32(36+size))
+	copy(h[8:], "WAVEfmt ")
+	le.PutUint32(h[16:], 16) // fmt chunk size
+	le.PutUint16(h[20:], 1)  // PCM
+	le.PutUint16(h[22:], uint16(r.channels))
+	le.PutUint32(h[24:], Rate)
+	le.PutUint32(h[28:], uint32(Rate*2*r.channels)) // bytes a second
+	le.PutUint16(h[32:], uint16(2*r.channels))      // bytes a frame
+	le.PutUint16(h[34:], 16)                        // bits a sample
+	copy(h[36:], "data")
+	le.PutUint32(h[40:], uint32(size))
+	return h
+}
+
+func samples(n int64) time.Duration { return time.Duration(n) * (time.Second / Rate) }
