@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"pbx/media"
 )
 
 // Call is one inbound call as the flow engine drives it: the caller's leg,
@@ -30,8 +32,24 @@ type Call interface {
 	DialOut(ctx context.Context, trunk uint, to, callerID string, timeout time.Duration) error
 	// Wait blocks until a bridged call ends, whichever side hangs up.
 	Wait(ctx context.Context) error
-	// Reject ends the call before it is answered with a SIP status.
+	// Reject ends the call before it is answered with a SIP status; a call
+	// the PBX answered itself (Answer) is hung up instead.
 	Reject(code int, reason string) error
+
+	// Answer answers the caller with the PBX's own media, to play prompts
+	// and hear keys; again, or once bridged, it does nothing.
+	Answer(ctx context.Context) error
+	// Play plays clip to the answered caller and returns once it has
+	// played, when ctx ends, or when the caller is bridged meanwhile (Dial
+	// stops any prompt playing when an agent answers).
+	Play(ctx context.Context, clip *media.Clip) error
+	// Keys delivers the keys the caller presses once answered (RFC 4733
+	// or SIP INFO); keys nobody reads are dropped once it is full.
+	Keys() <-chan rune
+	// Record sends the call's audio to rec from now on: the caller on
+	// channel 0 and, once bridged, the other party on channel 1. Record(nil)
+	// stops; closing rec is the caller's business.
+	Record(rec *media.Recorder)
 }
 
 // Presence tells the engine who can take a call now.

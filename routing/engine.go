@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"pbx/media"
 )
 
 // Inbound is what the SIP side knows of an incoming call when it hands it to
@@ -26,12 +28,47 @@ type Engine struct {
 	history  *History
 	log      *slog.Logger
 	now      func() time.Time
+
+	prompts    Prompts
+	recordings string      // directory of recordings and voicemail; "" records nothing
+	beep       *media.Clip // before a voicemail message
+	music      *media.Clip // queue music when a state names none
+	queues     queues
+	ivrTimeout time.Duration // IVRTimeoutSeconds; shorter in tests
 }
+
+// Prompts turns a flow's prompt into audio a call can play.
+type Prompts interface {
+	Clip(ctx context.Context, p Prompt) (*media.Clip, error)
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithPrompts resolves the prompts of ivr, announce and voicemail states
+// and of queues; without it they play silence.
+func WithPrompts(p Prompts) Option { return func(e *Engine) { e.prompts = p } }
+
+// WithRecordings keeps recordings and voicemail under dir.
+func WithRecordings(dir string) Option { return func(e *Engine) { e.recordings = dir } }
+
+// WithMusic sets the queue music played when a state names none; the
+// default is media.HoldMusic.
+func WithMusic(c *media.Clip) Option { return func(e *Engine) { e.music = c } }
 
 // NewEngine returns an Engine that reads flows and groups from dir, asks
 // presence who can take a call, and writes one record per call to history.
-func NewEngine(dir *Directory, presence Presence, history *History, log *slog.Logger, now func() time.Time) *Engine {
-	return &Engine{dir: dir, presence: presence, history: history, log: log, now: now}
+func NewEngine(dir *Directory, presence Presence, history *History, log *slog.Logger, now func() time.Time, opts ...Option) *Engine {
+	e := &Engine{dir: dir, presence: presence, history: history, log: log, now: now, beep: media.Beep(),
+		ivrTimeout: IVRTimeoutSeconds * time.Second}
+	e.queues.init()
+	for _, o := range opts {
+		o(e)
+	}
+	if e.music == nil {
+		e.music = media.HoldMusic()
+	}
+	return e
 }
 
 // The SIP answers a call gets when it does not reach anyone. Reason phrases
@@ -46,13 +83,13 @@ func NewEngine(dir *Directory, presence Presence, history *History, log *slog.Lo
 //	480 Temporarily Unavailable   a transfer left by "unavailable", exit not connected
 //	480 No Answer                 a transfer left by "timeout", exit not connected
 //	                              (480, not 408: RFC 3398 maps Q.850 cause 19, no answer, to 480)
-//	480 IVR Not Supported Yet     the flow reached an ivr state (no media yet)
-//	480 Announce Not Supported Yet, 480 Voicemail Not Supported Yet: likewise
 //	480 Call Flow Incomplete      the start state leads nowhere, or a connection names no state
 //	500 Server Internal Error     the database failed, or the SIP side gave an unexpected error
 //
 // A caller who hangs up first gets no answer from the engine (the SIP side
 // answers the CANCEL with 487 Request Terminated, which the record shows).
+// Once an ivr, announce, voicemail state or a queue has answered the call,
+// the same endings hang it up instead, and the record shows 200.
 const (
 	codeBusy        = 486
 	codeUnavailable = 480
@@ -74,7 +111,7 @@ const (
 	CauseFlowDisabled = "flow disabled"
 	CauseNotPublished = "flow not published"
 	CauseFlowBroken   = "flow incomplete"
-	CauseNoMedia      = "media not supported yet"
+	CauseVoicemail    = "voicemail"
 	CauseInternal     = "internal error"
 	CauseNotAllowed   = "not allowed"
 )
@@ -89,10 +126,13 @@ type ending struct {
 
 // run is one call going through its flow; it belongs to Run's goroutine.
 type run struct {
-	e    *Engine
-	call Call
-	log  *slog.Logger
-	rec  CallRecord
+	e        *Engine
+	call     Call
+	log      *slog.Logger
+	rec      CallRecord
+	doc      Document
+	answered bool            // the PBX answered the caller itself
+	recorder *media.Recorder // the call's recording or voicemail, closed by finish
 }
 
 // Run takes an incoming call through the published flow of in.To until it
@@ -138,8 +178,12 @@ func (r *run) finish(ctx context.Context, end ending) {
 			r.log.Warn("reject call", "code", end.code, "error", err)
 		}
 	}
+	r.closeRecording()
 	r.rec.EndedAt = r.e.now()
 	r.rec.SIPCode = end.code
+	if r.answered {
+		r.rec.SIPCode = codeAnswered
+	}
 	r.rec.HangupCause = end.cause
 	r.log.Info("call ended", "code", end.code, "cause", end.cause, "owner", r.rec.OwnerUserID)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -167,6 +211,7 @@ func (r *run) walk(ctx context.Context) ending {
 	r.rec.FlowID = &pf.FlowID
 	r.log = r.log.With("flow", pf.FlowID, "flow_version", pf.Version)
 	doc := pf.Document
+	r.doc = doc
 
 	st, ok := doc.Start()
 	if !ok {
@@ -182,6 +227,9 @@ func (r *run) walk(ctx context.Context) ending {
 		case !ok && st.Type == StateStart:
 			r.log.Error("call flow leads nowhere", "state", st.ID, "outcome", outcome)
 			return ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+		case !ok && outcome == OutcomeNext:
+			// An announcement with nothing after it: the call is over.
+			return ending{codeAnswered, "", CauseCompleted}
 		case !ok:
 			return unconnected(outcome)
 		}
@@ -220,12 +268,12 @@ func (r *run) step(ctx context.Context, st State) (string, *ending) {
 		return r.transferUser(ctx, st)
 	case StateTransferGroup:
 		return r.transferGroup(ctx, st)
-	case StateIVR, StateAnnounce, StateVoicemail:
-		// Their media (prompts, digits, recording) is not there yet: say so
-		// rather than pretend to play anything.
-		name := map[StateType]string{StateIVR: "IVR", StateAnnounce: "Announce", StateVoicemail: "Voicemail"}[st.Type]
-		r.log.Warn("call flow reached a state that needs media, which is not supported yet", "state", st.ID, "type", st.Type)
-		return "", &ending{codeUnavailable, name + " Not Supported Yet", CauseNoMedia}
+	case StateIVR:
+		return r.ivr(ctx, st)
+	case StateAnnounce:
+		return r.announce(ctx, st)
+	case StateVoicemail:
+		return r.voicemail(ctx, st)
 	}
 	r.log.Error("unknown state type", "state", st.ID, "type", st.Type)
 	return "", &ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
@@ -245,21 +293,19 @@ func (r *run) transferUser(ctx context.Context, st State) (string, *ending) {
 	case !r.e.presence.Registered(u):
 		return OutcomeUnavailable, nil
 	case r.e.presence.OnCall(u):
-		return r.busy(st)
+		return r.queue(ctx, st, fmt.Sprint("user ", u), func() ([]uint, bool) {
+			if !r.e.presence.Registered(u) {
+				return nil, false
+			}
+			if r.e.presence.OnCall(u) {
+				return nil, true
+			}
+			return []uint{u}, true
+		})
 	}
 	// A call that rang one user and was missed is that user's missed call.
 	r.rec.OwnerUserID = &u
-	return r.dial(ctx, []uint{u}, ringFor(st, DefaultRingSeconds))
-}
-
-// busy is where a caller would wait in st's queue for the user or group
-// to be free. Queuing comes with its own change; until then every call that
-// finds them busy leaves by the busy exit.
-func (r *run) busy(st State) (string, *ending) {
-	if st.Queue != nil && st.Queue.MaxCalls > 0 {
-		r.log.Debug("queue not supported yet; taking the busy exit", "state", st.ID)
-	}
-	return OutcomeBusy, nil
+	return r.dial(ctx, []uint{u}, ringFor(st, DefaultRingSeconds), st.Record)
 }
 
 // transferGroup rings the members of a group who can take a call.
@@ -293,14 +339,28 @@ func (r *run) transferGroup(ctx context.Context, st State) (string, *ending) {
 			}
 		}
 	}
+	// free is who of the group can take a call now, for a queued caller.
+	free := func() ([]uint, bool) {
+		var avail []uint
+		anyone := false
+		for _, m := range g.MemberIDs {
+			if r.e.presence.Registered(m) {
+				anyone = true
+				if !r.e.presence.OnCall(m) {
+					avail = append(avail, m)
+				}
+			}
+		}
+		return avail, anyone
+	}
 	switch {
 	case len(registered) == 0:
 		return OutcomeUnavailable, nil
 	case len(available) == 0:
-		return r.busy(st)
+		return r.queue(ctx, st, fmt.Sprint("group ", st.GroupID), free)
 	}
 	if st.Ring != RingSequential {
-		return r.dial(ctx, available, ringFor(st, DefaultRingSeconds))
+		return r.dial(ctx, available, ringFor(st, DefaultRingSeconds), st.Record)
 	}
 
 	// Read each member's login time once, not once per comparison.
@@ -319,7 +379,7 @@ func (r *run) transferGroup(ctx context.Context, st State) (string, *ending) {
 			wasBusy = true
 			continue
 		}
-		outcome, end := r.dial(ctx, []uint{m}, each)
+		outcome, end := r.dial(ctx, []uint{m}, each, st.Record)
 		if end != nil {
 			return "", end
 		}
@@ -334,14 +394,15 @@ func (r *run) transferGroup(ctx context.Context, st State) (string, *ending) {
 	case rang:
 		return OutcomeTimeout, nil
 	case wasBusy:
-		return r.busy(st)
+		return r.queue(ctx, st, fmt.Sprint("group ", st.GroupID), free)
 	}
 	return OutcomeUnavailable, nil
 }
 
-// dial rings users and, when one answers, stays with the call until it is
-// over. It returns the outcome of a call nobody answered.
-func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration) (string, *ending) {
+// dial rings users and, when one answers, stays with the call (recording it
+// if record) until it is over. It returns the outcome of a call nobody
+// answered.
+func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration, record bool) (string, *ending) {
 	if err := r.call.Ring(); err != nil && ctx.Err() == nil {
 		r.log.Warn("send ringing", "error", err)
 	}
@@ -359,11 +420,16 @@ func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration) (st
 		end := r.internal(ctx, "dial "+joinIDs(users), err)
 		return "", &end
 	}
-	at := r.e.now()
-	r.rec.AnsweredAt = &at
+	if r.rec.AnsweredAt == nil {
+		at := r.e.now()
+		r.rec.AnsweredAt = &at
+	}
 	r.rec.Type = CallIncoming
 	r.rec.OwnerUserID = &by
 	r.log.Info("call answered", "user", by)
+	if record {
+		r.record(ctx, 2, "")
+	}
 	if err := r.call.Wait(ctx); err != nil && ctx.Err() == nil {
 		r.log.Warn("bridged call ended with an error", "user", by, "error", err)
 	}

@@ -59,6 +59,19 @@ type CallRecord struct {
 	SIPCode          int   `gorm:"column:sip_code;not null" json:"sip_code"`
 	RecordingSeconds int   `gorm:"not null;default:0" json:"recording_seconds"`
 	CreditsCharged   int64 `gorm:"not null;default:0" json:"credits_charged"` // micro-credits
+	// Recording is the call's recording (or the voicemail the caller left),
+	// a path relative to the recordings directory; empty when none. The API
+	// streams it at /api/v1/calls/{id}/recording.
+	Recording    string `gorm:"size:512;not null;default:''" json:"-"`
+	HasRecording bool   `gorm:"-" json:"has_recording"`
+	// Voicemail marks a call where the caller left a message.
+	Voicemail bool `gorm:"not null;default:false" json:"voicemail"`
+}
+
+// AfterFind fills in what the API derives from the stored columns.
+func (r *CallRecord) AfterFind(*gorm.DB) error {
+	r.HasRecording = r.Recording != ""
+	return nil
 }
 
 // History stores and lists call records.

@@ -46,7 +46,7 @@ func (r *run) extension(ctx context.Context, ext string) ending {
 	case r.e.presence.OnCall(u.ID):
 		return unconnected(OutcomeBusy)
 	}
-	outcome, end := r.dial(ctx, []uint{u.ID}, InternalRingSeconds*time.Second)
+	outcome, end := r.dial(ctx, []uint{u.ID}, InternalRingSeconds*time.Second, false)
 	if end != nil {
 		return *end
 	}

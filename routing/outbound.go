@@ -81,6 +81,9 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 	}
 	at := r.e.now()
 	r.rec.AnsweredAt = &at
+	if u.RecordOutbound {
+		r.record(ctx, 2, "")
+	}
 	if err := r.call.Wait(ctx); err != nil && ctx.Err() == nil {
 		r.log.Debug("outbound call ended", "error", err)
 	}

@@ -58,12 +58,21 @@ type Call struct {
 	ringing    atomic.Bool
 	final      atomic.Int32 // the final status sent to the caller, 0 before
 
-	mu       sync.Mutex
-	b        *media.Session // faces the agent
-	agent    *sipgo.DialogClientSession
-	agentOf  uint
-	relay    *media.Relay
-	answered time.Time
+	keys   chan rune  // keys the caller pressed, once the PBX answered
+	playMu sync.Mutex // held while a prompt plays
+
+	mu        sync.Mutex
+	b         *media.Session // faces the agent
+	agent     *sipgo.DialogClientSession
+	agentOf   uint
+	relay     *media.Relay
+	answered  time.Time
+	listener  *media.Listener // reads the caller while the PBX answers them itself
+	player    *media.Player   // plays prompts and music to the caller
+	stopPlay  context.CancelCauseFunc
+	stopMusic func()
+	bridging  bool // an agent answered: no more prompts
+	rec       *media.Recorder
 }
 
 // ID returns the call's SIP Call-ID.
@@ -90,9 +99,11 @@ func (c *Call) Ring() error {
 	return c.dlg.Respond(180, "Ringing", nil)
 }
 
-// Reject ends the unanswered call with code.
+// Reject ends the call with code, or hangs it up if the PBX answered it
+// already (after a prompt, say).
 func (c *Call) Reject(code int, reason string) error {
 	if !c.final.CompareAndSwap(0, int32(code)) {
+		c.hangUp(context.Background())
 		return nil
 	}
 	return c.dlg.Respond(code, reason, nil)
@@ -226,37 +237,56 @@ func (c *Call) bridge(ctx context.Context, agent *sipgo.DialogClientSession, use
 		return err
 	}
 	c.mu.Lock()
-	b := c.b
+	b, listener := c.b, c.listener
+	c.bridging = true
 	c.mu.Unlock()
 	b.SetRemote(answer.Remote())
 	b.SetFormat(format)
 
-	// Answer the caller with the agent's codec, so packets pass unchanged;
-	// if the caller did not offer it (a device that answers outside the
-	// offer), with the caller's own, and the relay transcodes.
-	mine, err := media.Answer(c.offer, c.s.local(c.a, []string{format.Audio.Name}))
-	if errors.Is(err, media.ErrNoCodec) {
-		mine, err = media.Answer(c.offer, c.s.local(c.a, nil))
-	}
-	if err != nil {
-		agent.Bye(context.WithoutCancel(ctx))
-		return err
-	}
-	callerFormat, err := mine.Format()
-	if err != nil {
-		agent.Bye(context.WithoutCancel(ctx))
-		return err
-	}
-	c.a.SetRemote(c.offer.Remote())
-	c.a.SetFormat(callerFormat)
-
-	if !c.final.CompareAndSwap(0, 200) {
-		agent.Bye(context.WithoutCancel(ctx))
-		return ErrCallerGone
+	var mine *media.SDP
+	if listener != nil {
+		// The PBX answered the caller already (a queue, a menu): stop its
+		// prompts and keep the codec they were answered with; the relay
+		// transcodes if the agent chose the other one.
+		c.stopPrompts()
+		listener.Close()
+		c.mu.Lock()
+		c.listener = nil
+		c.mu.Unlock()
+	} else {
+		// Answer the caller with the agent's codec, so packets pass
+		// unchanged; if the caller did not offer it (a device that answers
+		// outside the offer), with the caller's own, and the relay
+		// transcodes.
+		mine, err = media.Answer(c.offer, c.s.local(c.a, []string{format.Audio.Name}))
+		if errors.Is(err, media.ErrNoCodec) {
+			mine, err = media.Answer(c.offer, c.s.local(c.a, nil))
+		}
+		if err != nil {
+			agent.Bye(context.WithoutCancel(ctx))
+			return err
+		}
+		callerFormat, err := mine.Format()
+		if err != nil {
+			agent.Bye(context.WithoutCancel(ctx))
+			return err
+		}
+		c.a.SetRemote(c.offer.Remote())
+		c.a.SetFormat(callerFormat)
+		if !c.final.CompareAndSwap(0, 200) {
+			agent.Bye(context.WithoutCancel(ctx))
+			return ErrCallerGone
+		}
 	}
 	relay := media.NewRelay(c.a, b, c.s.deadAfter)
 	c.mu.Lock()
-	c.agent, c.agentOf, c.relay, c.answered = agent, user, relay, c.s.now()
+	c.agent, c.agentOf, c.relay = agent, user, relay
+	if c.answered.IsZero() {
+		c.answered = c.s.now()
+	}
+	if c.rec != nil {
+		relay.SetRecorder(c.rec)
+	}
 	c.mu.Unlock()
 	c.s.addLeg(c.dlg.ID, leg{call: c, caller: true})
 	c.s.addLeg(agent.ID, leg{call: c})
@@ -264,9 +294,11 @@ func (c *Call) bridge(ctx context.Context, agent *sipgo.DialogClientSession, use
 		c.s.onCall(user, +1)
 	}
 	c.s.metrics.calls.Inc()
-	// RespondSDP returns once the caller's ACK arrives.
-	if err := c.dlg.RespondSDP(mine.Marshal()); err != nil {
-		c.log.Warn("caller did not confirm the answer", "error", err)
+	if mine != nil {
+		// RespondSDP returns once the caller's ACK arrives.
+		if err := c.dlg.RespondSDP(mine.Marshal()); err != nil {
+			c.log.Warn("caller did not confirm the answer", "error", err)
+		}
 	}
 	return nil
 }
@@ -292,6 +324,13 @@ func (c *Call) Wait(ctx context.Context) error {
 		cause = media.ErrDeadMedia
 	case <-ctx.Done():
 		cause = context.Cause(ctx)
+	}
+	c.mu.Lock()
+	music := c.stopMusic
+	c.stopMusic = nil
+	c.mu.Unlock()
+	if music != nil {
+		music()
 	}
 	relay.Close()
 	ab, ba := relay.Stats()
@@ -352,6 +391,12 @@ func (c *Call) close() {
 	if c.agent != nil {
 		c.s.dropLeg(c.agent.ID)
 	}
+	if c.stopMusic != nil {
+		c.stopMusic()
+	}
+	if c.listener != nil {
+		c.listener.Close()
+	}
 	if c.relay != nil {
 		c.relay.Close()
 	}
@@ -397,7 +442,7 @@ func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inboun
 	}
 	id := req.CallID().Value()
 	ctx, cancel := context.WithCancelCause(dlg.Context())
-	c := &Call{s: s, id: id, dlg: dlg, offer: offer, a: a, cancel: cancel,
+	c := &Call{s: s, id: id, dlg: dlg, offer: offer, a: a, cancel: cancel, keys: make(chan rune, 32),
 		started: s.now(), log: s.log.With("call_id", id, "from", in.From, "to", in.To)}
 	s.callsMu.Lock()
 	s.calls[c] = struct{}{}
@@ -423,6 +468,7 @@ func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inboun
 	if c.final.Load() == 0 {
 		c.Reject(480, "Temporarily Unavailable")
 	}
+	c.hangUp(ctx)
 }
 
 // LookupUser returns the live bindings of the user with id.
@@ -460,12 +506,18 @@ func (l *Location) HasUser(id uint) bool {
 }
 
 // onCall counts the bridged calls of each user.
+// When a user's last call ends, the OnFree hook hears of it (queued callers
+// may be waiting for them).
 func (s *Server) onCall(user uint, delta int) {
 	s.callsMu.Lock()
-	defer s.callsMu.Unlock()
 	s.active[user] += delta
-	if s.active[user] <= 0 {
+	free := s.active[user] <= 0
+	if free {
 		delete(s.active, user)
+	}
+	s.callsMu.Unlock()
+	if free && s.onFree != nil {
+		s.onFree(user)
 	}
 }
 

@@ -88,6 +88,9 @@ func (s *Server) serveReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	if len(req.Body()) == 0 {
 		body = media.Offer(local, media.SendRecv).Marshal()
 		relay.SetHold(false)
+		if !l.caller {
+			c.holdMusic(false)
+		}
 	} else {
 		offer, err := media.ParseSDP(req.Body())
 		if err != nil {
@@ -103,6 +106,10 @@ func (s *Server) serveReinvite(req *sip.Request, tx sip.ServerTransaction) {
 			m.SetRemote(offer.Remote())
 		}
 		relay.SetHold(offer.Hold())
+		if !l.caller {
+			// The agent holds the caller: the caller hears music meanwhile.
+			c.holdMusic(offer.Hold())
+		}
 		c.log.Info("re-invite", "hold", offer.Hold(), "caller_side", l.caller)
 		body = ans.Marshal()
 	}

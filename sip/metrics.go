@@ -1,6 +1,8 @@
 package sip
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -13,7 +15,12 @@ type Metrics struct {
 	rtp            *prometheus.CounterVec
 	rtpLost        *prometheus.CounterVec
 	calls          prometheus.Counter
+	lateness       prometheus.Histogram
 }
+
+// observeLateness records how late a prompt's RTP packet left against its
+// 20 ms schedule.
+func (m *Metrics) observeLateness(late time.Duration) { m.lateness.Observe(late.Seconds()) }
 
 // NewMetrics creates the SIP series and registers them, with gauges read from
 // loc and guard at scrape time, in reg.
@@ -48,6 +55,12 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard, active f
 		Name: "pbx_calls_bridged_total",
 		Help: "Calls answered and bridged.",
 	})
+	m.lateness = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "pbx_rtp_send_lateness_seconds",
+		Help:    "How late the PBX sent each RTP packet of its prompts and music against the 20 ms schedule.",
+		Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05},
+	})
+	reg.MustRegister(m.lateness)
 	reg.MustRegister(m.requests, m.authFailures, m.blockedPackets, m.shed, m.rtp, m.rtpLost, m.calls,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pbx_registrations",

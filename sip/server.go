@@ -47,6 +47,8 @@ type Server struct {
 	ports     *media.PortPool
 	mediaIP   netip.Addr
 	deadAfter time.Duration
+	holdMusic *media.Clip
+	onFree    func(user uint)
 	client    *sipgo.Client
 	contact   sip.ContactHeader
 	callers   *sipgo.DialogServerCache
@@ -78,6 +80,11 @@ type Deps struct {
 	PublicIP string
 	// DeadMedia ends a bridged call that carries no RTP for this long.
 	DeadMedia time.Duration
+	// HoldMusic is what a caller hears while the agent holds the call; nil
+	// means the built-in music.
+	HoldMusic *media.Clip
+	// OnFree, when set, hears that a user's last bridged call ended.
+	OnFree func(user uint)
 }
 
 // NewServer builds the SIP edge. Nothing listens until Listen.
@@ -98,6 +105,10 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	s.reg = NewRegistrar(cfg.Registrar, s.auth, s.loc, d.Log, now)
 	s.trunks = d.Trunks
 	s.router, s.ports, s.deadAfter = d.Router, d.Ports, d.DeadMedia
+	s.holdMusic, s.onFree = d.HoldMusic, d.OnFree
+	if s.holdMusic == nil {
+		s.holdMusic = media.HoldMusic()
+	}
 	s.active, s.legs, s.calls = make(map[uint]int), make(map[string]leg), make(map[*Call]struct{})
 	if s.deadAfter == 0 {
 		s.deadAfter = 30 * time.Second
@@ -123,6 +134,7 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	s.srv.OnInvite(s.counted(s.serveInvite))
 	s.srv.OnAck(s.serveAck)
 	s.srv.OnBye(s.counted(s.serveBye))
+	s.srv.OnInfo(s.counted(s.serveInfo))
 	s.srv.OnCancel(s.counted(func(req *sip.Request, tx sip.ServerTransaction) {
 		// sipgo answers a CANCEL that matches a pending INVITE itself.
 		respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)

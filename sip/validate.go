@@ -20,7 +20,7 @@ var knownMethods = map[sip.RequestMethod]bool{
 var singleHeaders = []string{"Call-ID", "CSeq", "From", "To", "Max-Forwards", "Content-Length", "Content-Type", "Expires"}
 
 // allowed lists the methods this server answers, for Allow headers.
-const allowed = "REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL"
+const allowed = "REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL, INFO"
 
 // check applies the checks every request must pass before any handler
 // sees it (RFC 3261 8.2.1-8.2.2, RFC 4475). It returns the code and reason

@@ -1,7 +1,12 @@
 package web
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -12,6 +17,48 @@ import (
 // WithHistory serves the call history from h. Without it the server reads
 // the call records from its own database.
 func WithHistory(h *routing.History) Option { return func(s *Server) { s.calls = h } }
+
+// WithRecordings serves call recordings and voicemail from dir, where the
+// call engine writes them.
+func WithRecordings(dir string) Option { return func(s *Server) { s.recordings = dir } }
+
+// streamRecording answers GET /api/v1/calls/{id}/recording: the call's
+// recording (or the voicemail left) as audio/wav, with Range support so a
+// browser's player can seek.
+func (s *Server) streamRecording(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	rec, err := s.calls.Call(r.Context(), id)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	if rec.Recording == "" || s.recordings == "" || !filepath.IsLocal(rec.Recording) {
+		writeJSON(w, http.StatusNotFound, errorBody{Error: "this call has no recording"})
+		return
+	}
+	f, err := os.Open(filepath.Join(s.recordings, rec.Recording))
+	if errors.Is(err, fs.ErrNotExist) {
+		writeJSON(w, http.StatusNotFound, errorBody{Error: "the recording's file is gone"})
+		return
+	}
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="call-%d.wav"`, rec.ID))
+	w.Header().Set("Cache-Control", "private, no-store")
+	http.ServeContent(w, r, "", st.ModTime(), f)
+}
 
 // listCalls answers GET /api/v1/calls: the records the filters select,
 // newest first, one page at a time.

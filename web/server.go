@@ -41,7 +41,9 @@ type Server struct {
 	ui      fs.FS
 	trunks  Trunks
 	calls   *routing.History
-	handler http.Handler
+	// recordings is the directory of call recordings; "" serves none.
+	recordings string
+	handler    http.Handler
 }
 
 // NewServer builds the routes. db holds web's own tables (Models); gather
@@ -84,6 +86,7 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("GET /api/v1/calls", s.listCalls)
 	api.HandleFunc("GET /api/v1/calls.csv", s.exportCalls)
 	api.HandleFunc("GET /api/v1/calls/{id}", byID(s, s.calls.Call))
+	api.HandleFunc("GET /api/v1/calls/{id}/recording", s.streamRecording)
 	api.HandleFunc("GET /api/v1/registrations", s.listRegistrations)
 	api.HandleFunc("GET /api/v1/session", s.getSession)
 	api.HandleFunc("DELETE /api/v1/session", s.signOut)

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -142,16 +143,20 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 		Trunks:   trunks,
 		Accounts: accounts{dir}, Location: loc, Metrics: metrics, Log: log.With("component", "sip"),
 		Router: calls, Ports: ports, PublicIP: cfg.PublicIP, DeadMedia: cfg.MediaTimeout,
+		// A caller queued for a user is connected as soon as their call ends.
+		OnFree: func(user uint) { calls.engine.UserFree(user) },
 	})
 	if err != nil {
 		return err
 	}
 	// The engine reads who is online and on a call from the SIP edge.
-	calls.engine = routing.NewEngine(dir, sipSrv, routing.NewHistory(db), log.With("component", "calls"), time.Now)
+	recordings := filepath.Join(cfg.DataDir, "recordings")
+	calls.engine = routing.NewEngine(dir, sipSrv, routing.NewHistory(db), log.With("component", "calls"), time.Now,
+		routing.WithRecordings(recordings))
 	if err := sipSrv.Listen(); err != nil {
 		return err
 	}
-	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"), web.WithTrunks(trunks))
+	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"), web.WithTrunks(trunks), web.WithRecordings(recordings))
 	httpLn, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
