@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -205,14 +204,14 @@ func TestPlayerRebasesAfterAStall(t *testing.T) {
 	// The clock jumps 300 ms after the third packet, as a stalled process
 	// would see it.
 	var stall time.Duration
-	p.now = func() time.Time {
+	p.pacer = &pacer{now: func() time.Time {
 		mu.Lock()
 		defer mu.Unlock()
 		if len(lates) == 3 {
 			stall = 300 * time.Millisecond
 		}
 		return time.Now().Add(stall)
-	}
+	}}
 	_, got := playAndRecv(t, p, rampClip(12*FrameSamples), ph, 12)
 	if late := lates[3]; late < 250*time.Millisecond {
 		t.Errorf("the packet after the stall was reported %v late", late)
@@ -250,9 +249,6 @@ func TestPlayerDoesNotAllocatePerPacket(t *testing.T) {
 // shows a two-core machine.
 func BenchmarkPlayerLateness(b *testing.B) {
 	const players = 500
-	if m := os.Getenv("MARGIN"); m != "" {
-		HybridMargin, _ = time.ParseDuration(m)
-	}
 	pool, err := NewPortPool(loopback, 40000, 41999)
 	if err != nil {
 		b.Fatal(err)
