@@ -40,8 +40,9 @@ type Config struct {
 	// LogFormat is text or json.
 	LogFormat string `yaml:"log_format" env:"PBX_LOG_FORMAT"`
 
-	SIP  SIP  `yaml:"sip"`
-	HTTP HTTP `yaml:"http"`
+	SIP   SIP   `yaml:"sip"`
+	HTTP  HTTP  `yaml:"http"`
+	Media Media `yaml:"media"`
 }
 
 // SIP is the SIP edge: listeners, registrar and the failed-auth guard.
@@ -92,6 +93,25 @@ type HTTP struct {
 	Pprof bool `yaml:"pprof" env:"PBX_HTTP_PPROF"`
 }
 
+// Media is where prompts and hold music come from: the speech synthesizer
+// for text prompts, and the limits of audio URLs.
+type Media struct {
+	// TTSCommand is the speech synthesizer: espeak-ng, or a program that
+	// takes its arguments (-v voice -s speed --stdout, text on stdin).
+	TTSCommand string `yaml:"tts_command" env:"PBX_TTS_COMMAND"`
+	// TTSVoice is the synthesizer's voice or language, such as en-us or de.
+	TTSVoice string `yaml:"tts_voice" env:"PBX_TTS_VOICE"`
+	// TTSSpeed is the speaking rate in words a minute.
+	TTSSpeed int `yaml:"tts_speed" env:"PBX_TTS_SPEED"`
+	// URLTimeout bounds the download of an audio URL.
+	URLTimeout time.Duration `yaml:"url_timeout" env:"PBX_MEDIA_URL_TIMEOUT"`
+	// URLMaxBytes is the largest audio URL downloaded.
+	URLMaxBytes int64 `yaml:"url_max_bytes" env:"PBX_MEDIA_URL_MAX_BYTES"`
+	// HoldMusic is what callers on hold or in a queue hear: empty for the
+	// built-in music, else an http(s) URL or the path of a WAV file.
+	HoldMusic string `yaml:"hold_music" env:"PBX_HOLD_MUSIC"`
+}
+
 // Default returns the settings `pbx serve` runs with when nothing is configured.
 func Default() Config {
 	return Config{
@@ -124,6 +144,13 @@ func Default() Config {
 			},
 		},
 		HTTP: HTTP{Addr: "0.0.0.0:8080"},
+		Media: Media{
+			TTSCommand:  "espeak-ng",
+			TTSVoice:    "en-us",
+			TTSSpeed:    160,
+			URLTimeout:  10 * time.Second,
+			URLMaxBytes: 20 << 20,
+		},
 	}
 }
 
@@ -260,6 +287,25 @@ func (c Config) Validate() error {
 	}
 	if g.MaxFailures > 0 && (g.Window <= 0 || g.BlockFor <= 0) {
 		bad("sip.guard", "window and block_for must be positive when max_failures is set")
+	}
+	m := c.Media
+	if strings.TrimSpace(m.TTSCommand) == "" {
+		bad("media.tts_command (PBX_TTS_COMMAND)", "must not be empty")
+	}
+	if m.TTSVoice == "" || strings.ContainsAny(m.TTSVoice, " \t\r\n") {
+		bad("media.tts_voice (PBX_TTS_VOICE)", "must be a voice name such as en-us, with no spaces")
+	}
+	if m.TTSSpeed < 80 || m.TTSSpeed > 450 {
+		bad("media.tts_speed (PBX_TTS_SPEED)", "%d must be within 80-450 words a minute", m.TTSSpeed)
+	}
+	if m.URLTimeout < time.Second {
+		bad("media.url_timeout (PBX_MEDIA_URL_TIMEOUT)", "must be at least 1s")
+	}
+	if m.URLMaxBytes < 1024 {
+		bad("media.url_max_bytes (PBX_MEDIA_URL_MAX_BYTES)", "must be at least 1024")
+	}
+	if scheme, _, ok := strings.Cut(m.HoldMusic, "://"); ok && scheme != "http" && scheme != "https" {
+		bad("media.hold_music (PBX_HOLD_MUSIC)", "%q must be an http:// or https:// URL or the path of a WAV file", m.HoldMusic)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

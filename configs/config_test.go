@@ -24,7 +24,7 @@ func TestFileThenEnvironment(t *testing.T) {
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Load(path, []string{"PBX_HTTP_ADDR=127.0.0.1:9000", "PBX_DB=postgres://u:p@localhost/pbx", "PBX_GUARD_BLOCK_FOR=1h"})
+	cfg, err := Load(path, []string{"PBX_HTTP_ADDR=127.0.0.1:9000", "PBX_DB=postgres://u:p@localhost/pbx", "PBX_GUARD_BLOCK_FOR=1h", "PBX_TTS_VOICE=de", "PBX_HOLD_MUSIC=/srv/music.wav"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +33,9 @@ func TestFileThenEnvironment(t *testing.T) {
 	}
 	if cfg.HTTP.Addr != "127.0.0.1:9000" || cfg.DB != "postgres://u:p@localhost/pbx" || cfg.SIP.Guard.BlockFor != time.Hour {
 		t.Errorf("environment did not override: http=%s db=%s block=%s", cfg.HTTP.Addr, cfg.DB, cfg.SIP.Guard.BlockFor)
+	}
+	if cfg.Media.TTSVoice != "de" || cfg.Media.HoldMusic != "/srv/music.wav" || cfg.Media.TTSSpeed != 160 {
+		t.Errorf("media settings: %+v", cfg.Media)
 	}
 	if cfg.SIP.Registrar.MaxExpires != 3600 {
 		t.Errorf("unset file keys lost their defaults: %+v", cfg.SIP.Registrar)
@@ -51,6 +54,11 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{"expires order", []string{"PBX_REGISTRAR_MIN_EXPIRES=4000"}, "min_expires"},
 		{"log level", []string{"PBX_LOG_LEVEL=loud"}, "PBX_LOG_LEVEL"},
 		{"duration", []string{"PBX_SIP_NONCE_TTL=soon"}, "PBX_SIP_NONCE_TTL"},
+		{"tts speed", []string{"PBX_TTS_SPEED=500"}, "PBX_TTS_SPEED"},
+		{"tts voice", []string{"PBX_TTS_VOICE=en us"}, "PBX_TTS_VOICE"},
+		{"url timeout", []string{"PBX_MEDIA_URL_TIMEOUT=0s"}, "PBX_MEDIA_URL_TIMEOUT"},
+		{"url max bytes", []string{"PBX_MEDIA_URL_MAX_BYTES=lots"}, "PBX_MEDIA_URL_MAX_BYTES"},
+		{"hold music", []string{"PBX_HOLD_MUSIC=ftp://example.com/music.wav"}, "PBX_HOLD_MUSIC"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,7 +85,7 @@ func TestExampleFileLoads(t *testing.T) {
 	}
 	def := Default()
 	def.DB = cfg.DB
-	if cfg.SIP.Registrar != def.SIP.Registrar || cfg.SIP.Guard != def.SIP.Guard || cfg.HTTP != def.HTTP {
+	if cfg.SIP.Registrar != def.SIP.Registrar || cfg.SIP.Guard != def.SIP.Guard || cfg.HTTP != def.HTTP || cfg.Media != def.Media {
 		t.Fatalf("the example documents values other than the defaults")
 	}
 }
