@@ -40,6 +40,7 @@ type Server struct {
 	signIns *failureLimiter
 	ui      fs.FS
 	trunks  Trunks
+	media   MediaFiles
 	calls   *routing.History
 	// recordings is the directory of call recordings; "" serves none.
 	recordings string
@@ -83,6 +84,13 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("POST /api/v1/flows/{id}/publish", byID(s, s.dir.PublishFlow))
 	api.HandleFunc("PUT /api/v1/flows/{id}/enable", s.setFlowEnabled)
 	api.HandleFunc("GET /api/v1/flows/{id}/versions", s.listFlowVersions)
+	if s.media != nil {
+		api.HandleFunc("GET /api/v1/media", s.listMedia)
+		api.HandleFunc("POST /api/v1/media", s.uploadMedia)
+		api.HandleFunc("GET /api/v1/media/{id}", s.getMedia)
+		api.HandleFunc("DELETE /api/v1/media/{id}", s.deleteMedia)
+		api.HandleFunc("GET /api/v1/media/{id}/audio", s.streamMedia)
+	}
 	api.HandleFunc("GET /api/v1/calls", s.listCalls)
 	api.HandleFunc("GET /api/v1/calls.csv", s.exportCalls)
 	api.HandleFunc("GET /api/v1/calls/{id}", byID(s, s.calls.Call))
