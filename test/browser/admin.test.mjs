@@ -1,5 +1,5 @@
-// The admin app in a real browser: sign-in, phone users, phone groups,
-// settings, and the session's CSRF guard. The tests run in order and share
+// The admin app in a real browser: sign-in, phone users, phone groups, the
+// call history, settings, and the session's CSRF guard. The tests run in order and share
 // one browser, as one administrator's visit would.
 import assert from 'node:assert/strict'
 import { after, afterEach, before, test } from 'node:test'
@@ -197,6 +197,56 @@ test('deletes with a confirmation', async () => {
   await page.getByText('Group Support was deleted.').waitFor()
   const { body } = await api('GET', '/groups')
   assert.equal(body.groups.length, 0)
+})
+
+test('the call history shows its empty state, and its filters drive the list and the CSV download alike', async () => {
+  const alice = await userByExtension('1001')
+  const calls = await api('GET', '/calls')
+  assert.equal(calls.status, 200)
+  assert.equal(calls.body.total, 0, 'no call has been placed on this server')
+
+  await page.getByRole('link', { name: 'Call history' }).click()
+  await page.getByText('No calls yet').waitFor()
+  const csv = page.getByRole('link', { name: 'Download CSV' })
+  assert.equal(await csv.getAttribute('href'), '/api/v1/calls.csv')
+  await shot(page, '18-calls-empty')
+
+  // Each filter reloads the list; the CSV link carries the same query without paging.
+  const listed = page.waitForRequest((r) => r.url().includes('/api/v1/calls?') && r.url().includes('owner='))
+  await page.getByLabel('Type', { exact: true }).selectOption({ label: 'Missed' })
+  await page.getByLabel('Owner', { exact: true }).selectOption({ label: 'Alice Abbott (1001)' })
+  const list = new URL((await listed).url())
+  await page.getByLabel('From', { exact: true }).fill('2026-03-01')
+  await page.getByLabel('To', { exact: true }).fill('2026-03-31')
+  await page.getByText('No calls match these filters').waitFor()
+  assert.equal(list.searchParams.get('type'), 'missed')
+  assert.equal(list.searchParams.get('owner'), String(alice.id))
+  assert.equal(list.searchParams.get('limit'), '50')
+
+  // The dates are the admin's own days, as the list shows times: the To day is included whole.
+  const [from, to] = await page.evaluate(() => [new Date(2026, 2, 1).toISOString(), new Date(2026, 3, 1).toISOString()])
+  const href = new URL(await csv.getAttribute('href'), baseURL)
+  assert.equal(href.pathname, '/api/v1/calls.csv')
+  assert.deepEqual(Object.fromEntries(href.searchParams), { type: 'missed', owner: String(alice.id), from, to })
+  await shot(page, '19-calls-filtered')
+
+  // The browser downloads it with its session cookie.
+  const got = await page.evaluate(async (u) => {
+    const r = await fetch(u)
+    return { status: r.status, type: r.headers.get('Content-Type'), disposition: r.headers.get('Content-Disposition'), text: await r.text() }
+  }, href.pathname + href.search)
+  assert.equal(got.status, 200)
+  assert.match(got.type, /^text\/csv/)
+  assert.match(got.disposition, /attachment; filename="calls.csv"/)
+  assert.match(got.text.split('\n')[0], /started_at/)
+  assert.equal(got.text.trim().split('\n').length, 1, 'only the header row')
+
+  // A To day before the From day is refused at once, beside the dates.
+  await page.getByLabel('To', { exact: true }).fill('2026-02-01')
+  await page.getByText('The “To” date is before the “From” date.').waitFor()
+  await page.getByRole('button', { name: 'Clear filters' }).click()
+  await page.getByText('No calls yet').waitFor()
+  assert.equal(await csv.getAttribute('href'), '/api/v1/calls.csv')
 })
 
 test('the other tabs say honestly what they are waiting for', async () => {

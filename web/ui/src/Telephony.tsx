@@ -2,6 +2,7 @@ import type { Api } from './api'
 import { linkTo } from './router'
 import { Users } from './Users'
 import { Groups } from './Groups'
+import { Calls } from './Calls'
 import { Empty } from './ui'
 
 export const tabs = [
@@ -27,10 +28,6 @@ const coming: Record<string, { title: string; text: string }> = {
     title: 'Call flows arrive with the flow engine',
     text: 'The drag-and-drop builder for IVR menus, transfers, announcements and voicemail arrives with the call-flow engine.',
   },
-  calls: {
-    title: 'Call history arrives with call handling',
-    text: 'Incoming, outgoing and missed calls, their recordings and CSV export arrive once the PBX places and takes calls.',
-  },
 }
 
 export function Telephony({ api, tab }: { api: Api; tab: string }) {
@@ -47,6 +44,7 @@ export function Telephony({ api, tab }: { api: Api; tab: string }) {
       <div className="tab-panel">
         {tab === 'users' && <Users api={api} />}
         {tab === 'groups' && <Groups api={api} />}
+        {tab === 'calls' && <Calls api={api} />}
         {coming[tab] && <Empty title={coming[tab].title}>{coming[tab].text}</Empty>}
       </div>
     </section>

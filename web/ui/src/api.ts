@@ -64,6 +64,65 @@ export interface APIToken {
   last_used_at: string | null
 }
 
+export type CallType = 'incoming' | 'outgoing' | 'missed'
+
+/** CallRecord is one call in the history. */
+export interface CallRecord {
+  id: number
+  call_id: string
+  direction: 'inbound' | 'outbound' | 'internal'
+  type: CallType
+  from: string
+  to: string
+  number: string
+  owner_user_id: number | null
+  started_at: string
+  answered_at: string | null
+  ended_at: string
+  duration_seconds: number
+  hangup_cause: string
+  sip_code: number
+  recording_seconds: number
+  has_recording: boolean
+  voicemail: boolean
+  credits_charged: number
+}
+
+/** CallFilter selects calls: from and to are dates (YYYY-MM-DD) or RFC 3339 date-times. */
+export interface CallFilter {
+  type?: CallType | ''
+  owner?: number
+  from?: string
+  to?: string
+}
+
+/** callQuery is the query string for a filter, shared by the list and the CSV download. */
+export function callQuery(f: CallFilter, page?: { limit: number; offset: number }): string {
+  const q = new URLSearchParams()
+  if (f.type) q.set('type', f.type)
+  if (f.owner) q.set('owner', String(f.owner))
+  if (f.from) q.set('from', f.from)
+  if (f.to) q.set('to', f.to)
+  if (page) {
+    q.set('limit', String(page.limit))
+    if (page.offset) q.set('offset', String(page.offset))
+  }
+  const s = q.toString()
+  return s ? '?' + s : ''
+}
+
+/** MediaFile is an uploaded WAV prompt, described as it was uploaded. */
+export interface MediaFile {
+  id: number
+  name: string
+  size_bytes: number
+  duration_seconds: number
+  sample_rate: number
+  channels: number
+  bit_depth: number
+  created_at: string
+}
+
 /** ApiError is a refused request: its status, message and, for 422, the message per field. */
 export class ApiError extends Error {
   status: number
@@ -90,14 +149,16 @@ export class Api {
 
   async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' }
-    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    // A FormData body sets its own multipart Content-Type, boundary included.
+    const form = body instanceof FormData
+    if (body !== undefined && !form) headers['Content-Type'] = 'application/json'
     if (method !== 'GET' && this.csrf) headers['X-CSRF-Token'] = this.csrf
     let res: Response
     try {
       res = await fetch('/api/v1' + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : form ? body : JSON.stringify(body),
         credentials: 'same-origin',
       })
     } catch {
@@ -171,6 +232,24 @@ export class Api {
     return this.request<void>('DELETE', `/groups/${id}`)
   }
 
+  calls(f: CallFilter, page: { limit: number; offset: number }) {
+    return this.request<{ calls: CallRecord[]; total: number }>('GET', '/calls' + callQuery(f, page))
+  }
+
+  async mediaFiles(): Promise<MediaFile[]> {
+    return (await this.request<{ media: MediaFile[] }>('GET', '/media')).media
+  }
+  /** uploadMedia sends a WAV file as multipart field "file"; an empty name lets the server name it. */
+  uploadMedia(file: File, name: string) {
+    const form = new FormData()
+    form.append('file', file)
+    if (name) form.append('name', name)
+    return this.request<MediaFile>('POST', '/media', form)
+  }
+  deleteMedia(id: number) {
+    return this.request<void>('DELETE', `/media/${id}`)
+  }
+
   async registrations(): Promise<Registration[]> {
     return (await this.request<{ registrations: Registration[] }>('GET', '/registrations')).registrations
   }
@@ -184,6 +263,21 @@ export class Api {
   revokeToken(id: number) {
     return this.request<void>('DELETE', `/tokens/${id}`)
   }
+}
+
+/** callsCsvUrl is where the browser downloads the calls a filter selects; the session cookie authorises it. */
+export function callsCsvUrl(f: CallFilter): string {
+  return '/api/v1/calls.csv' + callQuery(f)
+}
+
+/** recordingUrl streams a call's recording; an <audio> element sends the session cookie, and the server answers Range requests. */
+export function recordingUrl(id: number): string {
+  return `/api/v1/calls/${id}/recording`
+}
+
+/** mediaAudioUrl serves an uploaded file as it was sent, for an <audio> element. */
+export function mediaAudioUrl(id: number): string {
+  return `/api/v1/media/${id}/audio`
 }
 
 /** message turns anything thrown into words for the admin. */

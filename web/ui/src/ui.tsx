@@ -1,4 +1,4 @@
-// Small building blocks shared by the pages: fields, dialogs, notices.
+// Small building blocks shared by the pages: fields, dialogs, notices, durations.
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react'
 import { message } from './api'
 
@@ -167,4 +167,12 @@ export function focusFirstError(root: HTMLElement | null) {
     const el = root?.querySelector<HTMLElement>('[aria-invalid="true"]')
     el?.focus()
   })
+}
+
+/** duration reads seconds as 0:42 or 1:02:03. */
+export function duration(s: number): string {
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const sec = String(s % 60).padStart(2, '0')
+  return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`
 }
