@@ -45,13 +45,15 @@ func (c *Call) Answer(ctx context.Context) error {
 	}
 	c.a.SetRemote(c.offer.Remote())
 	c.a.SetFormat(f)
-	c.listener = media.NewListener(c.a, c.keys)
+	// The Listener's keys pass through watchMedia, which counts them.
+	heard := make(chan rune, cap(c.keys))
+	c.listener = media.NewListener(c.a, heard)
 	c.player = media.NewPlayer(c.a, c.s.metrics.observeLateness)
 	c.answered = c.s.now()
 	c.mu.Unlock()
 
 	c.s.addLeg(c.dlg.ID, leg{call: c, caller: true})
-	go c.watchMedia()
+	go c.watchMedia(heard)
 	if err := c.dlg.RespondSDP(ans.Marshal()); err != nil {
 		return err
 	}
@@ -59,10 +61,11 @@ func (c *Call) Answer(ctx context.Context) error {
 	return nil
 }
 
-// watchMedia ends a call the PBX answered itself when the caller sends no
-// RTP for the dead-media time (a phone gone without a BYE), until the call
-// is bridged (the relay watches then) or over.
-func (c *Call) watchMedia() {
+// watchMedia hands on the RFC 4733 keys the Listener heard, and ends a call
+// the PBX answered itself when the caller sends no RTP for the dead-media
+// time (a phone gone without a BYE), until the call is bridged (the relay
+// watches then) or over.
+func (c *Call) watchMedia(heard <-chan rune) {
 	t := time.NewTicker(min(c.s.deadAfter/4, time.Second))
 	defer t.Stop()
 	since := time.Now()
@@ -70,6 +73,10 @@ func (c *Call) watchMedia() {
 		select {
 		case <-c.dlg.Context().Done():
 			return
+		case k := <-heard:
+			c.s.metrics.dtmf.WithLabelValues(dtmfRFC4733).Inc()
+			c.pushKey(k)
+			continue
 		case <-t.C:
 		}
 		c.mu.Lock()
@@ -110,6 +117,8 @@ func (c *Call) Play(ctx context.Context, clip *media.Clip) error {
 	c.stopPlay = stop
 	c.mu.Unlock()
 	defer stop(nil)
+	c.s.metrics.playing.Inc()
+	defer c.s.metrics.playing.Dec()
 	return p.Play(pctx, clip)
 }
 
@@ -189,6 +198,8 @@ func (c *Call) holdMusic(on bool) {
 		c.stopMusic = func() { cancel(); <-done }
 		go func() {
 			defer close(done)
+			c.s.metrics.playing.Inc()
+			defer c.s.metrics.playing.Dec()
 			for ctx.Err() == nil {
 				if err := p.Play(ctx, c.s.holdMusic); err != nil {
 					return
@@ -229,7 +240,9 @@ func (s *Server) serveInfo(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if l.caller {
-		l.call.pushKey(key)
+		c := l.call
+		c.s.metrics.dtmf.WithLabelValues(dtmfInfo).Inc()
+		c.pushKey(key)
 	}
 	respond(tx, req, 200, "OK", nil)
 }
