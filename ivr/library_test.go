@@ -270,6 +270,14 @@ func TestURLs(t *testing.T) {
 			}
 		})
 	}
+	// A refused connection, with the password left out of the error.
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	noServer := strings.Replace(closed.URL, "http://", "http://admin:secret@", 1) + "/a.wav"
+	if _, err := l.Clip(context.Background(), Prompt{URL: noServer}); err == nil ||
+		!strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "secret") {
+		t.Errorf("unreachable server: %v", err)
+	}
 	for _, u := range []string{"ftp://example.com/a.wav", "file:///etc/passwd", "http:///nohost"} {
 		if _, err := l.Clip(context.Background(), Prompt{URL: u}); err == nil || !strings.Contains(err.Error(), "must be an http:// or https:// URL") {
 			t.Errorf("%s: %v", u, err)

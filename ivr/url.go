@@ -40,6 +40,11 @@ func (l *Library) fetch(ctx context.Context, rawURL string) (*media.Clip, error)
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("audio URL %s: no answer within %s", shown, l.opts.URLTimeout)
 		}
+		// A *url.Error repeats the method and the URL, password and all.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("audio URL %s: %w", shown, err)
 	}
 	defer res.Body.Close()

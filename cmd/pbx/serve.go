@@ -13,8 +13,11 @@ import (
 	"net/http/pprof"
 	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +28,7 @@ import (
 	"gorm.io/gorm"
 
 	"pbx/configs"
+	"pbx/ivr"
 	"pbx/media"
 	"pbx/routing"
 	"pbx/sip"
@@ -54,7 +58,7 @@ func newLogger(cfg configs.Config, w io.Writer) *slog.Logger {
 }
 
 func models() []any {
-	return append(append(routing.Models(), sip.Models()...), web.Models()...)
+	return slices.Concat(routing.Models(), ivr.Models(), sip.Models(), web.Models())
 }
 
 func openDB(ctx context.Context, cfg configs.Config, log *slog.Logger) (*gorm.DB, error) {
@@ -133,6 +137,16 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	if err != nil {
 		return err
 	}
+	prompts := ivr.NewLibrary(db, ivr.Options{
+		TTSCommand: cfg.Media.TTSCommand, TTSVoice: cfg.Media.TTSVoice, TTSSpeed: cfg.Media.TTSSpeed,
+		URLTimeout: cfg.Media.URLTimeout, URLMaxBytes: cfg.Media.URLMaxBytes,
+		Log: log.With("component", "prompts"), InUse: routing.FlowsUsingFile,
+	})
+	defer prompts.Close() // after the calls that play prompts have ended
+	if _, err := exec.LookPath(cfg.Media.TTSCommand); err != nil {
+		log.Warn("text prompts will play nothing: no speech synthesizer (apt-get install espeak-ng)", "tts_command", cfg.Media.TTSCommand)
+	}
+	music := holdMusic(ctx, cfg.Media.HoldMusic, prompts, log)
 	low, high, _ := cfg.RTPRange() // validated with the configuration
 	ports, err := media.NewPortPool(mediaIP(cfg.SIP.Addr), low, high)
 	if err != nil {
@@ -142,7 +156,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	sipSrv, err := sip.NewServer(cfg.SIP, sip.Deps{
 		Trunks:   trunks,
 		Accounts: accounts{dir}, Location: loc, Metrics: metrics, Log: log.With("component", "sip"),
-		Router: calls, Ports: ports, PublicIP: cfg.PublicIP, DeadMedia: cfg.MediaTimeout,
+		Router: calls, Ports: ports, PublicIP: cfg.PublicIP, DeadMedia: cfg.MediaTimeout, HoldMusic: music,
 		// A caller queued for a user is connected as soon as their call ends.
 		OnFree: func(user uint) { calls.engine.UserFree(user) },
 	})
@@ -152,11 +166,11 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	// The engine reads who is online and on a call from the SIP edge.
 	recordings := filepath.Join(cfg.DataDir, "recordings")
 	calls.engine = routing.NewEngine(dir, sipSrv, routing.NewHistory(db), log.With("component", "calls"), time.Now,
-		routing.WithRecordings(recordings))
+		routing.WithRecordings(recordings), routing.WithPrompts(promptsFor{prompts}), routing.WithMusic(music))
 	if err := sipSrv.Listen(); err != nil {
 		return err
 	}
-	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"), web.WithTrunks(trunks), web.WithRecordings(recordings))
+	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"), web.WithTrunks(trunks), web.WithRecordings(recordings), web.WithMedia(prompts))
 	httpLn, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
@@ -212,6 +226,50 @@ func (a accounts) Account(ctx context.Context, username string) (sip.Account, er
 		return sip.Account{}, err
 	}
 	return sip.Account{UserID: u.ID, Username: u.SIPUsername, HA1: map[string]string{"MD5": u.HA1MD5, "SHA-256": u.HA1SHA256}}, nil
+}
+
+// promptsFor adapts the prompt library to the call engine.
+type promptsFor struct{ lib *ivr.Library }
+
+func (p promptsFor) Clip(ctx context.Context, pr routing.Prompt) (*media.Clip, error) {
+	return p.lib.Clip(ctx, ivr.Prompt{Text: pr.Text, FileID: pr.FileID, URL: pr.URL})
+}
+
+// holdMusic loads the music for callers on hold and in queues: the
+// built-in music when source is empty, else the WAV file at an http(s) URL
+// or a path. Music that cannot be had is logged, and the built-in plays.
+func holdMusic(ctx context.Context, source string, lib *ivr.Library, log *slog.Logger) *media.Clip {
+	if source == "" {
+		return media.HoldMusic()
+	}
+	var (
+		clip *media.Clip
+		err  error
+	)
+	if strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://") {
+		clip, err = lib.Clip(ctx, ivr.Prompt{URL: source})
+	} else {
+		clip, err = readWAV(source)
+	}
+	if err != nil {
+		log.Warn("hold music unavailable; playing the built-in music", "hold_music", source, "error", err)
+		return media.HoldMusic()
+	}
+	log.Info("hold music loaded", "hold_music", source, "seconds", clip.Duration().Seconds())
+	return clip
+}
+
+func readWAV(path string) (*media.Clip, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	clip, _, err := media.DecodeWAV(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s %w", path, err)
+	}
+	return clip, nil
 }
 
 func randomToken() string {
