@@ -1,5 +1,5 @@
 // The admin app in a real browser: sign-in, phone users, phone groups, the
-// call history, settings, and the session's CSRF guard. The tests run in order and share
+// call history, audio files, settings, and the session's CSRF guard. The tests run in order and share
 // one browser, as one administrator's visit would.
 import assert from 'node:assert/strict'
 import { after, afterEach, before, test } from 'node:test'
@@ -25,6 +25,37 @@ const dialog = () => page.getByRole('dialog')
 /** fieldError is the message shown beside the input labelled label, inside scope. */
 const fieldError = (scope, label) => scope.locator('.field').filter({ has: page.locator('label', { hasText: new RegExp(`^${label}$`) }) }).locator('.field-error')
 const row = (ext) => page.locator(`tr[data-user="${ext}"]`)
+
+/** wav builds a PCM WAV file of a 440 Hz tone, as a sound editor would save it. */
+function wav({ rate = 8000, channels = 1, bits = 16, seconds = 1.5 } = {}) {
+  const frames = Math.round(rate * seconds)
+  const width = bits / 8
+  const data = Buffer.alloc(frames * channels * width)
+  for (let i = 0; i < frames; i++) {
+    const v = Math.sin((2 * Math.PI * 440 * i) / rate) * 0.3
+    for (let c = 0; c < channels; c++) {
+      const at = (i * channels + c) * width
+      if (bits === 8) data.writeUInt8(Math.round(128 + v * 127), at)
+      else if (bits === 16) data.writeInt16LE(Math.round(v * 32767), at)
+      else data.writeIntLE(Math.round(v * 8388607), at, 3)
+    }
+  }
+  const h = Buffer.alloc(44)
+  h.write('RIFF', 0)
+  h.writeUInt32LE(36 + data.length, 4)
+  h.write('WAVE', 8)
+  h.write('fmt ', 12)
+  h.writeUInt32LE(16, 16)
+  h.writeUInt16LE(1, 20) // PCM
+  h.writeUInt16LE(channels, 22)
+  h.writeUInt32LE(rate, 24)
+  h.writeUInt32LE(rate * channels * width, 28)
+  h.writeUInt16LE(channels * width, 32)
+  h.writeUInt16LE(bits, 34)
+  h.write('data', 36)
+  h.writeUInt32LE(data.length, 40)
+  return Buffer.concat([h, data])
+}
 
 async function userByExtension(ext) {
   const { body } = await api('GET', '/users')
@@ -53,7 +84,7 @@ test('signs in, refusing a wrong password beside the field', async () => {
   await page.getByLabel('Admin password', { exact: true }).press('Enter')
   await page.getByRole('heading', { name: 'Telephony' }).waitFor()
   const tabs = await page.getByRole('navigation', { name: 'Telephony' }).getByRole('link').allTextContents()
-  assert.deepEqual(tabs, ['Plan details', 'Phone numbers', 'Call flows', 'Phone users', 'Phone groups', 'Call history'])
+  assert.deepEqual(tabs, ['Plan details', 'Phone numbers', 'Call flows', 'Audio files', 'Phone users', 'Phone groups', 'Call history'])
   assert.equal(new URL(page.url()).pathname, '/telephony/users')
   await page.getByText('No phone users yet').waitFor()
   await shot(page, '03-signed-in-empty')
@@ -249,6 +280,74 @@ test('the call history shows its empty state, and its filters drive the list and
   assert.equal(await csv.getAttribute('href'), '/api/v1/calls.csv')
 })
 
+test('uploads, plays and deletes an audio file, refusing a file calls cannot play', async () => {
+  await page.getByRole('link', { name: 'Audio files' }).click()
+  await page.getByText('No audio files yet').waitFor()
+  const upload = page.getByRole('form', { name: 'Upload a WAV file' })
+  await upload.getByLabel('WAV file', { exact: true }).setInputFiles({ name: 'welcome.wav', mimeType: 'audio/wav', buffer: wav({ seconds: 1.5 }) })
+  await upload.getByLabel('Name', { exact: true }).fill('Welcome')
+  await upload.getByRole('button', { name: 'Upload' }).click()
+  await page.getByText('Welcome was uploaded.').waitFor()
+  const welcome = page.locator('tr[data-media="Welcome"]')
+  await welcome.waitFor()
+  assert.match(await welcome.textContent(), /Welcome.*1\.5 s.*8 kHz, mono, 16-bit/)
+  const { body } = await api('GET', '/media')
+  const file = body.media.find((f) => f.name === 'Welcome')
+  assert.equal(file.duration_seconds, 1.5)
+
+  // The player's plain <audio src> request is signed in by the session cookie: the browser reads the file's length from it.
+  const audio = welcome.locator('audio')
+  assert.equal(await audio.getAttribute('src'), `/api/v1/media/${file.id}/audio`)
+  assert.equal(await audio.getAttribute('preload'), 'none')
+  const played = await audio.evaluate(
+    (a) =>
+      new Promise((resolve, reject) => {
+        a.onloadedmetadata = () => resolve(a.duration)
+        a.onerror = () => reject(new Error('the player could not load the file: ' + a.error?.message))
+        a.preload = 'metadata'
+        a.load()
+      }),
+  )
+  assert.ok(Math.abs(played - 1.5) < 0.05, `the player says the file lasts ${played} s`)
+  await shot(page, '20-media-uploaded')
+
+  // A 24-bit file is refused beside the file input, with what was wrong.
+  await upload.getByLabel('WAV file', { exact: true }).setInputFiles({ name: 'studio.wav', mimeType: 'audio/wav', buffer: wav({ bits: 24, seconds: 0.5 }) })
+  await upload.getByLabel('Name', { exact: true }).fill('Studio master')
+  await upload.getByRole('button', { name: 'Upload' }).click()
+  const fileError = fieldError(upload, 'WAV file')
+  await fileError.waitFor()
+  assert.match(await fileError.textContent(), /PCM WAV.*24-bit/)
+  assert.equal(await upload.getByLabel('WAV file', { exact: true }).getAttribute('aria-invalid'), 'true')
+  assert.equal(await page.locator('tr[data-media="Studio master"]').count(), 0)
+  await shot(page, '21-media-bad-file')
+
+  // A file a flow plays cannot be deleted; the dialog names the flow.
+  const flow = await api('POST', '/flows', {
+    name: 'Front desk',
+    states: [
+      { id: 'start', type: 'start' },
+      { id: 'hello', type: 'announce', prompt: { file_id: file.id } },
+    ],
+    connections: [{ from: 'start', outcome: 'next', to: 'hello' }],
+  })
+  assert.equal(flow.status, 201, JSON.stringify(flow.body))
+  await welcome.getByRole('button', { name: 'Delete' }).click()
+  await dialog().getByRole('button', { name: 'Delete file' }).click()
+  await dialog().getByRole('alert').filter({ hasText: 'Front desk' }).waitFor()
+  await shot(page, '22-media-in-use')
+  await page.keyboard.press('Escape')
+  await dialog().waitFor({ state: 'detached' })
+  assert.equal((await api('DELETE', `/flows/${flow.body.id}`)).status, 204)
+
+  await welcome.getByRole('button', { name: 'Delete' }).click()
+  await dialog().getByRole('button', { name: 'Delete file' }).click()
+  await page.getByText('Welcome was deleted.').waitFor()
+  await welcome.waitFor({ state: 'detached' })
+  await page.getByText('No audio files yet').waitFor()
+  assert.equal((await api('GET', '/media')).body.media.length, 0)
+})
+
 test('the other tabs say honestly what they are waiting for', async () => {
   await page.getByRole('link', { name: 'Call flows' }).click()
   await page.getByRole('heading', { name: 'Call flows arrive with the flow engine' }).waitFor()
@@ -306,6 +405,24 @@ test('works at phone width', async () => {
   await dialog().getByLabel('Name', { exact: true }).waitFor()
   await shot(page, '15-phone-edit-375')
   await page.keyboard.press('Escape')
+  await dialog().waitFor({ state: 'detached' })
+
+  // The new pages too: a file's row with its player, and the call filters.
+  const form = new FormData()
+  form.append('file', new Blob([wav({ seconds: 2 })], { type: 'audio/wav' }), 'hold-music.wav')
+  const res = await fetch(baseURL + '/api/v1/media', { method: 'POST', headers: { Authorization: 'Bearer ' + adminToken }, body: form })
+  assert.equal(res.status, 201)
+  const held = await res.json()
+  assert.equal(held.name, 'hold-music.wav', 'a file sent without a name is named after itself')
+  await page.getByRole('link', { name: 'Audio files' }).click()
+  await page.locator('tr[data-media="hold-music.wav"]').waitFor()
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375), 'Audio files scrolls sideways at 375px')
+  await shot(page, '23-phone-media-375')
+  await page.getByRole('link', { name: 'Call history' }).click()
+  await page.getByLabel('Owner', { exact: true }).waitFor()
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375), 'Call history scrolls sideways at 375px')
+  await shot(page, '24-phone-calls-375')
+  assert.equal((await api('DELETE', `/media/${held.id}`)).status, 204)
   await page.setViewportSize({ width: 1280, height: 800 })
 })
 

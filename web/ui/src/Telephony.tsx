@@ -3,12 +3,14 @@ import { linkTo } from './router'
 import { Users } from './Users'
 import { Groups } from './Groups'
 import { Calls } from './Calls'
+import { Media } from './Media'
 import { Empty } from './ui'
 
 export const tabs = [
   { id: 'plan', label: 'Plan details' },
   { id: 'numbers', label: 'Phone numbers' },
   { id: 'flows', label: 'Call flows' },
+  { id: 'media', label: 'Audio files' },
   { id: 'users', label: 'Phone users' },
   { id: 'groups', label: 'Phone groups' },
   { id: 'calls', label: 'Call history' },
@@ -45,6 +47,7 @@ export function Telephony({ api, tab }: { api: Api; tab: string }) {
         {tab === 'users' && <Users api={api} />}
         {tab === 'groups' && <Groups api={api} />}
         {tab === 'calls' && <Calls api={api} />}
+        {tab === 'media' && <Media api={api} />}
         {coming[tab] && <Empty title={coming[tab].title}>{coming[tab].text}</Empty>}
       </div>
     </section>

@@ -1,0 +1,193 @@
+import { useCallback, useEffect, useRef, useState } from 'react'
+import { ApiError, mediaAudioUrl, message, type Api, type MediaFile } from './api'
+import { Confirm, Empty, Field, Loading, Notice, duration, focusFirstError } from './ui'
+
+/** seconds reads a prompt's length: tenths under a minute, where they matter. */
+function seconds(s: number): string {
+  return s < 60 ? `${s.toFixed(1)} s` : duration(Math.round(s))
+}
+
+function format(f: MediaFile): string {
+  const khz = (f.sample_rate / 1000).toLocaleString(undefined, { maximumFractionDigits: 2 })
+  const channels = f.channels === 1 ? 'mono' : f.channels === 2 ? 'stereo' : `${f.channels} channels`
+  return `${khz} kHz, ${channels}, ${f.bit_depth}-bit`
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`
+}
+
+export function Media({ api }: { api: Api }) {
+  const [files, setFiles] = useState<MediaFile[] | null>(null)
+  const [error, setError] = useState('')
+  const [deleting, setDeleting] = useState<MediaFile | null>(null)
+  const [done, setDone] = useState('')
+
+  const load = useCallback(async () => {
+    setError('')
+    try {
+      setFiles(await api.mediaFiles())
+    } catch (e) {
+      setError(message(e))
+    }
+  }, [api])
+
+  useEffect(() => {
+    load()
+  }, [load])
+
+  return (
+    <div>
+      <Upload
+        api={api}
+        onStart={() => setDone('')}
+        onUploaded={(f) => {
+          setDone(`${f.name} was uploaded.`)
+          load()
+        }}
+      />
+      {done && <Notice kind="success">{done}</Notice>}
+      {error && (
+        <Notice kind="error" action={<button onClick={load}>Try again</button>}>
+          Audio files could not be loaded: {error}
+        </Notice>
+      )}
+      {!files && !error && <Loading what="audio files" />}
+      {files && files.length === 0 && (
+        <Empty title="No audio files yet">Upload greetings, menu prompts and hold music here, then choose them in a call flow.</Empty>
+      )}
+      {files && files.length > 0 && (
+        <table className="list" aria-label="Audio files">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Length</th>
+              <th scope="col">Format</th>
+              <th scope="col">Uploaded</th>
+              <th scope="col">Listen</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {files.map((f) => (
+              <tr key={f.id} data-media={f.name}>
+                <td data-label="Name">
+                  <strong>{f.name}</strong>
+                  <span className="sub">{size(f.size_bytes)}</span>
+                </td>
+                <td data-label="Length">{seconds(f.duration_seconds)}</td>
+                <td data-label="Format">{format(f)}</td>
+                <td data-label="Uploaded">{new Date(f.created_at).toLocaleString()}</td>
+                <td data-label="Listen">
+                  <audio controls preload="none" src={mediaAudioUrl(f.id)} aria-label={`Play ${f.name}`} />
+                </td>
+                <td className="actions">
+                  <button className="danger-text" onClick={() => setDeleting(f)} aria-label={`Delete ${f.name}`}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {deleting && (
+        <Confirm
+          title={`Delete ${deleting.name}?`}
+          action="Delete file"
+          onClose={() => setDeleting(null)}
+          onConfirm={async () => {
+            try {
+              await api.deleteMedia(deleting.id)
+            } catch (e) {
+              // 409 names the flows that play it; say what to do about it.
+              if (e instanceof ApiError && e.status === 409) throw new Error(`${e.message}. Take it out of those flows first.`)
+              throw e
+            }
+            setDeleting(null)
+            setDone(`${deleting.name} was deleted.`)
+            load()
+          }}
+        >
+          <p>Calls already playing it finish; no call flow can use it afterwards. A file that a flow plays cannot be deleted. This cannot be undone.</p>
+        </Confirm>
+      )}
+    </div>
+  )
+}
+
+function Upload({ api, onStart, onUploaded }: { api: Api; onStart: () => void; onUploaded: (f: MediaFile) => void }) {
+  const [file, setFile] = useState<File | null>(null)
+  const [name, setName] = useState('')
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const [formError, setFormError] = useState('')
+  const [busy, setBusy] = useState(false)
+  const form = useRef<HTMLFormElement>(null)
+  const input = useRef<HTMLInputElement>(null)
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault()
+    onStart()
+    setErrors({})
+    setFormError('')
+    if (!file) {
+      setErrors({ file: 'Choose a WAV file to upload.' })
+      focusFirstError(form.current)
+      return
+    }
+    setBusy(true)
+    try {
+      const f = await api.uploadMedia(file, name.trim())
+      setFile(null)
+      setName('')
+      if (input.current) input.current.value = ''
+      onUploaded(f)
+    } catch (err) {
+      if (err instanceof ApiError && Object.keys(err.fields).length > 0) {
+        setErrors(err.fields)
+        const other = Object.entries(err.fields).filter(([k]) => !['file', 'name'].includes(k))
+        if (other.length) setFormError(other.map(([k, m]) => `${k}: ${m}`).join('; '))
+        focusFirstError(form.current)
+      } else if (err instanceof ApiError && err.status === 413) {
+        setErrors({ file: message(err) })
+        focusFirstError(form.current)
+      } else {
+        setFormError(message(err))
+      }
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form className="panel upload" ref={form} onSubmit={submit} aria-labelledby="upload-title" noValidate>
+      <h2 id="upload-title">Upload a WAV file</h2>
+      <p className="muted">Call flows play these as greetings, menus, queue announcements and hold music.</p>
+      <div className="inline-form">
+        <Field label="WAV file" error={errors.file} hint="PCM WAV: 8 to 48 kHz, mono or stereo, 8- or 16-bit.">
+          {(a) => (
+            <input
+              {...a}
+              ref={input}
+              type="file"
+              name="file"
+              accept=".wav,audio/wav,audio/x-wav,audio/wave"
+              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            />
+          )}
+        </Field>
+        <Field label="Name" error={errors.name} hint="Leave blank to use the file's name.">
+          {(a) => <input {...a} name="name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />}
+        </Field>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Uploading…' : 'Upload'}
+        </button>
+      </div>
+      {formError && <Notice kind="error">{formError}</Notice>}
+    </form>
+  )
+}
