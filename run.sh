@@ -5,6 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export PATH="$PATH:/usr/local/go/bin"
+
+# Text prompts are read aloud by espeak-ng (Debian package espeak-ng).
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if ! command -v espeak-ng >/dev/null 2>&1; then
+  echo "installing: espeak-ng"
+  { as_root apt-get update -qq &&
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; } ||
+    echo "warning: could not install espeak-ng; text prompts will play nothing" >&2
+fi
 if [ -x web/ui/build.sh ] && [ ! -f web/ui/dist/index.html ]; then
   web/ui/build.sh
 fi

@@ -13,6 +13,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 declare -A need=(
   [sipp]=sip-tester [sipsak]=sipsak [svwar]=sipvicious [baresip]=baresip-core
   [chromium]=chromium [node]=nodejs [npm]=npm [pg_ctlcluster]=postgresql
+  [espeak-ng]=espeak-ng
 )
 missing=()
 for cmd in "${!need[@]}"; do
