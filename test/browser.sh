@@ -4,7 +4,8 @@
 # Chromium through playwright-core, and stops it by its PID.
 #
 # Env: PBX_BROWSER_HTTP (127.0.0.1:18180), PBX_BROWSER_SIP (127.0.0.1:15180),
-# CHROMIUM (/usr/bin/chromium). Screenshots go to test/out/browser/.
+# CHROMIUM (/usr/bin/chromium), SIPP (sipp, which places the calls the call
+# history shows). Screenshots go to test/out/browser/.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 http_addr="${PBX_BROWSER_HTTP:-127.0.0.1:18180}"
@@ -29,6 +30,8 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   fi
   command -v node >/dev/null || fail "Node.js 20 or later is needed (apt-get install nodejs npm) and could not be installed"
 fi
+
+command -v "${SIPP:-sipp}" >/dev/null || fail "sipp is needed to place the calls the call history shows (apt-get install sip-tester)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/pbx-browser.XXXXXX")"
 pid=""
@@ -67,7 +70,7 @@ curl -fsS "http://$http_addr/healthz" >/dev/null || { cat "$work/pbx.log" >&2; f
 
 echo "== running the browser tests"
 status=0
-(cd "$root/test/browser" && PBX_URL="http://$http_addr" PBX_ADMIN_TOKEN="$token" PBX_BROWSER_OUT="$root/test/out/browser" \
+(cd "$root/test/browser" && PBX_URL="http://$http_addr" PBX_SIP_ADDR="$sip_addr" PBX_ADMIN_TOKEN="$token" PBX_BROWSER_OUT="$root/test/out/browser" \
   node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout ./*.test.mjs) || status=$?
 if [ "$status" != 0 ]; then
   echo "--- pbx log" >&2

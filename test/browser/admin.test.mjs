@@ -3,7 +3,7 @@
 // one browser, as one administrator's visit would.
 import assert from 'node:assert/strict'
 import { after, afterEach, before, test } from 'node:test'
-import { adminToken, api, baseURL, launch, shot } from './harness.mjs'
+import { adminToken, api, baseURL, launch, placeCall, shot } from './harness.mjs'
 
 let b, page
 
@@ -278,6 +278,40 @@ test('the call history shows its empty state, and its filters drive the list and
   await page.getByRole('button', { name: 'Clear filters' }).click()
   await page.getByText('No calls yet').waitFor()
   assert.equal(await csv.getAttribute('href'), '/api/v1/calls.csv')
+})
+
+test('a real call lands in the call history, owned by the user it was for', async () => {
+  // Alice's phone (sipp) dials Dan, who has no phone registered: the PBX answers 480 and records a missed call.
+  const dan = await api('POST', '/users', { name: 'Dan Diaz', extension: '1004', sip_password: 'dan-secret-12' })
+  assert.equal(dan.status, 201)
+  await placeCall({ from: '1001', password: 'alice-secret-1', to: '1004', scenario: 'missed-call-uac.xml' })
+  const { body } = await api('GET', '/calls')
+  assert.equal(body.total, 1)
+  assert.equal(body.calls[0].owner_user_id, dan.body.id)
+
+  // Coming back to the tab reads the list again.
+  await page.getByRole('link', { name: 'Phone users' }).click()
+  await page.getByRole('link', { name: 'Call history' }).click()
+  const call = page.locator(`tr[data-call="${body.calls[0].id}"]`)
+  await call.waitFor()
+  const cells = (await call.locator('td').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim())
+  assert.equal(cells[0], `${await page.evaluate((t) => new Date(t).toLocaleString(), body.calls[0].started_at)} Internal`)
+  assert.deepEqual(cells.slice(1), ['Missed', '1001', '1004', 'Dan Diaz Ext. 1004', 'Not answered unavailable', 'None'])
+  await page.getByRole('status').filter({ hasText: /^1 call$/ }).waitFor()
+  await shot(page, '25-calls-missed')
+
+  // The filters select it, or not.
+  await page.getByLabel('Type', { exact: true }).selectOption({ label: 'Incoming' })
+  await page.getByText('No calls match these filters').waitFor()
+  await page.getByLabel('Type', { exact: true }).selectOption({ label: 'Missed' })
+  await page.getByLabel('Owner', { exact: true }).selectOption({ label: 'Dan Diaz (1004)' })
+  await call.waitFor()
+  const href = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')
+  const rows = (await page.evaluate(async (u) => (await fetch(u)).text(), href)).trim().split('\n')
+  assert.equal(rows.length, 2, 'the header and the call')
+  assert.match(rows[1], /missed/)
+  await page.getByRole('button', { name: 'Clear filters' }).click()
+  assert.equal((await api('DELETE', `/users/${dan.body.id}`)).status, 204)
 })
 
 test('uploads, plays and deletes an audio file, refusing a file calls cannot play', async () => {

@@ -1,7 +1,8 @@
 // Shared set-up for the admin app's browser tests: the server under test
-// (started by test/browser.sh), a headless Chromium from the system, and
-// screenshots under test/out/browser/.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+// (started by test/browser.sh), a headless Chromium from the system,
+// screenshots under test/out/browser/, and sipp to place real calls.
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,6 +10,7 @@ import { chromium } from 'playwright-core'
 
 export const baseURL = must('PBX_URL')
 export const adminToken = must('PBX_ADMIN_TOKEN')
+export const sipAddr = must('PBX_SIP_ADDR')
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium'
 export const outDir = process.env.PBX_BROWSER_OUT || join(dirname(fileURLToPath(import.meta.url)), '..', 'out', 'browser')
 mkdirSync(outDir, { recursive: true })
@@ -22,6 +24,7 @@ function must(name) {
 // Only loopback: the tests must never reach out of the machine.
 const host = new URL(baseURL).hostname
 if (!/^127\.|^\[::1\]$|^localhost$/.test(host)) throw new Error(`PBX_URL ${baseURL} is not a loopback address`)
+if (!/^127\.[0-9.]+:[0-9]+$/.test(sipAddr)) throw new Error(`PBX_SIP_ADDR ${sipAddr} is not a loopback address and port`)
 
 /** launch starts Chromium with a throwaway profile; close() removes it. */
 export async function launch() {
@@ -76,4 +79,28 @@ export async function api(method, path, body) {
   })
   const text = await res.text()
   return { status: res.status, body: text ? JSON.parse(text) : null }
+}
+
+/**
+ * placeCall has sipp, as the phone user from (signing in with password),
+ * dial to through the PBX, running the scenario test/browser/<scenario>,
+ * and resolves once sipp saw the call through. Without sipp it fails: the
+ * call history cannot be tested without a call.
+ */
+export async function placeCall({ from, password, to, scenario }) {
+  const dir = mkdtempSync(join(tmpdir(), 'pbx-sipp-'))
+  try {
+    writeFileSync(join(dir, 'caller.csv'), `SEQUENTIAL\n${from};[authentication username=${from} password=${password}]\n`)
+    const args = [sipAddr, '-sf', join(dirname(fileURLToPath(import.meta.url)), scenario), '-inf', 'caller.csv', '-s', to]
+    args.push('-i', '127.0.0.1', '-m', '1', '-nostdin', '-timeout', '20s', '-trace_err')
+    await new Promise((resolve, reject) =>
+      execFile(process.env.SIPP || 'sipp', args, { cwd: dir, timeout: 30000 }, (err, stdout, stderr) => {
+        if (err?.code === 'ENOENT') reject(new Error('sipp is needed to place a call (apt-get install sip-tester)'))
+        else if (err) reject(new Error(`sipp ${scenario} failed (${err.code ?? err.signal}):\n${stderr}\n${stdout.slice(-2000)}`))
+        else resolve()
+      }),
+    )
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }

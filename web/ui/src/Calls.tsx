@@ -187,14 +187,22 @@ export function Calls({ api }: { api: Api }) {
           </table>
           <div className="pager">
             <span className="muted" role="status">
-              {offset + 1}–{offset + data.calls.length} of {data.total} calls
+              {data.total === 1
+                ? '1 call'
+                : data.total <= pageSize
+                  ? `${data.total} calls`
+                  : `${offset + 1}–${offset + data.calls.length} of ${data.total} calls`}
             </span>
-            <button disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - pageSize))}>
-              Newer
-            </button>
-            <button disabled={offset + data.calls.length >= data.total} onClick={() => setOffset(offset + pageSize)}>
-              Older
-            </button>
+            {data.total > pageSize && (
+              <>
+                <button disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - pageSize))}>
+                  Newer
+                </button>
+                <button disabled={offset + data.calls.length >= data.total} onClick={() => setOffset(offset + pageSize)}>
+                  Older
+                </button>
+              </>
+            )}
           </div>
         </>
       )}
