@@ -1,0 +1,486 @@
+// Command media is bench/media/run.sh's helper: it writes the prompt the
+// benchmark uploads, reads quantiles out of two scrapes of a Prometheus
+// histogram, measures the timing of RTP streams in a tcpdump capture, and
+// checks the recordings a run left.
+//
+//	media wav SECONDS FILE            a SECONDS-long 8 kHz 16-bit mono WAV
+//	media hist NAME BEFORE AFTER      count p50 p99 p99.9 le-of-max over-1ms-share, from
+//	                                  the difference of histogram NAME between two scrapes
+//	media rtp FILE.pcap               streams packets seconds lateness p50 p99 p999 max,
+//	                                  share over 1 ms, inter-arrival deviation p99 and max
+//	media wavs DIR                    files, duration min/median/max, files with sound in
+//	                                  both channels
+//
+// Times are printed in microseconds, shares in percent, one line of
+// space-separated fields, for the script to read.
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: media wav|hist|rtp|wavs ...")
+		os.Exit(2)
+	}
+	var err error
+	switch a := os.Args[2:]; os.Args[1] {
+	case "wav":
+		err = writeWAV(a)
+	case "hist":
+		err = hist(a)
+	case "rtp":
+		err = rtpTiming(a)
+	case "wavs":
+		err = wavs(a)
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "media:", err)
+		os.Exit(1)
+	}
+}
+
+// writeWAV writes a speech-band signal (three tones, syllable-rate
+// amplitude changes, a short pause every two seconds) so that the prompt is
+// never digital silence.
+func writeWAV(a []string) error {
+	if len(a) != 2 {
+		return errors.New("usage: wav SECONDS FILE")
+	}
+	secs, err := strconv.Atoi(a[0])
+	if err != nil || secs <= 0 {
+		return fmt.Errorf("bad seconds %q", a[0])
+	}
+	const rate = 8000
+	n := secs * rate
+	pcm := make([]byte, 44+2*n)
+	copy(pcm, "RIFF")
+	binary.LittleEndian.PutUint32(pcm[4:], uint32(36+2*n))
+	copy(pcm[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(pcm[16:], 16)
+	binary.LittleEndian.PutUint16(pcm[20:], 1) // PCM
+	binary.LittleEndian.PutUint16(pcm[22:], 1) // mono
+	binary.LittleEndian.PutUint32(pcm[24:], rate)
+	binary.LittleEndian.PutUint32(pcm[28:], rate*2)
+	binary.LittleEndian.PutUint16(pcm[32:], 2)
+	binary.LittleEndian.PutUint16(pcm[34:], 16)
+	copy(pcm[36:], "data")
+	binary.LittleEndian.PutUint32(pcm[40:], uint32(2*n))
+	for i := 0; i < n; i++ {
+		t := float64(i) / rate
+		env := 0.5 + 0.5*math.Sin(2*math.Pi*4*t)
+		if math.Mod(t, 2) > 1.8 {
+			env = 0
+		}
+		v := env * (0.5*math.Sin(2*math.Pi*300*t) + 0.3*math.Sin(2*math.Pi*700*t) + 0.2*math.Sin(2*math.Pi*1100*t))
+		binary.LittleEndian.PutUint16(pcm[44+2*i:], uint16(int16(v*12000)))
+	}
+	return os.WriteFile(a[1], pcm, 0o644)
+}
+
+// hist prints what histogram name counted between two scrapes: count,
+// p50, p99 and p99.9 (interpolated inside their bucket, as PromQL's
+// histogram_quantile does), the upper bound of the highest bucket that
+// gained any observation, and the share over 1 ms.
+func hist(a []string) error {
+	if len(a) != 3 {
+		return errors.New("usage: hist NAME BEFORE AFTER")
+	}
+	before, err := readBuckets(a[1], a[0])
+	if err != nil {
+		return err
+	}
+	after, err := readBuckets(a[2], a[0])
+	if err != nil {
+		return err
+	}
+	var les []float64
+	for le := range after {
+		les = append(les, le)
+	}
+	sort.Float64s(les)
+	if len(les) == 0 {
+		return fmt.Errorf("no %s buckets in %s", a[0], a[2])
+	}
+	cum := make([]float64, len(les))
+	for i, le := range les {
+		cum[i] = after[le] - before[le]
+	}
+	total := cum[len(cum)-1] // the +Inf bucket
+	q := func(p float64) float64 {
+		if total == 0 {
+			return math.NaN()
+		}
+		rank := p * total
+		for i, c := range cum {
+			if c >= rank {
+				lo, below := 0.0, 0.0
+				if i > 0 {
+					lo, below = les[i-1], cum[i-1]
+				}
+				if math.IsInf(les[i], 1) {
+					return lo
+				}
+				if c == below {
+					return les[i]
+				}
+				return lo + (les[i]-lo)*(rank-below)/(c-below)
+			}
+		}
+		return les[len(les)-1]
+	}
+	maxLE := 0.0
+	for i := range cum {
+		if i == 0 && cum[0] > 0 || i > 0 && cum[i] > cum[i-1] {
+			maxLE = les[i]
+		}
+	}
+	over := 0.0
+	for i, le := range les {
+		if le == 0.001 && total > 0 {
+			over = 100 * (total - cum[i]) / total
+		}
+	}
+	fmt.Printf("%.0f %.0f %.0f %.0f %s %.4f\n", total, q(0.5)*1e6, q(0.99)*1e6, q(0.999)*1e6, micros(maxLE), over)
+	return nil
+}
+
+func micros(s float64) string {
+	if math.IsInf(s, 1) {
+		return "inf"
+	}
+	return strconv.FormatFloat(s*1e6, 'f', 0, 64)
+}
+
+// readBuckets reads the cumulative buckets of histogram name from a
+// Prometheus text scrape.
+func readBuckets(file, name string) (map[float64]float64, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[float64]float64{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	prefix := name + "_bucket{"
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, prefix) {
+			continue
+		}
+		i := strings.Index(line, `le="`)
+		j := strings.LastIndex(line, `"}`)
+		if i < 0 || j < i {
+			continue
+		}
+		le, err := strconv.ParseFloat(line[i+4:j], 64)
+		if err != nil {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(line[j+2:]), 64)
+		if err != nil {
+			continue
+		}
+		out[le] += v
+	}
+	return out, sc.Err()
+}
+
+// rtpTiming reads a classic pcap of RTP packets (Ethernet-framed, as
+// tcpdump writes on Linux's lo) and measures each stream's timing against
+// its own RTP timestamps. A stream is a source port, destination port and
+// SSRC; it is cut into talk-spurts at each marker bit (a new Play), and in
+// each (a jump of the RTP clock also starts one: sipp replays a pcap's
+// timestamps), a packet's offset is its capture time minus its RTP time; its
+// lateness is that offset minus the smallest offset of the talk-spurt, so
+// the least late packet of each counts as on time (the figure is relative:
+// it cannot see a constant delay). Inter-arrival deviation is the gap to
+// the previous packet minus the RTP time between them. Telephone-events
+// (payload types 96-127) are left out.
+func rtpTiming(a []string) error {
+	if len(a) != 1 {
+		return errors.New("usage: rtp FILE.pcap")
+	}
+	f, err := os.Open(a[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	var gh [24]byte
+	if _, err := io.ReadFull(r, gh[:]); err != nil {
+		return fmt.Errorf("pcap header: %w", err)
+	}
+	var bo binary.ByteOrder = binary.LittleEndian
+	nano := false
+	switch binary.LittleEndian.Uint32(gh[:]) {
+	case 0xa1b2c3d4:
+	case 0xa1b23c4d:
+		nano = true
+	case 0xd4c3b2a1:
+		bo = binary.BigEndian
+	case 0x4d3cb2a1:
+		bo, nano = binary.BigEndian, true
+	default:
+		return errors.New("not a pcap file")
+	}
+	link := bo.Uint32(gh[20:])
+	type key struct {
+		sport, dport uint16
+		ssrc         uint32
+	}
+	type pkt struct {
+		at     int64 // ns
+		rtpNS  int64 // RTP timestamp, unwrapped, in ns
+		marker bool
+	}
+	streams := map[key][]pkt{}
+	type unwrap struct {
+		last uint32
+		base int64
+		seen bool
+	}
+	wraps := map[key]*unwrap{}
+	var first, last int64
+	var rh [16]byte
+	buf := make([]byte, 65536)
+	for {
+		if _, err := io.ReadFull(r, rh[:]); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				break
+			}
+			return err
+		}
+		sec, frac, incl := bo.Uint32(rh[0:]), bo.Uint32(rh[4:]), bo.Uint32(rh[8:])
+		if incl > uint32(len(buf)) {
+			return errors.New("pcap record too large")
+		}
+		b := buf[:incl]
+		if _, err := io.ReadFull(r, b); err != nil {
+			break
+		}
+		at := int64(sec)*1e9 + int64(frac)*1000
+		if nano {
+			at = int64(sec)*1e9 + int64(frac)
+		}
+		switch link {
+		case 1: // Ethernet
+			if len(b) < 14 || binary.BigEndian.Uint16(b[12:]) != 0x0800 {
+				continue
+			}
+			b = b[14:]
+		case 113: // Linux cooked
+			if len(b) < 16 {
+				continue
+			}
+			b = b[16:]
+		case 101: // raw IP
+		default:
+			return fmt.Errorf("link type %d not handled", link)
+		}
+		if len(b) < 20 || b[0]>>4 != 4 || b[9] != 17 {
+			continue
+		}
+		ihl := int(b[0]&0x0f) * 4
+		if len(b) < ihl+8+12 {
+			continue
+		}
+		udp := b[ihl:]
+		rtp := udp[8:]
+		if rtp[0]>>6 != 2 {
+			continue
+		}
+		pt := rtp[1] & 0x7f
+		if pt >= 96 {
+			continue
+		}
+		k := key{binary.BigEndian.Uint16(udp[0:]), binary.BigEndian.Uint16(udp[2:]), binary.BigEndian.Uint32(rtp[8:])}
+		ts := binary.BigEndian.Uint32(rtp[4:])
+		u := wraps[k]
+		if u == nil {
+			u = &unwrap{}
+			wraps[k] = u
+		}
+		if u.seen && ts < u.last && u.last-ts > 1<<31 {
+			u.base += 1 << 32
+		}
+		u.last, u.seen = ts, true
+		if first == 0 {
+			first = at
+		}
+		last = at
+		streams[k] = append(streams[k], pkt{at: at, rtpNS: (u.base + int64(ts)) * 125000, marker: rtp[1]&0x80 != 0})
+	}
+	var late, gaps []int64
+	packets := 0
+	for _, ps := range streams {
+		packets += len(ps)
+		for start := 0; start < len(ps); {
+			end := start + 1
+			for end < len(ps) && !ps[end].marker && ps[end].rtpNS > ps[end-1].rtpNS &&
+				ps[end].rtpNS-ps[end-1].rtpNS < int64(time.Second) {
+				end++
+			}
+			spurt := ps[start:end]
+			start = end
+			if len(spurt) < 10 { // too short to have a floor
+				continue
+			}
+			floor := int64(math.MaxInt64)
+			for _, p := range spurt {
+				floor = min(floor, p.at-p.rtpNS)
+			}
+			for i, p := range spurt {
+				late = append(late, p.at-p.rtpNS-floor)
+				if i > 0 {
+					d := (p.at - spurt[i-1].at) - (p.rtpNS - spurt[i-1].rtpNS)
+					if d < 0 {
+						d = -d
+					}
+					gaps = append(gaps, d)
+				}
+			}
+		}
+	}
+	if len(late) == 0 {
+		return errors.New("no RTP stream in the capture")
+	}
+	sort.Slice(late, func(i, j int) bool { return late[i] < late[j] })
+	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+	over := 0
+	for _, l := range late {
+		if l > int64(time.Millisecond) {
+			over++
+		}
+	}
+	us := func(v int64) float64 { return float64(v) / 1e3 }
+	fmt.Printf("%d %d %.1f %.0f %.0f %.0f %.0f %.4f %.0f %.0f\n", len(streams), packets, float64(last-first)/1e9,
+		us(pct(late, 0.5)), us(pct(late, 0.99)), us(pct(late, 0.999)), us(late[len(late)-1]),
+		100*float64(over)/float64(len(late)), us(pct(gaps, 0.99)), us(gaps[len(gaps)-1]))
+	return nil
+}
+
+func pct(sorted []int64, p float64) int64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// wavs checks the recordings under dir: how many, their durations, and how
+// many have sound in both channels (of a stereo file) within their first 20
+// seconds.
+func wavs(a []string) error {
+	if len(a) != 1 {
+		return errors.New("usage: wavs DIR")
+	}
+	var durs []float64
+	both := 0
+	err := filepath.WalkDir(a[0], func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".wav") {
+			return err
+		}
+		dur, ok, err := wavInfo(path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		durs = append(durs, dur)
+		if ok {
+			both++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(durs) == 0 {
+		fmt.Println("0 0 0 0 0")
+		return nil
+	}
+	sort.Float64s(durs)
+	fmt.Printf("%d %.1f %.1f %.1f %d\n", len(durs), durs[0], durs[len(durs)/2], durs[len(durs)-1], both)
+	return nil
+}
+
+// wavInfo returns a WAV file's duration, from its data size (or, for a
+// header never brought up to date, from the file size), and whether both
+// channels of a stereo file carry sound in its first 20 seconds.
+func wavInfo(path string) (float64, bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, false, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, false, err
+	}
+	r := bufio.NewReader(f)
+	var hdr [12]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:4]) != "RIFF" || string(hdr[8:]) != "WAVE" {
+		return 0, false, errors.New("not a WAV file")
+	}
+	pos := int64(12)
+	var channels, bits, rate int
+	for {
+		var ch [8]byte
+		if _, err := io.ReadFull(r, ch[:]); err != nil {
+			return 0, false, errors.New("no data chunk")
+		}
+		pos += 8
+		size := int64(binary.LittleEndian.Uint32(ch[4:]))
+		if string(ch[:4]) == "data" {
+			if size == 0 || size > st.Size()-pos {
+				size = st.Size() - pos
+			}
+			if channels == 0 || bits == 0 || rate == 0 {
+				return 0, false, errors.New("data before fmt")
+			}
+			frame := int64(channels * bits / 8)
+			dur := float64(size/frame) / float64(rate)
+			if channels != 2 || bits != 16 {
+				return dur, false, nil
+			}
+			var e [2]float64
+			n := min(size/4, int64(20*rate))
+			var s [4]byte
+			for i := int64(0); i < n; i++ {
+				if _, err := io.ReadFull(r, s[:]); err != nil {
+					break
+				}
+				l, rr := float64(int16(binary.LittleEndian.Uint16(s[0:]))), float64(int16(binary.LittleEndian.Uint16(s[2:])))
+				e[0] += l * l
+				e[1] += rr * rr
+			}
+			// Sound: an RMS over 100 (of 32767) on each side.
+			ok := n > 0 && math.Sqrt(e[0]/float64(n)) > 100 && math.Sqrt(e[1]/float64(n)) > 100
+			return dur, ok, nil
+		}
+		body := make([]byte, size+size%2)
+		if _, err := io.ReadFull(r, body); err != nil {
+			return 0, false, err
+		}
+		pos += int64(len(body))
+		if string(ch[:4]) == "fmt " && size >= 16 {
+			channels = int(binary.LittleEndian.Uint16(body[2:]))
+			rate = int(binary.LittleEndian.Uint32(body[4:]))
+			bits = int(binary.LittleEndian.Uint16(body[14:]))
+		}
+	}
+}

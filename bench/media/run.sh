@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# The PBX's own media under load, sipp as the carrier on loopback.
+#
+#   Phase 1, IVR: N calls into a flow whose menu (an ivr state, a text
+#   prompt read by espeak-ng) takes key 1 to a second ivr state playing a
+#   long uploaded WAV. Each call sends key 1 as RFC 4733 events (the
+#   sip-tester pcap) 4 s after its answer and stays. Over a steady window:
+#   calls the PBX plays to (its pbx_calls_playing gauge), keys it detected
+#   (pbx_dtmf_keys_total), packets it sent and how late against their 20 ms
+#   schedule (the pbx_rtp_send_lateness_seconds histogram, its difference
+#   over the window), CPU and RSS. Then a second window with tcpdump on lo
+#   measures the same streams as they leave (capture times against RTP
+#   timestamps), independently of the PBX's own clock readings.
+#   Phase 2, recorded calls: N calls through a transfer_group state with
+#   "record": true to registered agents (one sipp UAS echoing the audio);
+#   the carrier streams g711a.pcap in a loop. Recordings open, CPU, RSS,
+#   packets relayed, the timing of what the PBX relays (tcpdump), and after
+#   the calls the recordings on disk. In the same run, sipp alone (the same
+#   carrier scenario straight to the same echoing UAS, no PBX) for the
+#   anchor in ../shared/anchors.
+#
+# Usage: bench/media/run.sh [calls] [seconds]
+#   calls    concurrent calls in each phase (default 500)
+#   seconds  steady-state window (default 30; the capture window is 10 s more)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH="$PATH:/usr/local/go/bin"
+ROOT=$PWD
+N=${1:-500}
+SECS=${2:-30}
+CAP=${CAP:-10}
+RAMP=5 # seconds to set the calls up
+PBX_IP=127.0.60.1 CARRIER_IP=127.0.60.2 AGENT_IP=127.0.60.3
+OUT=$ROOT/bench/out/media
+rm -rf "$OUT"; mkdir -p "$OUT"
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+for pkg in sipp:sip-tester tcpdump:tcpdump espeak-ng:espeak-ng; do
+  command -v "${pkg%%:*}" >/dev/null || { as_root apt-get update -qq; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkg##*:}" >/dev/null; }
+done
+
+pids=()
+# sipp's RTP sockets drop packets under load with the default buffers
+# (../shared/anchors/README.md): raise them for the run, restore after.
+rmem=$(sysctl -n net.core.rmem_default 2>/dev/null || echo "")
+[ -n "$rmem" ] && as_root sysctl -qw net.core.rmem_default=8388608 2>/dev/null || true
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  [ -n "$rmem" ] && as_root sysctl -qw net.core.rmem_default="$rmem" 2>/dev/null || true
+  [ -n "${data:-}" ] && rm -rf "$data"
+}
+trap cleanup EXIT INT TERM
+hz=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+api() { curl -sf -H 'Authorization: Bearer bench' -H 'Content-Type: application/json' "http://$PBX_IP:28080/api/v1/$1" "${@:2}"; }
+scrape() { curl -s "http://$PBX_IP:28080/metrics"; }
+metric() { scrape | awk -v m="$1" '$1==m {print $2}'; }
+num() { printf '%.0f' "${1:-0}"; }
+# sipp_col DIR COLUMN: a cumulative column of sipp's last statistics line.
+sipp_col() {
+  local head line; head=$(head -n 1 "$1/stats.csv"); line=$(tail -n 1 "$1/stats.csv")
+  echo "$line" | cut -d';' -f"$(echo "$head" | tr ';' '\n' | grep -nx "$2" | cut -d: -f1)"
+}
+# recs_open: recording files the PBX holds open now.
+recs_open() { find "/proc/$pbx/fd" -lname "$data/recordings/*" 2>/dev/null | wc -l; }
+
+echo "building pbx and the helper"
+go build -o "$OUT/pbx" ./cmd/pbx
+go build -o "$OUT/mb" ./bench/media
+data=$(mktemp -d)
+PBX_ADMIN_TOKEN=bench PBX_SIP_ADDR=$PBX_IP:25060 PBX_HTTP_ADDR=$PBX_IP:28080 PBX_DATA_DIR=$data \
+  PBX_RTP_PORTS=20000-39999 PBX_MEDIA_TIMEOUT=300s PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_HTTP_PPROF=true \
+  "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
+pbx=$!; pids+=("$pbx")
+for _ in $(seq 100); do curl -sf "http://$PBX_IP:28080/healthz" >/dev/null && break; sleep 0.1; done
+sleep 0.3; kill -0 "$pbx" || { cat "$OUT/pbx.log"; exit 1; }
+
+# The calls stay in media for HOLD s after their key: the ramp, the wait
+# for the keys, both windows and a margin.
+HOLD=$((RAMP + 10 + SECS + CAP + 10))
+"$OUT/mb" wav $((HOLD + 30)) "$OUT/prompt.wav"
+AGENTS=$((N + 50))
+echo "creating a trunk, two numbers, $AGENTS agents in a group, a $((HOLD + 30)) s prompt and two flows"
+api trunks -d "{\"name\":\"Carrier\",\"host\":\"$CARRIER_IP\",\"inbound_cidrs\":[\"$CARRIER_IP\"]}" >/dev/null
+api numbers -d '{"e164":"+15550006001","type":"toll_free","country":"US","trunk_id":1}' >/dev/null
+api numbers -d '{"e164":"+15550006002","type":"toll_free","country":"US","trunk_id":1}' >/dev/null
+file_id=$(curl -sf -H 'Authorization: Bearer bench' -H 'Content-Type: audio/wav' --data-binary @"$OUT/prompt.wav" \
+  "http://$PBX_IP:28080/api/v1/media?name=bench-prompt" | grep -o '"id": *[0-9]*' | head -1 | grep -o '[0-9]*$')
+[ -n "$file_id" ] || { echo "prompt upload failed"; exit 1; }
+api flows -d "{\"name\":\"IVR bench\",\"numbers\":[\"+15550006001\"],\"states\":[{\"id\":\"start\",\"type\":\"start\"},
+  {\"id\":\"menu\",\"type\":\"ivr\",\"prompt\":{\"text\":\"Welcome to the benchmark. For sales, press 1. For support, press 2. To hear this menu again, stay on the line.\"}},
+  {\"id\":\"sales\",\"type\":\"ivr\",\"prompt\":{\"file_id\":$file_id}},
+  {\"id\":\"bye\",\"type\":\"announce\",\"prompt\":{\"text\":\"Goodbye.\"}}],
+  \"connections\":[{\"from\":\"start\",\"outcome\":\"next\",\"to\":\"menu\"},{\"from\":\"menu\",\"outcome\":\"1\",\"to\":\"sales\"},
+  {\"from\":\"sales\",\"outcome\":\"9\",\"to\":\"bye\"}]}" >/dev/null
+api flows/1/publish -X POST >/dev/null
+seq 300000 $((300000 + AGENTS - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -H 'Authorization: Bearer bench' \
+  "http://$PBX_IP:28080/api/v1/users" -d '{"name":"Agent {}","extension":"{}","sip_password":"pass-{}"}'
+api groups -d "{\"name\":\"Agents\",\"member_ids\":[$(seq -s, 1 "$AGENTS")]}" >/dev/null
+api flows -d '{"name":"Recorded bench","numbers":["+15550006002"],"states":[{"id":"start","type":"start"},
+  {"id":"agents","type":"transfer_group","group_id":1,"ring":"sequential","ring_seconds":10,"record":true}],
+  "connections":[{"from":"start","outcome":"next","to":"agents"}]}' >/dev/null
+api flows/2/publish -X POST >/dev/null
+ln -sfn /usr/share/sip-tester "$OUT/pcap"
+
+machine="$(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r), sipp $( (sipp -v 2>&1 || true) | grep -o "v[0-9.]*" | head -1)"
+echo
+echo "Machine: $machine"
+echo "Command: bench/media/run.sh $N $SECS"
+
+# ---------------------------------------------------------------- phase 1
+echo
+echo "Phase 1: $N calls into the IVR (menu read by espeak-ng, key 1 by RFC 4733 after 4 s, then a $((HOLD + 30)) s WAV prompt)"
+rate=$(( (N + RAMP - 1) / RAMP ))
+keys0=$(num "$(metric 'pbx_dtmf_keys_total{method="rfc4733"}')")
+dir="$OUT/ivr"; mkdir -p "$dir"; ln -sfn /usr/share/sip-tester "$dir/pcap"
+(cd "$dir" && exec sipp "$PBX_IP:25060" -sf "$ROOT/bench/media/ivr-uac.xml" -s +15550006001 -i "$CARRIER_IP" -p 25061 \
+  -mi "$CARRIER_IP" -mp 40000 -r "$rate" -m "$N" -l "$N" -d $((HOLD * 1000)) -nostdin -buff_size 4194304 \
+  -timeout $((HOLD + 120))s -trace_stat -fd 1 -stf stats.csv -default_behaviors all,-abortunexp >sipp.out 2>&1) &
+sp=$!; pids+=("$sp")
+start=$(date +%s)
+while :; do
+  k=$(( $(num "$(metric 'pbx_dtmf_keys_total{method="rfc4733"}')") - keys0 ))
+  el=$(( $(date +%s) - start ))
+  [ "$k" -ge "$N" ] && break
+  [ "$el" -ge $((RAMP + 10)) ] && { echo "  only $k of $N keys after ${el}s; measuring anyway"; break; }
+  sleep 1
+done
+sleep 2
+
+# window SECONDS LABEL: samples the PBX for SECONDS; sets w_* variables.
+window() {
+  local secs=$1
+  scrape >"$dir/before-$2.prom"
+  local c0 t0; c0=$(cpu_ticks "$pbx"); t0=$(date +%s.%N)
+  local minp=999999 maxp=0 mina=999999 rss=0 recs=999999 i p a r
+  for ((i = 0; i < secs; i++)); do
+    sleep 1
+    p=$(num "$(metric pbx_calls_playing)"); a=$(num "$(metric pbx_calls_active)")
+    r=$(rss_kib "$pbx"); o=$(recs_open)
+    ((p < minp)) && minp=$p; ((p > maxp)) && maxp=$p; ((a < mina)) && mina=$a; ((r > rss)) && rss=$r
+    ((o < recs)) && recs=$o
+  done
+  local c1 t1; c1=$(cpu_ticks "$pbx"); t1=$(date +%s.%N)
+  scrape >"$dir/after-$2.prom"
+  w_cpu=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/(t1-t0) }')
+  w_minp=$minp w_maxp=$maxp w_mina=$mina w_rss=$((rss / 1024)) w_recs=$recs
+  read -r w_count w_p50 w_p99 w_p999 w_maxle w_over < <("$OUT/mb" hist pbx_rtp_send_lateness_seconds "$dir/before-$2.prom" "$dir/after-$2.prom")
+  w_pps=$(awk -v n="$w_count" -v s="$secs" 'BEGIN { printf "%.0f", n/s }')
+}
+
+window "$SECS" steady
+read -r s_cpu s_minp s_maxp s_mina s_rss s_count s_pps s_p50 s_p99 s_p999 s_maxle s_over <<<"$w_cpu $w_minp $w_maxp $w_mina $w_rss $w_count $w_pps $w_p50 $w_p99 $w_p999 $w_maxle $w_over"
+keys=$(( $(num "$(metric 'pbx_dtmf_keys_total{method="rfc4733"}')") - keys0 ))
+# Second window: the same, with tcpdump capturing what the PBX sends.
+tcpdump -i lo -nn -s 64 --time-stamp-precision=nano -B 65536 -w "$dir/sent.pcap" \
+  "udp and src host $PBX_IP and src portrange 20000-39999" >"$dir/tcpdump.out" 2>&1 &
+td=$!; pids+=("$td")
+sleep 1
+window "$CAP" capture
+kill "$td"; wait "$td" 2>/dev/null || true
+read -r r_streams r_packets r_secs r_p50 r_p99 r_p999 r_max r_over r_iat99 r_iatmax < <("$OUT/mb" rtp "$dir/sent.pcap")
+echo "  waiting for the calls to end"
+wait "$sp" || true
+ok=$(sipp_col "$dir" 'SuccessfulCall(C)'); fail=$(sipp_col "$dir" 'FailedCall(C)')
+echo
+echo "| calls offered | in IVR, PBX playing (min-max over window) | calls up (min) | keys detected (RFC 4733) | RTP sent/s | lateness p50 µs | p99 µs | p99.9 µs | max (bucket) µs | > 1 ms | PBX CPU | PBX RSS MiB | sipp ok | sipp failed |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| $N | $s_minp-$s_maxp | $s_mina | $keys | $s_pps | $s_p50 | $s_p99 | $s_p999 | ≤ $s_maxle | $s_over% | $s_cpu% | $s_rss | $ok | $fail |"
+echo
+echo "Lateness above is the PBX's own histogram (pbx_rtp_send_lateness_seconds, difference over the $SECS s window)."
+echo "With tcpdump on lo ($CAP s window): the same histogram, and the capture times of the packets as they leave,"
+echo "against their RTP timestamps (lateness relative to the least late packet of each talk-spurt):"
+echo
+echo "| source | streams | packets | lateness p50 µs | p99 µs | p99.9 µs | max µs | > 1 ms | inter-arrival deviation p99 µs | max µs | PBX CPU |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| PBX histogram | $w_minp-$w_maxp | $w_count | $w_p50 | $w_p99 | $w_p999 | ≤ $w_maxle | $w_over% | - | - | $w_cpu% |"
+echo "| capture on lo | $r_streams | $r_packets | $r_p50 | $r_p99 | $r_p999 | $r_max | $r_over% | $r_iat99 | $r_iatmax | (same) |"
+echo
+echo "No peer in ../shared/anchors plays prompts, so phase 1 has no anchor row."
+sleep 3
+
+# ---------------------------------------------------------------- phase 2
+echo
+echo "Phase 2: $N recorded calls (carrier streams g711a.pcap in a loop to an agent that echoes it; stereo WAV per call)"
+echo "  registering $AGENTS agents (contacts at one sipp UAS, $AGENT_IP:25100)"
+{ echo SEQUENTIAL; for ((i = 0; i < AGENTS; i++)); do u=$((300000 + i)); echo "$u;[authentication username=$u password=pass-$u]"; done; } >"$OUT/agents.csv"
+(cd "$OUT" && sipp "$PBX_IP:25060" -sf "$ROOT/test/peers/testdata/register-auth.xml" -inf agents.csv -m "$AGENTS" -r 500 \
+  -i "$AGENT_IP" -p 25100 -nostdin -timeout 60s >register.out 2>&1) || true
+echo "  registered: $(metric pbx_registrations)"
+(cd "$OUT" && exec sipp -sn uas -i "$AGENT_IP" -p 25100 -mi "$AGENT_IP" -mp 50000 -rtp_echo -nostdin \
+  -buff_size 4194304 -default_behaviors all,-abortunexp >uas.out 2>&1) &
+uas=$!; pids+=("$uas")
+sleep 0.5
+# The carrier's scenario: g711a.pcap (4.72 s) played back to back for the
+# call's length.
+LOOPS=$(( (RAMP + 8 + SECS + CAP + 10) * 100 / 472 + 1 ))
+play=$(for ((i = 0; i < LOOPS; i++)); do
+  printf '  <nop><action><exec play_pcap_audio="pcap/g711a.pcap"/></action></nop>\\n  <pause milliseconds="4720"/>\\n'
+done)
+sed "s|.*<!-- PLAYBACK -->.*|$play|" "$ROOT/bench/media/rec-uac.xml" >"$OUT/rec-uac.xml"
+
+# recorded TARGET NAME PID: N calls of rec-uac.xml to TARGET; measures PID.
+recorded() {
+  local target=$1 name=$2 spid=$3
+  dir="$OUT/$name"; mkdir -p "$dir"; ln -sfn /usr/share/sip-tester "$dir/pcap"
+  local rel0 lost0
+  (cd "$dir" && exec sipp "$target" -sf "$OUT/rec-uac.xml" -s +15550006002 -i "$CARRIER_IP" -p 25062 \
+    -mi "$CARRIER_IP" -mp 44000 -r "$rate" -m "$N" -l "$N" -nostdin -buff_size 4194304 \
+    -timeout $((LOOPS * 5 + 120))s -trace_stat -fd 1 -stf stats.csv -default_behaviors all,-abortunexp >sipp.out 2>&1) &
+  local sp=$!; pids+=("$sp")
+  sleep $((RAMP + 6))
+  local c0 t0 c1 t1 sc0 sc1 mina=999999 recs=999999 rss=0 a o r i
+  c0=$(cpu_ticks "$spid"); sc0=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") )); t0=$(date +%s.%N)
+  for ((i = 0; i < SECS; i++)); do
+    sleep 1
+    r=$(rss_kib "$spid"); ((r > rss)) && rss=$r
+    if [ "$spid" = "$pbx" ]; then
+      a=$(num "$(metric pbx_calls_active)"); o=$(recs_open)
+      ((a < mina)) && mina=$a; ((o < recs)) && recs=$o
+    fi
+  done
+  c1=$(cpu_ticks "$spid"); sc1=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") )); t1=$(date +%s.%N)
+  g_cpu=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/(t1-t0) }')
+  g_sipp=$(awk -v c0="$sc0" -v c1="$sc1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/(t1-t0) }')
+  g_rss=$((rss / 1024)) g_mina=$mina g_recs=$recs
+  [ "$spid" = "$pbx" ] || g_mina=- g_recs=-
+  # What reaches the agent: relayed by the PBX, or sent by sipp directly.
+  local src=$PBX_IP; [ "$spid" = "$pbx" ] || src=$CARRIER_IP
+  tcpdump -i lo -nn -s 64 --time-stamp-precision=nano -B 65536 -w "$dir/to-agent.pcap" \
+    "udp and src host $src and dst host $AGENT_IP and dst port 50000" >"$dir/tcpdump.out" 2>&1 &
+  local td=$!; pids+=("$td")
+  sleep "$CAP"
+  kill "$td"; wait "$td" 2>/dev/null || true
+  read -r g_streams g_packets _ g_p50 g_p99 g_p999 g_max g_over g_iat99 g_iatmax < <("$OUT/mb" rtp "$dir/to-agent.pcap" || echo "0 0 0 - - - - - - -")
+  wait "$sp" || true
+  g_ok=$(sipp_col "$dir" 'SuccessfulCall(C)'); g_fail=$(sipp_col "$dir" 'FailedCall(C)')
+}
+
+rel0=$(( $(num "$(metric 'pbx_rtp_packets_relayed_total{direction="caller_to_agent"}')") + $(num "$(metric 'pbx_rtp_packets_relayed_total{direction="agent_to_caller"}')") ))
+recorded "$PBX_IP:25060" recorded "$pbx"
+sleep 2
+rel1=$(( $(num "$(metric 'pbx_rtp_packets_relayed_total{direction="caller_to_agent"}')") + $(num "$(metric 'pbx_rtp_packets_relayed_total{direction="agent_to_caller"}')") ))
+lost=$(( $(num "$(metric 'pbx_rtp_packets_lost_total{direction="caller_to_agent"}')") + $(num "$(metric 'pbx_rtp_packets_lost_total{direction="agent_to_caller"}')") ))
+read -r p_cpu p_sipp p_rss p_mina p_recs p_streams p_packets p_p50 p_p99 p_p999 p_max p_over p_iat99 p_iatmax p_ok p_fail <<<"$g_cpu $g_sipp $g_rss $g_mina $g_recs $g_streams $g_packets $g_p50 $g_p99 $g_p999 $g_max $g_over $g_iat99 $g_iatmax $g_ok $g_fail"
+read -r w_files w_min w_med w_max w_both < <("$OUT/mb" wavs "$data/recordings")
+recorded "$AGENT_IP:25100" sipp-alone "$uas"
+echo
+echo "| path | calls offered | recordings open (min over window) | calls up (min) | RTP relayed, both ways | lost | server CPU | sipp CPU (both ends) | server RSS MiB | to agent: streams | lateness p50 µs | p99 µs | max µs | > 1 ms | inter-arrival deviation p99 µs | sipp ok | sipp failed |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| carrier → PBX (recording) → agent | $N | $p_recs | $p_mina | $((rel1 - rel0)) | $lost | $p_cpu% | $p_sipp% | $p_rss | $p_streams | $p_p50 | $p_p99 | $p_max | $p_over% | $p_iat99 | $p_ok | $p_fail |"
+echo "| carrier → agent, sipp alone (anchor) | $N | - | - | - | - | $g_cpu% (UAS) | $g_sipp% | $g_rss (UAS) | $g_streams | $g_p50 | $g_p99 | $g_max | $g_over% | $g_iat99 | $g_ok | $g_fail |"
+echo
+echo "Recordings after the calls: $w_files WAV files, duration min/median/max $w_min/$w_med/$w_max s, $w_both with sound in both channels (first 20 s)."
+echo "Each call lasted about $((LOOPS * 472 / 100)) s from its answer."
