@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"pbx/invalid"
+	"pbx/ivr"
 	"pbx/store"
 )
 
@@ -22,7 +23,7 @@ func testDirectory(t *testing.T) *Directory {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close(db) })
-	if err := store.Migrate(context.Background(), db, Models()...); err != nil {
+	if err := store.Migrate(context.Background(), db, append(Models(), ivr.Models()...)...); err != nil {
 		t.Fatal(err)
 	}
 	return NewDirectory(db, "pbx")

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"pbx/invalid"
+	"pbx/ivr"
 )
 
 // Flow is a stored call flow: the draft an administrator edits and the
@@ -252,8 +253,9 @@ func (d *Directory) PublishedFlowForNumber(ctx context.Context, e164 string) (Pu
 	return PublishedFlow{FlowID: f.ID, Version: f.PublishedVersion, Document: *f.Published}, nil
 }
 
-// checkFlowRefs adds to v every user, group and number that doc names and
-// that does not exist, and every number another flow answers.
+// checkFlowRefs adds to v every user, group, number and uploaded media file
+// that doc names and that does not exist, and every number another flow
+// answers.
 func checkFlowRefs(ctx context.Context, tx *gorm.DB, flowID uint, doc Document, v *invalid.Error) error {
 	refs := []struct {
 		field string
@@ -283,6 +285,9 @@ func checkFlowRefs(ctx context.Context, tx *gorm.DB, flowID uint, doc Document, 
 				v.Add(fmt.Sprintf("states[%d].%s", i, r.field), fmt.Sprintf("%s %d does not exist", r.what, id))
 			}
 		}
+	}
+	if err := checkFileRefs(ctx, tx, doc, v); err != nil {
+		return err
 	}
 	if len(doc.Numbers) == 0 || len(doc.Numbers) > MaxFlowNumbers {
 		return nil
@@ -407,4 +412,32 @@ func sameDocument(a, b Document) bool {
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && string(ja) == string(jb)
+}
+
+// checkFileRefs adds to v every prompt of doc that plays an uploaded media
+// file that does not exist.
+func checkFileRefs(ctx context.Context, tx *gorm.DB, doc Document, v *invalid.Error) error {
+	var ids []uint
+	for _, s := range doc.States {
+		for _, p := range s.prompts() {
+			if p.FileID != 0 {
+				ids = append(ids, p.FileID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var found []uint
+	if err := tx.WithContext(ctx).Model(&ivr.File{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+		return err
+	}
+	for i, s := range doc.States {
+		for _, p := range s.prompts() {
+			if p.FileID != 0 && !slices.Contains(found, p.FileID) {
+				v.Add(fmt.Sprintf("states[%d].%s.file_id", i, p.at), fmt.Sprintf("media file %d does not exist; upload it under media first", p.FileID))
+			}
+		}
+	}
+	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"pbx/ivr"
 )
 
 // flowFixture is a directory with one user, one group and two numbers, and a
@@ -38,6 +40,12 @@ func newFlowFixture(t *testing.T) flowFixture {
 			t.Fatal(err)
 		}
 		fx.numbers = append(fx.numbers, n)
+	}
+	// The design flow plays uploaded files 3 and 4.
+	for _, id := range []uint{3, 4} {
+		if err := d.db.Create(&ivr.File{ID: id, Name: "upload"}).Error; err != nil {
+			t.Fatal(err)
+		}
 	}
 	fx.doc = designDoc(t)
 	fx.doc.States[2].GroupID = g.ID
@@ -134,17 +142,19 @@ func TestPublishRefusesAndChangesNothing(t *testing.T) {
 	doc.States[3].UserID = 999
 	doc.States[2].GroupID = 998
 	doc.States[5].Prompt = nil // incomplete: a draft may lack it, a published flow not
+	doc.States[1].Prompt = &Prompt{FileID: 77}
 	f, err := d.CreateFlow(ctx, doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = d.PublishFlow(ctx, f.ID)
 	checkViolations(t, err, map[string]string{
-		"states[3].user_id":  "user 999 does not exist",
-		"states[2].group_id": "group 998 does not exist",
-		"states[5].prompt":   "required",
-		"numbers[1]":         "+15550003333 is not one of the numbers",
-		"numbers[2]":         `already answers to flow "Other"`,
+		"states[3].user_id":        "user 999 does not exist",
+		"states[2].group_id":       "group 998 does not exist",
+		"states[5].prompt":         "required",
+		"states[1].prompt.file_id": "media file 77 does not exist",
+		"numbers[1]":               "+15550003333 is not one of the numbers",
+		"numbers[2]":               `already answers to flow "Other"`,
 	})
 	f, err = d.Flow(ctx, f.ID)
 	if err != nil {

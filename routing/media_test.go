@@ -147,7 +147,7 @@ func runMedia(t *testing.T, doc Document, presence Presence, results map[uint]er
 	return m
 }
 
-func ivr(id, text string) State {
+func menu(id, text string) State {
 	return State{ID: id, Type: StateIVR, Prompt: &Prompt{Text: text}}
 }
 
@@ -156,7 +156,7 @@ func announce(id, text string) State {
 }
 
 func TestIVRTakesTheKeysBranch(t *testing.T) {
-	doc := flowOf([]State{ivr("menu", "aaa"), user("alice", alice), user("bob", bob)}, "menu 1 alice", "menu 2 bob")
+	doc := flowOf([]State{menu("menu", "aaa"), user("alice", alice), user("bob", bob)}, "menu 1 alice", "menu 2 bob")
 	m := runMedia(t, doc, everyone(), map[uint]error{bob: nil}, func(m *mediaRun) {
 		// The key cuts the prompt short: it plays "forever" otherwise.
 		m.call.playFor = time.Hour
@@ -174,7 +174,7 @@ func TestIVRTakesTheKeysBranch(t *testing.T) {
 }
 
 func TestIVRTimesOutWithoutAKey(t *testing.T) {
-	doc := flowOf([]State{ivr("menu", "a"), user("alice", alice), announce("bye", "bb")}, "menu 1 alice", "menu timeout bye")
+	doc := flowOf([]State{menu("menu", "a"), user("alice", alice), announce("bye", "bb")}, "menu 1 alice", "menu timeout bye")
 	m := runMedia(t, doc, everyone(), nil, func(m *mediaRun) {
 		// '#' and '5' lead nowhere: ignored.
 		m.call.onPlay = func(n int) {
@@ -193,7 +193,7 @@ func TestIVRTimesOutWithoutAKey(t *testing.T) {
 }
 
 func TestIVRTimeoutUnconnectedHangsUp(t *testing.T) {
-	m := runMedia(t, flowOf([]State{ivr("menu", "a"), user("alice", alice)}, "menu 1 alice"), everyone(), nil, nil)
+	m := runMedia(t, flowOf([]State{menu("menu", "a"), user("alice", alice)}, "menu 1 alice"), everyone(), nil, nil)
 	// The caller was answered: the engine's rejection hangs up; the record
 	// keeps 200 and says why.
 	if !slices.Equal(m.call.rejects, []string{"480 No Answer"}) || m.rec.SIPCode != 200 || m.rec.HangupCause != CauseNoAnswer {

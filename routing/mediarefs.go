@@ -34,10 +34,28 @@ func FlowsUsingFile(db *gorm.DB, fileID uint) ([]string, error) {
 // usesFile reports whether any prompt of d plays the media file id.
 func (d *Document) usesFile(id uint) bool {
 	return slices.ContainsFunc(d.States, func(s State) bool {
-		prompts := []*Prompt{s.Prompt}
-		if s.Queue != nil {
-			prompts = append(prompts, s.Queue.Notify, s.Queue.Music)
-		}
-		return slices.ContainsFunc(prompts, func(p *Prompt) bool { return p != nil && p.FileID == id })
+		return slices.ContainsFunc(s.prompts(), func(p statePrompt) bool { return p.FileID == id })
 	})
+}
+
+// statePrompt is one prompt of a state, with where it sits in the state.
+type statePrompt struct {
+	at string // "prompt", "queue.notify", "queue.music"
+	Prompt
+}
+
+// prompts returns the prompts a state sets.
+func (s State) prompts() []statePrompt {
+	var out []statePrompt
+	add := func(at string, p *Prompt) {
+		if p != nil {
+			out = append(out, statePrompt{at, *p})
+		}
+	}
+	add("prompt", s.Prompt)
+	if s.Queue != nil {
+		add("queue.notify", s.Queue.Notify)
+		add("queue.music", s.Queue.Music)
+	}
+	return out
 }

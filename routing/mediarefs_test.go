@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"testing"
+
+	"pbx/ivr"
 )
 
 func TestFlowsUsingFile(t *testing.T) {
@@ -30,6 +32,9 @@ func TestFlowsUsingFile(t *testing.T) {
 			doc.States[i] = s
 		}
 		return doc
+	}
+	if err := d.db.Create(&ivr.File{ID: 30, Name: "upload"}).Error; err != nil {
+		t.Fatal(err)
 	}
 	announce3, err := d.CreateFlow(ctx, named("Announces 3", &Prompt{FileID: 3}, false))
 	if err != nil {

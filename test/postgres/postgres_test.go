@@ -8,12 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
 
 	"pbx/invalid"
+	"pbx/ivr"
 	"pbx/routing"
 	"pbx/sip"
 	"pbx/store"
@@ -32,7 +34,7 @@ func open(t *testing.T) *gorm.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close(db) })
-	models := append(append(routing.Models(), sip.Models()...), web.Models()...)
+	models := slices.Concat(routing.Models(), ivr.Models(), sip.Models(), web.Models())
 	// Start each test from empty tables; migrating twice must be harmless.
 	if err := db.Migrator().DropTable(models...); err != nil {
 		t.Fatal(err)
