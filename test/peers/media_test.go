@@ -279,10 +279,16 @@ func wavPCM(t *testing.T, b []byte) (rate int, channels [][]int16) {
 	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
 		t.Fatalf("not a WAV file (%d bytes): %q", len(b), b[:min(len(b), 16)])
 	}
+	if size := int(binary.LittleEndian.Uint32(b[4:])); size != len(b)-8 {
+		t.Fatalf("the RIFF header claims %d bytes, the file holds %d: it was not closed properly", size, len(b)-8)
+	}
 	var nch, bits int
 	for pos := 12; pos+8 <= len(b); {
 		id, n := string(b[pos:pos+4]), int(binary.LittleEndian.Uint32(b[pos+4:]))
-		body := b[pos+8 : min(len(b), pos+8+n)]
+		if pos+8+n > len(b) {
+			t.Fatalf("WAV chunk %q claims %d bytes, %d are left: the file was not closed properly", id, n, len(b)-pos-8)
+		}
+		body := b[pos+8 : pos+8+n]
 		switch id {
 		case "fmt ":
 			if binary.LittleEndian.Uint16(body[0:]) != 1 {
@@ -499,6 +505,11 @@ func TestIVRTakesTheBranchOfEachKey(t *testing.T) {
 	timeout := carriers[len(carriers)-1]
 	if waited := timeout.when(t, false, "BYE", 1).Sub(timeout.when(t, false, "SIP/2.0 200", 1)); waited < 5*time.Second {
 		t.Errorf("the call with no key was hung up %s after the answer; the menu waits 5 s after its prompt", waited)
+	}
+	// Each capture carries its key in several packets, the last one thrice;
+	// the PBX counts every press once.
+	if n, i := p.metric(`pbx_dtmf_keys_total{method="rfc4733"}`), p.metric(`pbx_dtmf_keys_total{method="info"}`); n != "11" || i != "1" {
+		t.Errorf("the PBX counted %s RFC 4733 keys and %s SIP INFO keys; 11 and 1 were pressed", n, i)
 	}
 	for _, c := range p.mediaCalls(calls) {
 		k, ok := caller[c.From]
@@ -748,10 +759,11 @@ func TestVoicemailStopsAtItsLimit(t *testing.T) {
 }
 
 // TestQueuedCallerIsConnectedWhenTheAgentIsFree: a transfer to one agent
-// with a queue of 2. The agent (sipp) answers each call and hangs up 4 s
-// later. A second carrier call arriving meanwhile is answered by the PBX,
+// with a queue of 2. The agent (sipp) answers each call, plays a tone and
+// hangs up 4 s later. A second carrier call arriving meanwhile is answered by the PBX,
 // hears the notification and music, and rings the agent as soon as the
-// first call ends; both records belong to the agent.
+// first call ends; both records belong to the agent, and the state's
+// recordings, closed when the agent hung up, hold the bridged 4 s.
 func TestQueuedCallerIsConnectedWhenTheAgentIsFree(t *testing.T) {
 	const (
 		pbxIP, carrierIP, phoneIP = "127.0.55.1", "127.0.55.2", "127.0.55.3"
@@ -763,12 +775,13 @@ func TestQueuedCallerIsConnectedWhenTheAgentIsFree(t *testing.T) {
 	agent := p.createAgent("7701", "pass-7701")
 	p.publishFlow(number,
 		[]state{{"id": "agent", "type": "transfer_user", "user_id": agent, "ring_seconds": 10,
-			"queue": map[string]any{"max_calls": 2, "notify": map[string]any{"text": "Please hold."}, "music_repeat": 0}}},
+			"record": true, "queue": map[string]any{"max_calls": 2, "notify": map[string]any{"text": "Please hold."}, "music_repeat": 0}}},
 		[]map[string]any{conn("start", "next", "agent")})
 
 	dir := outDir(t)
 	registerPhone(t, p, "7701", "pass-7701", phoneIP, 25800)
-	phone := startUAS(t, dir, "agent", "agent-hangup-uas.xml", phoneIP, 25800, 34100, 2, "-rtp_echo")
+	writeRTPPcap(t, filepath.Join(dir, "audio.pcap"), tone(1000, 6*time.Second, 8000))
+	phone := startUAS(t, dir, "agent", "agent-hangup-uas.xml", phoneIP, 25800, 34100, 2)
 
 	first := listenRTP(t, carrierIP, 34200)
 	second := listenRTP(t, carrierIP, 34210)
@@ -792,21 +805,43 @@ func TestQueuedCallerIsConnectedWhenTheAgentIsFree(t *testing.T) {
 	if wait := rang2.Sub(ended1); wait < 0 || wait > 1500*time.Millisecond {
 		t.Errorf("the agent was rung for the queued call %s after the first call ended; want at once", wait)
 	}
-	held := 0
+	// While queued the caller hears the notification and music; once
+	// connected, the agent's 1 kHz tone.
+	var queuedPCM, connectedPCM []int16
 	for _, h := range second.packets() {
-		if h.at.Before(ended1) && h.pkt.PayloadType == 0 {
-			held++
+		if h.pkt.PayloadType != 0 {
+			continue
+		}
+		for _, b := range h.pkt.Payload {
+			switch {
+			case h.at.Before(ended1):
+				queuedPCM = append(queuedPCM, g711.DecodeUlawFrame(b))
+			case h.at.After(rang2.Add(500 * time.Millisecond)):
+				connectedPCM = append(connectedPCM, g711.DecodeUlawFrame(b))
+			}
 		}
 	}
-	if queued := ended1.Sub(answered2); held < int(queued/(20*time.Millisecond))/2 {
-		t.Errorf("the queued caller heard %d packets in the %s it waited", held, queued)
+	held := len(queuedPCM) / media.FrameSamples
+	if queued := ended1.Sub(answered2); held < int(queued/(20*time.Millisecond))/2 || rms(queuedPCM) < 100 {
+		t.Errorf("the queued caller heard %d packets (rms %.0f) in the %s it waited", held, rms(queuedPCM), queued)
 	}
-	t.Logf("queued for %s, heard %d packets; the agent rang %s after the first call ended; first caller heard %d packets",
-		ended1.Sub(answered2), held, rang2.Sub(ended1), len(first.packets()))
+	if len(connectedPCM) < media.Rate || toneShare(connectedPCM, 1000) < 0.8 {
+		t.Errorf("once connected, the queued caller heard %d samples, %.2f of them the agent's 1 kHz tone", len(connectedPCM), toneShare(connectedPCM, 1000))
+	}
+	t.Logf("queued for %s, heard %d packets (rms %.0f); the agent rang %s after the first call ended; then %.2f of 1 kHz; first caller heard %d packets",
+		ended1.Sub(answered2), held, rms(queuedPCM), rang2.Sub(ended1), toneShare(connectedPCM, 1000), len(first.packets()))
 
+	// The agent hung up each call after 4 s: each recording was closed
+	// then, holding the 4 s of the bridged call and not the queue's wait.
 	for _, c := range p.mediaCalls(2) {
-		if owner(c.callRecord) != agent || c.Type != "incoming" || c.SIPCode != 200 || c.HangupCause != "completed" {
-			t.Errorf("call record %v; want answered by user %d", c, agent)
+		if owner(c.callRecord) != agent || c.Type != "incoming" || c.SIPCode != 200 || c.HangupCause != "completed" ||
+			!c.HasRecording || c.RecordingSeconds < 3 || c.RecordingSeconds > 5 {
+			t.Errorf("call record %v; want answered by user %d and a recording of about 4 s", c, agent)
+			continue
+		}
+		_, wav := p.get(fmt.Sprintf("/api/v1/calls/%d/recording", c.ID))
+		if rate, ch := wavPCM(t, wav); rate != 8000 || len(ch) != 2 || math.Abs(float64(len(ch[0]))/8000-4) > 1 {
+			t.Errorf("call %d: recording of %d Hz, %d channels, %d frames; want 4 s of 8 kHz stereo", c.ID, rate, len(ch), len(ch[0]))
 		}
 	}
 }
