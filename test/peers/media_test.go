@@ -864,3 +864,72 @@ func TestBadWAVUploadIsRefused(t *testing.T) {
 		t.Logf("%s: %d %s", name, code, fields)
 	}
 }
+
+// TestHeldCallerHearsMusic: the agent (sipp, a 1 kHz tone) puts the call
+// on hold with a sendonly re-INVITE and resumes it 2.5 s later. Meanwhile
+// the carrier hears the PBX's hold music (it correlates with the built-in
+// music) instead of the agent; before and after, the agent's tone.
+func TestHeldCallerHearsMusic(t *testing.T) {
+	const (
+		pbxIP, carrierIP, phoneIP = "127.0.57.1", "127.0.57.2", "127.0.57.3"
+		number                    = "+15550057001"
+		rtpPort                   = 34600
+	)
+	p := startPBX(t, pbxIP, "", "PBX_RTP_PORTS=34700-34899")
+	trunk := p.carrierTrunk(carrierIP)
+	p.addNumber(number, trunk)
+	agent := p.createAgent("7801", "pass-7801")
+	p.publishFlow(number,
+		[]state{{"id": "agent", "type": "transfer_user", "user_id": agent, "ring_seconds": 10}},
+		[]map[string]any{conn("start", "next", "agent")})
+
+	dir := outDir(t)
+	writeRTPPcap(t, filepath.Join(dir, "audio.pcap"), tone(1000, 8*time.Second, 8000))
+	registerPhone(t, p, "7801", "pass-7801", phoneIP, 25900)
+	phone := startUAS(t, dir, "agent", "agent-hold-uas.xml", phoneIP, 25900, 34500, 1)
+	sink := listenRTP(t, carrierIP, rtpPort)
+	carrier := startCarrier(t, p, filepath.Join(dir, "carrier"), "carrier", "carrier-listen-uac.xml", number, "+15550057099",
+		carrierIP, 25901, 34610, "rtp_ip", carrierIP, "rtp_port", fmt.Sprint(rtpPort))
+	carrier.finished(t, 20*time.Second)
+	phone.finished(t, 5*time.Second)
+
+	answered := phone.when(t, false, "ACK", 1)
+	held := phone.when(t, false, "SIP/2.0 200", 1)
+	resumed := phone.when(t, false, "SIP/2.0 200", 2)
+	ended := phone.when(t, true, "BYE", 1)
+	// The audio of each stretch, leaving its first 300 ms to the change.
+	stretch := func(from, to time.Time) []int16 {
+		var pcm []int16
+		for _, h := range sink.packets() {
+			if h.pkt.PayloadType == 0 && h.at.After(from.Add(300*time.Millisecond)) && h.at.Before(to) {
+				for _, b := range h.pkt.Payload {
+					pcm = append(pcm, g711.DecodeUlawFrame(b))
+				}
+			}
+		}
+		return pcm
+	}
+	before, during, after := stretch(answered, held), stretch(held, resumed), stretch(resumed, ended)
+	t.Logf("1 kHz share: %.2f before the hold, %.2f during, %.2f after",
+		toneShare(before, 1000), toneShare(during, 1000), toneShare(after, 1000))
+	if len(before) < media.Rate/2 || toneShare(before, 1000) < 0.8 {
+		t.Errorf("before the hold the caller heard %d samples, %.2f of them the agent's tone", len(before), toneShare(before, 1000))
+	}
+	// The music starts over at each hold: the first second heard matches
+	// the start of the PBX's built-in hold music.
+	music := media.HoldMusic().PCM()
+	if len(during) < 2*media.Rate {
+		t.Fatalf("on hold the caller heard %d samples", len(during))
+	}
+	corr, lag := bestCorrelation(during[:media.Rate], music[:2*media.Rate], 0)
+	t.Logf("on hold: correlation %.3f with the hold music, %.2f s into it", corr, float64(lag)/media.Rate)
+	if corr < 0.9 || toneShare(during, 1000) > 0.2 {
+		t.Errorf("on hold the caller heard audio correlating %.3f with the hold music (%.2f of it the agent's tone); want the music", corr, toneShare(during, 1000))
+	}
+	if len(after) < media.Rate/2 || toneShare(after, 1000) < 0.8 {
+		t.Errorf("after the hold the caller heard %d samples, %.2f of them the agent's tone", len(after), toneShare(after, 1000))
+	}
+	if c := p.mediaCalls(1)[0]; owner(c.callRecord) != agent || c.HangupCause != "completed" {
+		t.Errorf("call record %v; want answered by user %d", c, agent)
+	}
+}
