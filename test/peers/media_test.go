@@ -520,21 +520,19 @@ func TestIVRTakesTheBranchOfEachKey(t *testing.T) {
 	}
 }
 
-// TestAnnouncementAudioReachesTheCaller: an uploaded 16 kHz WAV (a chirp)
-// plays in an announce state. The carrier's SDP points at a socket of the
-// test, which checks the RTP the PBX sends (one SSRC, consecutive sequence
+// TestAnnouncementAudioReachesTheCaller: an announce state plays an
+// uploaded 16 kHz WAV (a chirp) on one number, and text read aloud by
+// espeak-ng on another. The carrier's SDP points at a socket of the test,
+// which checks the RTP the PBX sends (one SSRC, consecutive sequence
 // numbers, timestamps 160 apart, the marker on the first packet, 20 ms
 // apart as they arrive) and that the decoded audio matches the prompt's
-// 8 kHz samples. The PBX hangs up when the announcement is over.
+// 8 kHz samples: the WAV decoded here, or what espeak-ng says here with the
+// PBX's default voice and speed. The PBX hangs up when the announcement is
+// over.
 func TestAnnouncementAudioReachesTheCaller(t *testing.T) {
-	const (
-		pbxIP, carrierIP = "127.0.52.1", "127.0.52.2"
-		number           = "+15550052001"
-		rtpPort          = 32600
-	)
+	const pbxIP, carrierIP = "127.0.52.1", "127.0.52.2"
 	p := startPBX(t, pbxIP, "", "PBX_RTP_PORTS=32800-32999")
 	trunk := p.carrierTrunk(carrierIP)
-	p.addNumber(number, trunk)
 
 	// A 1.2 s chirp from 300 to 3000 Hz at 16 kHz, with 10 ms ramps: no
 	// two stretches of it look alike, so a wrong lag cannot correlate.
@@ -550,23 +548,56 @@ func TestAnnouncementAudioReachesTheCaller(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("upload: %d %v", code, file)
 	}
-	want, _, err := media.DecodeWAV(bytes.NewReader(wav))
+	chirpClip, _, err := media.DecodeWAV(bytes.NewReader(wav))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.publishFlow(number,
-		[]state{{"id": "hello", "type": "announce", "prompt": map[string]any{"file_id": file["id"]}}},
-		[]map[string]any{conn("start", "next", "hello")})
 
-	sink := listenRTP(t, carrierIP, rtpPort)
-	carrier := startCarrier(t, p, outDir(t), "carrier", "carrier-listen-uac.xml", number, "+15550052099",
-		carrierIP, 25500, 32610, "rtp_ip", carrierIP, "rtp_port", fmt.Sprint(rtpPort))
-	carrier.finished(t, 15*time.Second)
-	time.Sleep(100 * time.Millisecond)
-	sink.close()
+	const text = "Thank you for calling. All our lines are open."
+	espeak := need(t, "espeak-ng", "espeak-ng")
+	cmd := exec.Command(espeak, "-v", "en-us", "-s", "160", "--stdout")
+	cmd.Stdin = strings.NewReader(text)
+	said, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("espeak-ng: %v", err)
+	}
+	speech, _, err := media.DecodeWAV(bytes.NewReader(said))
+	if err != nil {
+		t.Fatalf("espeak-ng's WAV: %v", err)
+	}
 
+	for i, tc := range []struct {
+		name   string
+		prompt map[string]any
+		want   *media.Clip
+	}{
+		{"uploaded WAV", map[string]any{"file_id": file["id"]}, chirpClip},
+		{"text read aloud", map[string]any{"text": text}, speech},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			number := fmt.Sprintf("+155500520%02d", i+1)
+			p.addNumber(number, trunk)
+			p.publishFlow(number,
+				[]state{{"id": "hello", "type": "announce", "prompt": tc.prompt}},
+				[]map[string]any{conn("start", "next", "hello")})
+			rtpPort := 32600 + 20*i
+			sink := listenRTP(t, carrierIP, rtpPort)
+			carrier := startCarrier(t, p, outDir(t), "carrier", "carrier-listen-uac.xml", number, "+15550052099",
+				carrierIP, 25500+i, rtpPort+10, "rtp_ip", carrierIP, "rtp_port", fmt.Sprint(rtpPort))
+			carrier.finished(t, 20*time.Second)
+			time.Sleep(100 * time.Millisecond)
+			sink.close()
+			checkPrompt(t, tc.want, sink.packets())
+		})
+	}
+}
+
+// checkPrompt checks that packets carry want, paced and numbered as one
+// RTP stream.
+func checkPrompt(t *testing.T, want *media.Clip, packets []heard) {
+	t.Helper()
 	var audio []heard
-	for _, h := range sink.packets() {
+	for _, h := range packets {
 		if h.pkt.PayloadType == 0 {
 			audio = append(audio, h)
 		}
