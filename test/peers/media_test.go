@@ -790,11 +790,12 @@ func TestVoicemailStopsAtItsLimit(t *testing.T) {
 }
 
 // TestQueuedCallerIsConnectedWhenTheAgentIsFree: a transfer to one agent
-// with a queue of 2. The agent (sipp) answers each call, plays a tone and
+// with a queue of one caller. The agent (sipp) answers each call, plays a tone and
 // hangs up 4 s later. A second carrier call arriving meanwhile is answered by the PBX,
 // hears the notification and music, and rings the agent as soon as the
 // first call ends; both records belong to the agent, and the state's
-// recordings, closed when the agent hung up, hold the bridged 4 s.
+// recordings, closed when the agent hung up, hold the bridged 4 s. A third
+// call, finding the queue full, is refused 486 Busy Here.
 func TestQueuedCallerIsConnectedWhenTheAgentIsFree(t *testing.T) {
 	const (
 		pbxIP, carrierIP, phoneIP = "127.0.55.1", "127.0.55.2", "127.0.55.3"
@@ -806,7 +807,7 @@ func TestQueuedCallerIsConnectedWhenTheAgentIsFree(t *testing.T) {
 	agent := p.createAgent("7701", "pass-7701")
 	p.publishFlow(number,
 		[]state{{"id": "agent", "type": "transfer_user", "user_id": agent, "ring_seconds": 10,
-			"record": true, "queue": map[string]any{"max_calls": 2, "notify": map[string]any{"text": "Please hold."}, "music_repeat": 0}}},
+			"record": true, "queue": map[string]any{"max_calls": 1, "notify": map[string]any{"text": "Please hold."}, "music_repeat": 0}}},
 		[]map[string]any{conn("start", "next", "agent")})
 
 	dir := outDir(t)
@@ -823,6 +824,14 @@ func TestQueuedCallerIsConnectedWhenTheAgentIsFree(t *testing.T) {
 	})
 	call2 := startCarrier(t, p, filepath.Join(dir, "second"), "carrier", "carrier-listen-uac.xml", number, "+15550055012",
 		carrierIP, 25802, 34230, "rtp_ip", carrierIP, "rtp_port", "34210")
+	waitFor(t, "the PBX to answer the second call", 5*time.Second, func() bool {
+		return strings.Contains(call2.messages(), "SIP/2.0 200 OK")
+	})
+	// The queue holds one caller: a third is refused with the busy exit,
+	// which leads nowhere.
+	call3 := startCarrier(t, p, filepath.Join(dir, "third"), "carrier", "carrier-busy-uac.xml", number, "+15550055013",
+		carrierIP, 25803, 34240)
+	call3.finished(t, 5*time.Second)
 	call1.finished(t, 15*time.Second)
 	call2.finished(t, 20*time.Second)
 	phone.finished(t, 5*time.Second)
@@ -864,7 +873,13 @@ func TestQueuedCallerIsConnectedWhenTheAgentIsFree(t *testing.T) {
 
 	// The agent hung up each call after 4 s: each recording was closed
 	// then, holding the 4 s of the bridged call and not the queue's wait.
-	for _, c := range p.mediaCalls(2) {
+	for _, c := range p.mediaCalls(3) {
+		if c.From == "+15550055013" {
+			if c.Type != "missed" || c.SIPCode != 486 || c.HangupCause != "busy" || c.HasRecording {
+				t.Errorf("record of the call the full queue refused: %v", c)
+			}
+			continue
+		}
 		if owner(c.callRecord) != agent || c.Type != "incoming" || c.SIPCode != 200 || c.HangupCause != "completed" ||
 			!c.HasRecording || c.RecordingSeconds < 3 || c.RecordingSeconds > 5 {
 			t.Errorf("call record %v; want answered by user %d and a recording of about 4 s", c, agent)
