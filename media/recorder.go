@@ -86,9 +86,10 @@ func lawOf(f Format, pt uint8) law {
 // its first packet arrives, and from then on by its RTP timestamps, so
 // jitter and reordering do not move audio about, while a new SSRC, a
 // timestamp jump or a sender clock drifting off the wall clock places it
-// anew by arrival. Gaps are silence. The timeline moves on with the wall
-// clock, so a party that sends nothing (on hold, muted) leaves silence on its
-// channel while the other one is written.
+// anew by arrival. Gaps are silence. The timeline runs on the wall clock from
+// NewRecorder to Close, so a party that sends nothing (on hold, muted)
+// leaves silence on its channel, and the recording lasts as long as it ran
+// even if nobody spoke.
 //
 // A Relay or Listener feeds a Recorder; its methods are safe for concurrent
 // use, and packets fed after Close are ignored.
@@ -100,7 +101,7 @@ type Recorder struct {
 	f        *os.File
 	err      error
 	closed   bool
-	start    time.Time // arrival of the first packet: sample 0
+	start    time.Time // when the Recorder was made: sample 0
 	flushed  int64     // samples in the file
 	end      int64     // one past the last sample a packet filled
 	buf      []byte    // samples flushed and on, interleaved little-endian
@@ -134,7 +135,8 @@ func NewRecorder(path string, channels int) (*Recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	r := &Recorder{path: path, channels: channels, f: f, buf: make([]byte, recBuffer*channels*2)}
+	now := time.Now()
+	r := &Recorder{path: path, channels: channels, f: f, buf: make([]byte, recBuffer*channels*2), start: now, refresh: now}
 	h := r.header(0)
 	if _, err := f.Write(h[:]); err != nil {
 		f.Close()
@@ -154,7 +156,12 @@ func (r *Recorder) Duration() time.Duration {
 	if r.closed {
 		return r.duration
 	}
-	return samples(max(r.end, r.flushed))
+	return samples(max(r.end, r.flushed, r.since(time.Now())))
+}
+
+// since returns the samples from the recording's start to now.
+func (r *Recorder) since(now time.Time) int64 {
+	return max(int64(now.Sub(r.start)/(time.Second/Rate)), 0)
 }
 
 // LastVoice returns when channel 0 last carried speech (a packet louder than
@@ -175,7 +182,9 @@ func (r *Recorder) Close() error {
 		return r.err
 	}
 	r.closed = true
-	r.flush(max(r.end, r.flushed))
+	// The recording lasts as long as it ran, whoever spoke: silence
+	// fills what nobody sent.
+	r.flush(max(r.end, r.flushed, r.since(time.Now())))
 	r.duration = samples(r.flushed)
 	r.fail(r.writeSizes())
 	r.fail(r.f.Close())
@@ -197,10 +206,7 @@ func (r *Recorder) recordAt(now time.Time, ch int, l law, ssrc, ts uint32, paylo
 	if r.closed || r.err != nil {
 		return
 	}
-	if r.start.IsZero() {
-		r.start, r.refresh = now, now
-	}
-	arrival := int64(now.Sub(r.start) / (time.Second / Rate))
+	arrival := r.since(now)
 	pos := r.tracks[ch].place(ssrc, ts, arrival)
 
 	// Samples older than what is written arrived too late to place.

@@ -227,3 +227,23 @@ func TestRelayRecordsBothLegs(t *testing.T) {
 			power(ch[0], 440), power(ch[0], 1000), power(ch[1], 440), power(ch[1], 1000))
 	}
 }
+
+// A recording lasts from NewRecorder to Close, even if nobody spoke.
+func TestRecorderLastsAsLongAsItRan(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "quiet.wav")
+	rec, err := NewRecorder(path, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d := rec.Duration(); d < 300*time.Millisecond || d > time.Second {
+		t.Errorf("Duration %v of a recording open 300 ms", d)
+	}
+	ch := readRecording(t, path, 2)
+	if n := len(ch[0]); n < 3*Rate/10 {
+		t.Errorf("%d samples of silence, want at least %d", n, 3*Rate/10)
+	}
+}
