@@ -70,7 +70,7 @@ func TestRecorderPutsEachPartyOnItsChannel(t *testing.T) {
 	}
 	const frames = 150 // 3 s
 	caller, agent := tonePackets(440, frames), tonePackets(1000, frames)
-	start := time.Now()
+	start := rec.start
 	for i := range frames {
 		at := start.Add(time.Duration(i) * Frame)
 		rec.recordAt(at, 0, ulaw, 1, uint32(i*FrameSamples), caller[i])
@@ -125,7 +125,7 @@ func TestRecorderPlacesByTimestamp(t *testing.T) {
 			order = append(order, arrival{time.Duration(i)*Frame + delay[i], i})
 		}
 		slices.SortFunc(order, func(a, b arrival) int { return int(a.at - b.at) })
-		start := time.Now()
+		start := rec.start
 		for _, a := range order {
 			rec.recordAt(start.Add(a.at), 0, ulaw, 9, uint32(a.i*FrameSamples), pkts[a.i])
 		}
@@ -159,7 +159,7 @@ func TestRecorderKeepsTheHeaderCurrent(t *testing.T) {
 		t.Fatal("voice before any packet")
 	}
 	pkts := tonePackets(500, 400) // 8 s
-	start := time.Now()
+	start := rec.start
 	for i, p := range pkts {
 		rec.recordAt(start.Add(time.Duration(i)*Frame), 0, ulaw, 3, uint32(i*FrameSamples), p)
 	}
