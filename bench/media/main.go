@@ -6,8 +6,13 @@
 //	media wav SECONDS FILE            a SECONDS-long 8 kHz 16-bit mono WAV
 //	media hist NAME BEFORE AFTER      count p50 p99 p99.9 le-of-max over-1ms-share, from
 //	                                  the difference of histogram NAME between two scrapes
-//	media rtp FILE.pcap               streams packets seconds lateness p50 p99 p999 max,
-//	                                  share over 1 ms, inter-arrival deviation p99 and max
+//	media rtp FILE.pcap [FROM TO]     talk-spurts, those whose first packet (marker) was
+//	                                  captured, packets, seconds, lateness p50 p99 p999 max,
+//	                                  share over 1 ms, inter-arrival deviation p99 and max,
+//	                                  of the packets captured between FROM and TO (Unix ns)
+//	media relay FILE.pcap IP FROM TO  packets the PBX at IP sent between FROM and TO (Unix
+//	                                  ns), those matched with what it received, and how long
+//	                                  it held them: p50 p99 p99.9 max
 //	media wavs DIR                    files, duration min/median/max, files with sound in
 //	                                  both channels
 //
@@ -22,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -45,6 +51,8 @@ func main() {
 		err = rtpTiming(a)
 	case "wavs":
 		err = wavs(a)
+	case "relay":
+		err = relayDelay(a)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -208,38 +216,26 @@ func readBuckets(file, name string) (map[float64]float64, error) {
 // each (a jump of the RTP clock also starts one: sipp replays a pcap's
 // timestamps), a packet's offset is its capture time minus its RTP time; its
 // lateness is that offset minus the smallest offset of the talk-spurt, so
-// the least late packet of each counts as on time (the figure is relative:
-// it cannot see a constant delay). Inter-arrival deviation is the gap to
+// the least late packet of each counts as on time. The figure is relative:
+// it cannot see a delay that lasts the whole talk-spurt, unless the capture
+// holds the talk-spurt's first packet, which the PBX sends at its start (a
+// Player that fell behind for good shows then). Only packets captured
+// between from and to are counted; floors are taken over the whole capture. Inter-arrival deviation is the gap to
 // the previous packet minus the RTP time between them. Telephone-events
 // (payload types 96-127) are left out.
 func rtpTiming(a []string) error {
-	if len(a) != 1 {
-		return errors.New("usage: rtp FILE.pcap")
+	if len(a) != 1 && len(a) != 3 {
+		return errors.New("usage: rtp FILE.pcap [FROM-NS TO-NS]")
 	}
-	f, err := os.Open(a[0])
-	if err != nil {
-		return err
+	from, to := int64(0), int64(math.MaxInt64)
+	if len(a) == 3 {
+		var err1, err2 error
+		from, err1 = strconv.ParseInt(a[1], 10, 64)
+		to, err2 = strconv.ParseInt(a[2], 10, 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return err
+		}
 	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	var gh [24]byte
-	if _, err := io.ReadFull(r, gh[:]); err != nil {
-		return fmt.Errorf("pcap header: %w", err)
-	}
-	var bo binary.ByteOrder = binary.LittleEndian
-	nano := false
-	switch binary.LittleEndian.Uint32(gh[:]) {
-	case 0xa1b2c3d4:
-	case 0xa1b23c4d:
-		nano = true
-	case 0xd4c3b2a1:
-		bo = binary.BigEndian
-	case 0x4d3cb2a1:
-		bo, nano = binary.BigEndian, true
-	default:
-		return errors.New("not a pcap file")
-	}
-	link := bo.Uint32(gh[20:])
 	type key struct {
 		sport, dport uint16
 		ssrc         uint32
@@ -257,79 +253,34 @@ func rtpTiming(a []string) error {
 	}
 	wraps := map[key]*unwrap{}
 	var first, last int64
-	var rh [16]byte
-	buf := make([]byte, 65536)
-	for {
-		if _, err := io.ReadFull(r, rh[:]); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				break
-			}
-			return err
+	err := readRTP(a[0], func(p rtpPacket) {
+		if p.pt >= 96 {
+			return
 		}
-		sec, frac, incl := bo.Uint32(rh[0:]), bo.Uint32(rh[4:]), bo.Uint32(rh[8:])
-		if incl > uint32(len(buf)) {
-			return errors.New("pcap record too large")
-		}
-		b := buf[:incl]
-		if _, err := io.ReadFull(r, b); err != nil {
-			break
-		}
-		at := int64(sec)*1e9 + int64(frac)*1000
-		if nano {
-			at = int64(sec)*1e9 + int64(frac)
-		}
-		switch link {
-		case 1: // Ethernet
-			if len(b) < 14 || binary.BigEndian.Uint16(b[12:]) != 0x0800 {
-				continue
-			}
-			b = b[14:]
-		case 113: // Linux cooked
-			if len(b) < 16 {
-				continue
-			}
-			b = b[16:]
-		case 101: // raw IP
-		default:
-			return fmt.Errorf("link type %d not handled", link)
-		}
-		if len(b) < 20 || b[0]>>4 != 4 || b[9] != 17 {
-			continue
-		}
-		ihl := int(b[0]&0x0f) * 4
-		if len(b) < ihl+8+12 {
-			continue
-		}
-		udp := b[ihl:]
-		rtp := udp[8:]
-		if rtp[0]>>6 != 2 {
-			continue
-		}
-		pt := rtp[1] & 0x7f
-		if pt >= 96 {
-			continue
-		}
-		k := key{binary.BigEndian.Uint16(udp[0:]), binary.BigEndian.Uint16(udp[2:]), binary.BigEndian.Uint32(rtp[8:])}
-		ts := binary.BigEndian.Uint32(rtp[4:])
+		k := key{p.sport, p.dport, p.ssrc}
 		u := wraps[k]
 		if u == nil {
 			u = &unwrap{}
 			wraps[k] = u
 		}
-		if u.seen && ts < u.last && u.last-ts > 1<<31 {
+		if u.seen && p.ts < u.last && u.last-p.ts > 1<<31 {
 			u.base += 1 << 32
 		}
-		u.last, u.seen = ts, true
-		if first == 0 {
-			first = at
+		u.last, u.seen = p.ts, true
+		if p.at >= from && p.at <= to {
+			if first == 0 {
+				first = p.at
+			}
+			last = p.at
 		}
-		last = at
-		streams[k] = append(streams[k], pkt{at: at, rtpNS: (u.base + int64(ts)) * 125000, marker: rtp[1]&0x80 != 0})
+		streams[k] = append(streams[k], pkt{at: p.at, rtpNS: (u.base + int64(p.ts)) * 125000, marker: p.marker})
+	})
+	if err != nil {
+		return err
 	}
 	var late, gaps []int64
-	packets := 0
+	packets, anchored, spurts := 0, 0, 0
 	for _, ps := range streams {
-		packets += len(ps)
 		for start := 0; start < len(ps); {
 			end := start + 1
 			for end < len(ps) && !ps[end].marker && ps[end].rtpNS > ps[end-1].rtpNS &&
@@ -342,10 +293,23 @@ func rtpTiming(a []string) error {
 				continue
 			}
 			floor := int64(math.MaxInt64)
+			in := false
 			for _, p := range spurt {
 				floor = min(floor, p.at-p.rtpNS)
+				in = in || p.at >= from && p.at <= to
+			}
+			if !in {
+				continue
+			}
+			spurts++
+			if spurt[0].marker {
+				anchored++
 			}
 			for i, p := range spurt {
+				if p.at < from || p.at > to {
+					continue
+				}
+				packets++
 				late = append(late, p.at-p.rtpNS-floor)
 				if i > 0 {
 					d := (p.at - spurt[i-1].at) - (p.rtpNS - spurt[i-1].rtpNS)
@@ -369,7 +333,7 @@ func rtpTiming(a []string) error {
 		}
 	}
 	us := func(v int64) float64 { return float64(v) / 1e3 }
-	fmt.Printf("%d %d %.1f %.0f %.0f %.0f %.0f %.4f %.0f %.0f\n", len(streams), packets, float64(last-first)/1e9,
+	fmt.Printf("%d %d %d %.1f %.0f %.0f %.0f %.0f %.4f %.0f %.0f\n", spurts, anchored, packets, float64(last-first)/1e9,
 		us(pct(late, 0.5)), us(pct(late, 0.99)), us(pct(late, 0.999)), us(late[len(late)-1]),
 		100*float64(over)/float64(len(late)), us(pct(gaps, 0.99)), us(gaps[len(gaps)-1]))
 	return nil
@@ -483,4 +447,191 @@ func wavInfo(path string) (float64, bool, error) {
 			bits = int(binary.LittleEndian.Uint16(body[14:]))
 		}
 	}
+}
+
+// rtpPacket is what the benchmark reads of a captured RTP packet.
+type rtpPacket struct {
+	at           int64 // capture time, Unix ns
+	src, dst     [4]byte
+	sport, dport uint16
+	pt           uint8
+	marker       bool
+	seq          uint16
+	ts, ssrc     uint32
+}
+
+// readRTP calls fn with each IPv4 UDP packet of a classic pcap file that
+// looks like RTP (version 2, a 12-byte header).
+func readRTP(file string, fn func(rtpPacket)) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	var gh [24]byte
+	if _, err := io.ReadFull(r, gh[:]); err != nil {
+		return fmt.Errorf("pcap header: %w", err)
+	}
+	var bo binary.ByteOrder = binary.LittleEndian
+	nano := false
+	switch binary.LittleEndian.Uint32(gh[:]) {
+	case 0xa1b2c3d4:
+	case 0xa1b23c4d:
+		nano = true
+	case 0xd4c3b2a1:
+		bo = binary.BigEndian
+	case 0x4d3cb2a1:
+		bo, nano = binary.BigEndian, true
+	default:
+		return errors.New("not a pcap file")
+	}
+	link := bo.Uint32(gh[20:])
+	var rh [16]byte
+	buf := make([]byte, 65536)
+	for {
+		if _, err := io.ReadFull(r, rh[:]); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil
+			}
+			return err
+		}
+		sec, frac, incl := bo.Uint32(rh[0:]), bo.Uint32(rh[4:]), bo.Uint32(rh[8:])
+		if incl > uint32(len(buf)) {
+			return errors.New("pcap record too large")
+		}
+		b := buf[:incl]
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil // a capture cut short
+		}
+		at := int64(sec)*1e9 + int64(frac)*1000
+		if nano {
+			at = int64(sec)*1e9 + int64(frac)
+		}
+		switch link {
+		case 1: // Ethernet
+			if len(b) < 14 || binary.BigEndian.Uint16(b[12:]) != 0x0800 {
+				continue
+			}
+			b = b[14:]
+		case 113: // Linux cooked
+			if len(b) < 16 {
+				continue
+			}
+			b = b[16:]
+		case 101: // raw IP
+		default:
+			return fmt.Errorf("link type %d not handled", link)
+		}
+		if len(b) < 20 || b[0]>>4 != 4 || b[9] != 17 {
+			continue
+		}
+		ihl := int(b[0]&0x0f) * 4
+		if len(b) < ihl+8+12 {
+			continue
+		}
+		udp := b[ihl:]
+		rtp := udp[8:]
+		if rtp[0]>>6 != 2 {
+			continue
+		}
+		p := rtpPacket{at: at, sport: binary.BigEndian.Uint16(udp[0:]), dport: binary.BigEndian.Uint16(udp[2:]),
+			pt: rtp[1] & 0x7f, marker: rtp[1]&0x80 != 0, seq: binary.BigEndian.Uint16(rtp[2:]),
+			ts: binary.BigEndian.Uint32(rtp[4:]), ssrc: binary.BigEndian.Uint32(rtp[8:])}
+		copy(p.src[:], b[12:16])
+		copy(p.dst[:], b[16:20])
+		fn(p)
+	}
+}
+
+// relayDelay measures how long the PBX held each packet it relayed: in a
+// capture of what reached it (to ip) and what it sent (from ip), each sent
+// packet is matched with the last packet of the same sequence number and
+// SSRC received before it on the other leg. Legs pair up by port: a call's
+// two legs have ports near each other (the pool hands them out in turn);
+// of the nearby received streams, the one whose matches are quickest is
+// taken. It prints the packets sent between from and to (Unix ns), those
+// matched, and the delay p50 p99 p99.9 max in microseconds.
+func relayDelay(a []string) error {
+	if len(a) != 4 {
+		return errors.New("usage: relay FILE.pcap PBX-IP FROM-NS TO-NS")
+	}
+	ip, err := netip.ParseAddr(a[1])
+	if err != nil || !ip.Is4() {
+		return fmt.Errorf("bad IPv4 address %q", a[1])
+	}
+	pbx := ip.As4()
+	from, err1 := strconv.ParseInt(a[2], 10, 64)
+	to, err2 := strconv.ParseInt(a[3], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return err
+	}
+	in := map[uint16]map[[2]uint32][]int64{} // PBX port -> (ssrc, seq) -> arrival times
+	out := map[uint16][]rtpPacket{}          // PBX port -> packets sent
+	err = readRTP(a[0], func(p rtpPacket) {
+		switch {
+		case p.dst == pbx && p.src != pbx:
+			m := in[p.dport]
+			if m == nil {
+				m = map[[2]uint32][]int64{}
+				in[p.dport] = m
+			}
+			k := [2]uint32{p.ssrc, uint32(p.seq)}
+			m[k] = append(m[k], p.at)
+		case p.src == pbx && p.dst != pbx:
+			out[p.sport] = append(out[p.sport], p)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	// match returns the delays of sent's packets against leg m.
+	match := func(m map[[2]uint32][]int64, sent []rtpPacket) []int64 {
+		var ds []int64
+		for _, p := range sent {
+			if p.at < from || p.at > to {
+				continue
+			}
+			ats := m[[2]uint32{p.ssrc, uint32(p.seq)}]
+			i := sort.Search(len(ats), func(i int) bool { return ats[i] > p.at }) - 1
+			if i >= 0 && p.at-ats[i] < int64(time.Second) {
+				ds = append(ds, p.at-ats[i])
+			}
+		}
+		return ds
+	}
+	var delays []int64
+	sent := 0
+	for port, ps := range out {
+		for _, p := range ps {
+			if p.at >= from && p.at <= to {
+				sent++
+			}
+		}
+		var best []int64
+		bestMed := int64(math.MaxInt64)
+		for d := -40; d <= 40; d += 2 {
+			q := int(port) + d
+			m := in[uint16(q)]
+			if d == 0 || q < 0 || q > 65535 || m == nil {
+				continue
+			}
+			ds := match(m, ps)
+			if len(ds) < len(best)/2 || len(ds) == 0 {
+				continue
+			}
+			sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+			if med := ds[len(ds)/2]; len(ds) > len(best)*2 || med < bestMed {
+				best, bestMed = ds, med
+			}
+		}
+		delays = append(delays, best...)
+	}
+	if len(delays) == 0 {
+		return errors.New("no relayed packet matched")
+	}
+	sort.Slice(delays, func(i, j int) bool { return delays[i] < delays[j] })
+	us := func(v int64) float64 { return float64(v) / 1e3 }
+	fmt.Printf("%d %d %.0f %.0f %.0f %.0f\n", sent, len(delays), us(pct(delays, 0.5)), us(pct(delays, 0.99)), us(pct(delays, 0.999)), us(delays[len(delays)-1]))
+	return nil
 }

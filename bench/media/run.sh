@@ -22,13 +22,13 @@
 # Usage: bench/media/run.sh [calls] [seconds]
 #   calls    concurrent calls in each phase (default 500)
 #   seconds  steady-state window (default 30; the capture window is 10 s more)
-set -euo pipefail
+set -Eeuo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PATH:/usr/local/go/bin"
 ROOT=$PWD
 N=${1:-500}
 SECS=${2:-30}
-CAP=${CAP:-10}
+PHASES=${PHASES:-ivr,recorded}
 RAMP=5 # seconds to set the calls up
 PBX_IP=127.0.60.1 CARRIER_IP=127.0.60.2 AGENT_IP=127.0.60.3
 OUT=$ROOT/bench/out/media
@@ -49,9 +49,10 @@ cleanup() {
   [ -n "${data:-}" ] && rm -rf "$data"
 }
 trap cleanup EXIT INT TERM
+trap 'echo "run.sh: failed at line $LINENO" >&2' ERR
 hz=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
-rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 api() { curl -sf -H 'Authorization: Bearer bench' -H 'Content-Type: application/json' "http://$PBX_IP:28080/api/v1/$1" "${@:2}"; }
 scrape() { curl -s "http://$PBX_IP:28080/metrics"; }
 metric() { scrape | awk -v m="$1" '$1==m {print $2}'; }
@@ -77,7 +78,7 @@ sleep 0.3; kill -0 "$pbx" || { cat "$OUT/pbx.log"; exit 1; }
 
 # The calls stay in media for HOLD s after their key: the ramp, the wait
 # for the keys, both windows and a margin.
-HOLD=$((RAMP + 10 + SECS + CAP + 10))
+HOLD=$((RAMP + 10 + SECS + 10))
 "$OUT/mb" wav $((HOLD + 30)) "$OUT/prompt.wav"
 AGENTS=$((N + 50))
 echo "creating a trunk, two numbers, $AGENTS agents in a group, a $((HOLD + 30)) s prompt and two flows"
@@ -109,11 +110,19 @@ echo "Machine: $machine"
 echo "Command: bench/media/run.sh $N $SECS"
 
 # ---------------------------------------------------------------- phase 1
+if [[ $PHASES == *ivr* ]]; then
 echo
 echo "Phase 1: $N calls into the IVR (menu read by espeak-ng, key 1 by RFC 4733 after 4 s, then a $((HOLD + 30)) s WAV prompt)"
 rate=$(( (N + RAMP - 1) / RAMP ))
 keys0=$(num "$(metric 'pbx_dtmf_keys_total{method="rfc4733"}')")
 dir="$OUT/ivr"; mkdir -p "$dir"; ln -sfn /usr/share/sip-tester "$dir/pcap"
+# tcpdump on lo keeps what the PBX sends to the first SAMPLE calls (their
+# ports come first from a fresh port pool), from their first packet on.
+SAMPLE=$(( N < 100 ? N : 100 ))
+tcpdump -i lo -nn -s 64 --time-stamp-precision=nano -B 65536 -w "$dir/sent.pcap" \
+  "udp and src host $PBX_IP and src portrange 20000-$((20000 + 2 * SAMPLE - 1))" >"$dir/tcpdump.out" 2>&1 &
+td=$!; pids+=("$td")
+sleep 1
 (cd "$dir" && exec sipp "$PBX_IP:25060" -sf "$ROOT/bench/media/ivr-uac.xml" -s +15550006001 -i "$CARRIER_IP" -p 25061 \
   -mi "$CARRIER_IP" -mp 40000 -r "$rate" -m "$N" -l "$N" -d $((HOLD * 1000)) -nostdin -buff_size 4194304 \
   -timeout $((HOLD + 120))s -trace_stat -fd 1 -stf stats.csv -default_behaviors all,-abortunexp >sipp.out 2>&1) &
@@ -128,59 +137,51 @@ while :; do
 done
 sleep 2
 
-# window SECONDS LABEL: samples the PBX for SECONDS; sets w_* variables.
-window() {
-  local secs=$1
-  scrape >"$dir/before-$2.prom"
-  local c0 t0; c0=$(cpu_ticks "$pbx"); t0=$(date +%s.%N)
-  local minp=999999 maxp=0 mina=999999 rss=0 recs=999999 i p a r
-  for ((i = 0; i < secs; i++)); do
-    sleep 1
-    p=$(num "$(metric pbx_calls_playing)"); a=$(num "$(metric pbx_calls_active)")
-    r=$(rss_kib "$pbx"); o=$(recs_open)
-    ((p < minp)) && minp=$p; ((p > maxp)) && maxp=$p; ((a < mina)) && mina=$a; ((r > rss)) && rss=$r
-    ((o < recs)) && recs=$o
-  done
-  local c1 t1; c1=$(cpu_ticks "$pbx"); t1=$(date +%s.%N)
-  scrape >"$dir/after-$2.prom"
-  w_cpu=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/(t1-t0) }')
-  w_minp=$minp w_maxp=$maxp w_mina=$mina w_rss=$((rss / 1024)) w_recs=$recs
-  read -r w_count w_p50 w_p99 w_p999 w_maxle w_over < <("$OUT/mb" hist pbx_rtp_send_lateness_seconds "$dir/before-$2.prom" "$dir/after-$2.prom")
-  w_pps=$(awk -v n="$w_count" -v s="$secs" 'BEGIN { printf "%.0f", n/s }')
-}
-
-window "$SECS" steady
-read -r s_cpu s_minp s_maxp s_mina s_rss s_count s_pps s_p50 s_p99 s_p999 s_maxle s_over <<<"$w_cpu $w_minp $w_maxp $w_mina $w_rss $w_count $w_pps $w_p50 $w_p99 $w_p999 $w_maxle $w_over"
-keys=$(( $(num "$(metric 'pbx_dtmf_keys_total{method="rfc4733"}')") - keys0 ))
-# Second window: the same, with tcpdump capturing what the PBX sends.
-tcpdump -i lo -nn -s 64 --time-stamp-precision=nano -B 65536 -w "$dir/sent.pcap" \
-  "udp and src host $PBX_IP and src portrange 20000-39999" >"$dir/tcpdump.out" 2>&1 &
-td=$!; pids+=("$td")
-sleep 1
-window "$CAP" capture
+# The steady window: the PBX sampled once a second.
+scrape >"$dir/before.prom"
+c0=$(cpu_ticks "$pbx"); t0=$(date +%s%N)
+minp=999999 maxp=0 mina=999999 rss=0
+for ((i = 0; i < SECS; i++)); do
+  sleep 1
+  p=$(num "$(metric pbx_calls_playing)"); a=$(num "$(metric pbx_calls_active)"); r=$(rss_kib "$pbx")
+  if ((p < minp)); then minp=$p; fi
+  if ((p > maxp)); then maxp=$p; fi
+  if ((a < mina)); then mina=$a; fi
+  if ((r > rss)); then rss=$r; fi
+done
+c1=$(cpu_ticks "$pbx"); t1=$(date +%s%N)
+scrape >"$dir/after.prom"
 kill "$td"; wait "$td" 2>/dev/null || true
-read -r r_streams r_packets r_secs r_p50 r_p99 r_p999 r_max r_over r_iat99 r_iatmax < <("$OUT/mb" rtp "$dir/sent.pcap")
+cpu=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/((t1-t0)/1e9) }')
+keys=$(( $(num "$(metric 'pbx_dtmf_keys_total{method="rfc4733"}')") - keys0 ))
+read -r h_count h_p50 h_p99 h_p999 h_maxle h_over < <("$OUT/mb" hist pbx_rtp_send_lateness_seconds "$dir/before.prom" "$dir/after.prom")
+pps=$(awk -v n="$h_count" -v s="$SECS" 'BEGIN { printf "%.0f", n/s }')
+read -r r_spurts r_anchored r_packets _ r_p50 r_p99 r_p999 r_max r_over r_iat99 r_iatmax < <("$OUT/mb" rtp "$dir/sent.pcap" "$t0" "$t1")
 echo "  waiting for the calls to end"
 wait "$sp" || true
 ok=$(sipp_col "$dir" 'SuccessfulCall(C)'); fail=$(sipp_col "$dir" 'FailedCall(C)')
 echo
-echo "| calls offered | in IVR, PBX playing (min-max over window) | calls up (min) | keys detected (RFC 4733) | RTP sent/s | lateness p50 µs | p99 µs | p99.9 µs | max (bucket) µs | > 1 ms | PBX CPU | PBX RSS MiB | sipp ok | sipp failed |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-echo "| $N | $s_minp-$s_maxp | $s_mina | $keys | $s_pps | $s_p50 | $s_p99 | $s_p999 | ≤ $s_maxle | $s_over% | $s_cpu% | $s_rss | $ok | $fail |"
+echo "| calls offered | in IVR, PBX playing (min-max) | calls up (min) | keys detected (RFC 4733) | RTP sent/s | PBX CPU | PBX RSS MiB | sipp ok | sipp failed |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| $N | $minp-$maxp | $mina | $keys | $pps | $cpu% | $((rss / 1024)) | $ok | $fail |"
 echo
-echo "Lateness above is the PBX's own histogram (pbx_rtp_send_lateness_seconds, difference over the $SECS s window)."
-echo "With tcpdump on lo ($CAP s window): the same histogram, and the capture times of the packets as they leave,"
-echo "against their RTP timestamps (lateness relative to the least late packet of each talk-spurt):"
+echo "Lateness of the packets the PBX sent in the $SECS s window against their 20 ms schedule, two ways:"
+echo "- PBX histogram: pbx_rtp_send_lateness_seconds, all calls (its difference over the window; the max is a bucket bound);"
+echo "- capture on lo: tcpdump's times for the first $SAMPLE calls against their RTP timestamps, relative to the first"
+echo "  packet of each prompt (captured: 'anchored'), else to the stream's least late packet."
 echo
-echo "| source | streams | packets | lateness p50 µs | p99 µs | p99.9 µs | max µs | > 1 ms | inter-arrival deviation p99 µs | max µs | PBX CPU |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-echo "| PBX histogram | $w_minp-$w_maxp | $w_count | $w_p50 | $w_p99 | $w_p999 | ≤ $w_maxle | $w_over% | - | - | $w_cpu% |"
-echo "| capture on lo | $r_streams | $r_packets | $r_p50 | $r_p99 | $r_p999 | $r_max | $r_over% | $r_iat99 | $r_iatmax | (same) |"
+echo "| source | prompts (anchored) | packets | p50 µs | p99 µs | p99.9 µs | max µs | > 1 ms | inter-arrival deviation p99 µs | max µs |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| PBX histogram | $minp-$maxp | $h_count | $h_p50 | $h_p99 | $h_p999 | ≤ $h_maxle | $h_over% | - | - |"
+echo "| capture on lo | $r_spurts ($r_anchored) | $r_packets | $r_p50 | $r_p99 | $r_p999 | $r_max | $r_over% | $r_iat99 | $r_iatmax |"
 echo
 echo "No peer in ../shared/anchors plays prompts, so phase 1 has no anchor row."
 sleep 3
+fi
 
 # ---------------------------------------------------------------- phase 2
+[[ $PHASES == *recorded* ]] || exit 0
+rate=$(( (N + RAMP - 1) / RAMP ))
 echo
 echo "Phase 2: $N recorded calls (carrier streams g711a.pcap in a loop to an agent that echoes it; stereo WAV per call)"
 echo "  registering $AGENTS agents (contacts at one sipp UAS, $AGENT_IP:25100)"
@@ -192,11 +193,11 @@ echo "  registered: $(metric pbx_registrations)"
   -buff_size 4194304 -default_behaviors all,-abortunexp >uas.out 2>&1) &
 uas=$!; pids+=("$uas")
 sleep 0.5
-# The carrier's scenario: g711a.pcap (4.72 s) played back to back for the
-# call's length.
-LOOPS=$(( (RAMP + 8 + SECS + CAP + 10) * 100 / 472 + 1 ))
+# The carrier's scenario: g711a.pcap (236 packets of 30 ms: 7.08 s) played
+# back to back for the call's length.
+LOOPS=$(( (RAMP + 8 + SECS + 10) * 100 / 708 + 1 ))
 play=$(for ((i = 0; i < LOOPS; i++)); do
-  printf '  <nop><action><exec play_pcap_audio="pcap/g711a.pcap"/></action></nop>\\n  <pause milliseconds="4720"/>\\n'
+  printf '  <nop><action><exec play_pcap_audio="pcap/g711a.pcap"/></action></nop>\\n  <pause milliseconds="7080"/>\\n'
 done)
 sed "s|.*<!-- PLAYBACK -->.*|$play|" "$ROOT/bench/media/rec-uac.xml" >"$OUT/rec-uac.xml"
 
@@ -204,35 +205,41 @@ sed "s|.*<!-- PLAYBACK -->.*|$play|" "$ROOT/bench/media/rec-uac.xml" >"$OUT/rec-
 recorded() {
   local target=$1 name=$2 spid=$3
   dir="$OUT/$name"; mkdir -p "$dir"; ln -sfn /usr/share/sip-tester "$dir/pcap"
-  local rel0 lost0
+  # What reaches the agent: relayed by the PBX, or sent by sipp directly.
+  # Via the PBX, also what reaches it from the carrier, to match each
+  # relayed packet with its arrival.
+  local filter="udp and src host $CARRIER_IP and dst host $AGENT_IP and dst port 50000"
+  [ "$spid" = "$pbx" ] && filter="udp and ((src host $PBX_IP and dst host $AGENT_IP and dst port 50000) or (src host $CARRIER_IP and dst host $PBX_IP))"
+  tcpdump -i lo -nn -s 64 --time-stamp-precision=nano -B 65536 -w "$dir/rtp.pcap" "$filter" >"$dir/tcpdump.out" 2>&1 &
+  local td=$!; pids+=("$td")
   (cd "$dir" && exec sipp "$target" -sf "$OUT/rec-uac.xml" -s +15550006002 -i "$CARRIER_IP" -p 25062 \
     -mi "$CARRIER_IP" -mp 44000 -r "$rate" -m "$N" -l "$N" -nostdin -buff_size 4194304 \
     -timeout $((LOOPS * 5 + 120))s -trace_stat -fd 1 -stf stats.csv -default_behaviors all,-abortunexp >sipp.out 2>&1) &
   local sp=$!; pids+=("$sp")
   sleep $((RAMP + 6))
   local c0 t0 c1 t1 sc0 sc1 mina=999999 recs=999999 rss=0 a o r i
-  c0=$(cpu_ticks "$spid"); sc0=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") )); t0=$(date +%s.%N)
+  c0=$(cpu_ticks "$spid"); sc0=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") )); t0=$(date +%s%N)
   for ((i = 0; i < SECS; i++)); do
     sleep 1
-    r=$(rss_kib "$spid"); ((r > rss)) && rss=$r
+    r=$(rss_kib "$spid")
+    if ((r > rss)); then rss=$r; fi
     if [ "$spid" = "$pbx" ]; then
       a=$(num "$(metric pbx_calls_active)"); o=$(recs_open)
-      ((a < mina)) && mina=$a; ((o < recs)) && recs=$o
+      if ((a < mina)); then mina=$a; fi
+      if ((o < recs)); then recs=$o; fi
     fi
   done
-  c1=$(cpu_ticks "$spid"); sc1=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") )); t1=$(date +%s.%N)
-  g_cpu=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/(t1-t0) }')
-  g_sipp=$(awk -v c0="$sc0" -v c1="$sc1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/(t1-t0) }')
-  g_rss=$((rss / 1024)) g_mina=$mina g_recs=$recs
-  [ "$spid" = "$pbx" ] || g_mina=- g_recs=-
-  # What reaches the agent: relayed by the PBX, or sent by sipp directly.
-  local src=$PBX_IP; [ "$spid" = "$pbx" ] || src=$CARRIER_IP
-  tcpdump -i lo -nn -s 64 --time-stamp-precision=nano -B 65536 -w "$dir/to-agent.pcap" \
-    "udp and src host $src and dst host $AGENT_IP and dst port 50000" >"$dir/tcpdump.out" 2>&1 &
-  local td=$!; pids+=("$td")
-  sleep "$CAP"
+  c1=$(cpu_ticks "$spid"); sc1=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") )); t1=$(date +%s%N)
   kill "$td"; wait "$td" 2>/dev/null || true
-  read -r g_streams g_packets _ g_p50 g_p99 g_p999 g_max g_over g_iat99 g_iatmax < <("$OUT/mb" rtp "$dir/to-agent.pcap" || echo "0 0 0 - - - - - - -")
+  g_cpu=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/((t1-t0)/1e9) }')
+  g_sipp=$(awk -v c0="$sc0" -v c1="$sc1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/((t1-t0)/1e9) }')
+  g_rss=$((rss / 1024)) g_mina=$mina g_recs=$recs
+  if [ "$spid" != "$pbx" ]; then g_mina=- g_recs=-; fi
+  tcpdump -r "$dir/rtp.pcap" -w "$dir/to-agent.pcap" "dst host $AGENT_IP" 2>/dev/null
+  read -r _ _ g_packets _ g_p50 g_p99 g_p999 g_max g_over g_iat99 g_iatmax < <("$OUT/mb" rtp "$dir/to-agent.pcap" "$t0" "$t1" || echo "- - 0 - - - - - - - -")
+  g_relay="- - - - - -"
+  if [ "$spid" = "$pbx" ]; then g_relay=$("$OUT/mb" relay "$dir/rtp.pcap" "$PBX_IP" "$t0" "$t1" || echo "- - - - - -"); fi
+  g_pps=$(awk -v n="$g_packets" -v s="$SECS" 'BEGIN { printf "%.0f", n/s }')
   wait "$sp" || true
   g_ok=$(sipp_col "$dir" 'SuccessfulCall(C)'); g_fail=$(sipp_col "$dir" 'FailedCall(C)')
 }
@@ -242,14 +249,31 @@ recorded "$PBX_IP:25060" recorded "$pbx"
 sleep 2
 rel1=$(( $(num "$(metric 'pbx_rtp_packets_relayed_total{direction="caller_to_agent"}')") + $(num "$(metric 'pbx_rtp_packets_relayed_total{direction="agent_to_caller"}')") ))
 lost=$(( $(num "$(metric 'pbx_rtp_packets_lost_total{direction="caller_to_agent"}')") + $(num "$(metric 'pbx_rtp_packets_lost_total{direction="agent_to_caller"}')") ))
-read -r p_cpu p_sipp p_rss p_mina p_recs p_streams p_packets p_p50 p_p99 p_p999 p_max p_over p_iat99 p_iatmax p_ok p_fail <<<"$g_cpu $g_sipp $g_rss $g_mina $g_recs $g_streams $g_packets $g_p50 $g_p99 $g_p999 $g_max $g_over $g_iat99 $g_iatmax $g_ok $g_fail"
+read -r p_cpu p_sipp p_rss p_mina p_recs p_pps p_p50 p_p99 p_p999 p_max p_over p_iat99 p_ok p_fail <<<"$g_cpu $g_sipp $g_rss $g_mina $g_recs $g_pps $g_p50 $g_p99 $g_p999 $g_max $g_over $g_iat99 $g_ok $g_fail"
 read -r w_files w_min w_med w_max w_both < <("$OUT/mb" wavs "$data/recordings")
+read -r x_sent x_matched x_p50 x_p99 x_p999 x_max <<<"$g_relay"
 recorded "$AGENT_IP:25100" sipp-alone "$uas"
 echo
-echo "| path | calls offered | recordings open (min over window) | calls up (min) | RTP relayed, both ways | lost | server CPU | sipp CPU (both ends) | server RSS MiB | to agent: streams | lateness p50 µs | p99 µs | max µs | > 1 ms | inter-arrival deviation p99 µs | sipp ok | sipp failed |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-echo "| carrier → PBX (recording) → agent | $N | $p_recs | $p_mina | $((rel1 - rel0)) | $lost | $p_cpu% | $p_sipp% | $p_rss | $p_streams | $p_p50 | $p_p99 | $p_max | $p_over% | $p_iat99 | $p_ok | $p_fail |"
-echo "| carrier → agent, sipp alone (anchor) | $N | - | - | - | - | $g_cpu% (UAS) | $g_sipp% | $g_rss (UAS) | $g_streams | $g_p50 | $g_p99 | $g_max | $g_over% | $g_iat99 | $g_ok | $g_fail |"
+echo "| path | calls offered | recordings open (min) | calls up (min) | RTP relayed, both ways (whole calls) | lost | server CPU | sipp CPU (both ends) | server RSS MiB | sipp ok | sipp failed |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| carrier → PBX (recording) → agent | $N | $p_recs | $p_mina | $((rel1 - rel0)) | $lost | $p_cpu% | $p_sipp% | $p_rss | $p_ok | $p_fail |"
+echo "| carrier → agent, sipp alone (anchor) | $N | - | - | - | - | $g_cpu% (UAS) | $g_sipp% | $g_rss (UAS) | $g_ok | $g_fail |"
+echo
+echo "Timing of the carrier's audio (sipp plays g711a.pcap, 30 ms packets) as it reaches the agent: tcpdump on lo over the"
+echo "$SECS s window, all calls, each stream against its RTP timestamps, relative to its least late packet; sipp's own"
+echo "playback jitter is in both rows:"
+echo
+echo "| path | packets/s to agent | lateness p50 µs | p99 µs | p99.9 µs | max µs | > 1 ms | inter-arrival deviation p99 µs |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| via the PBX | $p_pps | $p_p50 | $p_p99 | $p_p999 | $p_max | $p_over% | $p_iat99 |"
+echo "| sipp alone | $g_pps | $g_p50 | $g_p99 | $g_p999 | $g_max | $g_over% | $g_iat99 |"
+echo
+echo "How long the PBX held each packet it relayed to the agent (its capture time leaving, less the capture time of"
+echo "the same packet, by SSRC and sequence number, arriving from the carrier); recording and A-law to u-law included:"
+echo
+echo "| packets sent to agent | matched | delay p50 µs | p99 µs | p99.9 µs | max µs |"
+echo "|---:|---:|---:|---:|---:|---:|"
+echo "| $x_sent | $x_matched | $x_p50 | $x_p99 | $x_p999 | $x_max |"
 echo
 echo "Recordings after the calls: $w_files WAV files, duration min/median/max $w_min/$w_med/$w_max s, $w_both with sound in both channels (first 20 s)."
-echo "Each call lasted about $((LOOPS * 472 / 100)) s from its answer."
+echo "Each call lasted about $((LOOPS * 708 / 100)) s from its answer."
