@@ -6,13 +6,13 @@
 //	media wav SECONDS FILE            a SECONDS-long 8 kHz 16-bit mono WAV
 //	media hist NAME BEFORE AFTER      count p50 p99 p99.9 le-of-max over-1ms-share, from
 //	                                  the difference of histogram NAME between two scrapes
-//	media rtp FILE.pcap [FROM TO]     talk-spurts, those whose first packet (marker) was
-//	                                  captured, packets, seconds, lateness p50 p99 p999 max,
-//	                                  share over 1 ms, inter-arrival deviation p99 and max,
-//	                                  of the packets captured between FROM and TO (Unix ns)
+//	media rtp FILE.pcap [FROM TO]     the timing of RTP streams between FROM and TO (Unix
+//	                                  ns): see rtpTiming
 //	media relay FILE.pcap IP FROM TO  packets the PBX at IP sent between FROM and TO (Unix
 //	                                  ns), those matched with what it received, and how long
 //	                                  it held them: p50 p99 p99.9 max
+//	media sink IP BASE STEP COUNT     binds COUNT UDP ports from BASE by STEP and never
+//	                                  reads them, until killed
 //	media wavs DIR                    files, duration min/median/max, files with sound in
 //	                                  both channels
 //
@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -53,6 +54,8 @@ func main() {
 		err = wavs(a)
 	case "relay":
 		err = relayDelay(a)
+	case "sink":
+		err = sink(a)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -220,9 +223,15 @@ func readBuckets(file, name string) (map[float64]float64, error) {
 // it cannot see a delay that lasts the whole talk-spurt, unless the capture
 // holds the talk-spurt's first packet, which the PBX sends at its start (a
 // Player that fell behind for good shows then). Only packets captured
-// between from and to are counted; floors are taken over the whole capture. Inter-arrival deviation is the gap to
+// between from and to are counted, with two floors: the least offset of
+// the whole capture (lateness), and of the packets between from and to
+// only (jitter within the window). Inter-arrival deviation is the gap to
 // the previous packet minus the RTP time between them. Telephone-events
 // (payload types 96-127) are left out.
+//
+// It prints: talk-spurts, those whose first packet was captured, packets,
+// seconds, lateness p50 p99 p99.9 max and share over 1 ms, the same for
+// jitter within the window, inter-arrival deviation p99 and max.
 func rtpTiming(a []string) error {
 	if len(a) != 1 && len(a) != 3 {
 		return errors.New("usage: rtp FILE.pcap [FROM-NS TO-NS]")
@@ -278,7 +287,7 @@ func rtpTiming(a []string) error {
 	if err != nil {
 		return err
 	}
-	var late, gaps []int64
+	var late, jitter, gaps []int64
 	packets, anchored, spurts := 0, 0, 0
 	for _, ps := range streams {
 		for start := 0; start < len(ps); {
@@ -292,11 +301,14 @@ func rtpTiming(a []string) error {
 			if len(spurt) < 10 { // too short to have a floor
 				continue
 			}
-			floor := int64(math.MaxInt64)
+			floor, winFloor := int64(math.MaxInt64), int64(math.MaxInt64)
 			in := false
 			for _, p := range spurt {
 				floor = min(floor, p.at-p.rtpNS)
-				in = in || p.at >= from && p.at <= to
+				if p.at >= from && p.at <= to {
+					in = true
+					winFloor = min(winFloor, p.at-p.rtpNS)
+				}
 			}
 			if !in {
 				continue
@@ -311,6 +323,7 @@ func rtpTiming(a []string) error {
 				}
 				packets++
 				late = append(late, p.at-p.rtpNS-floor)
+				jitter = append(jitter, p.at-p.rtpNS-winFloor)
 				if i > 0 {
 					d := (p.at - spurt[i-1].at) - (p.rtpNS - spurt[i-1].rtpNS)
 					if d < 0 {
@@ -324,19 +337,26 @@ func rtpTiming(a []string) error {
 	if len(late) == 0 {
 		return errors.New("no RTP stream in the capture")
 	}
-	sort.Slice(late, func(i, j int) bool { return late[i] < late[j] })
 	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+	us := func(v int64) float64 { return float64(v) / 1e3 }
+	fmt.Printf("%d %d %d %.1f %s %s %.0f %.0f\n", spurts, anchored, packets, float64(last-first)/1e9,
+		quantiles(late), quantiles(jitter), us(pct(gaps, 0.99)), us(gaps[len(gaps)-1]))
+	return nil
+}
+
+// quantiles sorts ds and formats p50 p99 p99.9 max in microseconds and
+// the share over 1 ms in percent.
+func quantiles(ds []int64) string {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	over := 0
-	for _, l := range late {
-		if l > int64(time.Millisecond) {
+	for _, d := range ds {
+		if d > int64(time.Millisecond) {
 			over++
 		}
 	}
 	us := func(v int64) float64 { return float64(v) / 1e3 }
-	fmt.Printf("%d %d %d %.1f %.0f %.0f %.0f %.0f %.4f %.0f %.0f\n", spurts, anchored, packets, float64(last-first)/1e9,
-		us(pct(late, 0.5)), us(pct(late, 0.99)), us(pct(late, 0.999)), us(late[len(late)-1]),
-		100*float64(over)/float64(len(late)), us(pct(gaps, 0.99)), us(gaps[len(gaps)-1]))
-	return nil
+	return fmt.Sprintf("%.0f %.0f %.0f %.0f %.4f", us(pct(ds, 0.5)), us(pct(ds, 0.99)), us(pct(ds, 0.999)), us(ds[len(ds)-1]),
+		100*float64(over)/float64(len(ds)))
 }
 
 func pct(sorted []int64, p float64) int64 {
@@ -634,4 +654,36 @@ func relayDelay(a []string) error {
 	us := func(v int64) float64 { return float64(v) / 1e3 }
 	fmt.Printf("%d %d %.0f %.0f %.0f %.0f\n", sent, len(delays), us(pct(delays, 0.5)), us(pct(delays, 0.99)), us(pct(delays, 0.999)), us(delays[len(delays)-1]))
 	return nil
+}
+
+// sink binds the media ports sipp advertises for its calls but does not
+// open ([auto_media_port]), so that what the PBX sends them is dropped by
+// the kernel once a small buffer is full, as a real network would take
+// it, instead of answered by an ICMP port-unreachable per packet. Ports
+// already taken (by sipp itself) are skipped.
+func sink(a []string) error {
+	if len(a) != 4 {
+		return errors.New("usage: sink IP BASE STEP COUNT")
+	}
+	ip, err := netip.ParseAddr(a[0])
+	if err != nil {
+		return err
+	}
+	var n [3]int
+	for i, v := range a[1:] {
+		if n[i], err = strconv.Atoi(v); err != nil {
+			return err
+		}
+	}
+	var conns []*net.UDPConn
+	for i := 0; i < n[2]; i++ {
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(n[0]+i*n[1]))))
+		if err != nil {
+			continue
+		}
+		_ = c.SetReadBuffer(4096)
+		conns = append(conns, c)
+	}
+	fmt.Fprintf(os.Stderr, "sink: %d of %d ports bound\n", len(conns), n[2])
+	select {}
 }

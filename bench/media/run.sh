@@ -8,20 +8,24 @@
 #   calls the PBX plays to (its pbx_calls_playing gauge), keys it detected
 #   (pbx_dtmf_keys_total), packets it sent and how late against their 20 ms
 #   schedule (the pbx_rtp_send_lateness_seconds histogram, its difference
-#   over the window), CPU and RSS. Then a second window with tcpdump on lo
-#   measures the same streams as they leave (capture times against RTP
-#   timestamps), independently of the PBX's own clock readings.
+#   over the window), CPU and RSS; and, independently of the PBX's own
+#   clock readings, tcpdump on lo times the packets sent to the first 100
+#   calls as they leave, against their RTP timestamps, from each prompt's
+#   first packet on.
 #   Phase 2, recorded calls: N calls through a transfer_group state with
 #   "record": true to registered agents (one sipp UAS echoing the audio);
 #   the carrier streams g711a.pcap in a loop. Recordings open, CPU, RSS,
-#   packets relayed, the timing of what the PBX relays (tcpdump), and after
-#   the calls the recordings on disk. In the same run, sipp alone (the same
-#   carrier scenario straight to the same echoing UAS, no PBX) for the
-#   anchor in ../shared/anchors.
+#   packets relayed, how long the PBX holds each packet it relays (tcpdump,
+#   packets matched by SSRC and sequence number), and after the calls the
+#   recordings on disk. In the same run, sipp alone (the same carrier
+#   scenario straight to the same echoing UAS, no PBX) for the anchor in
+#   ../shared/anchors ("sipp RTP echo alone").
 #
-# Usage: bench/media/run.sh [calls] [seconds]
+# Usage: [PHASES=ivr,recorded] [PROFILE=1] bench/media/run.sh [calls] [seconds]
 #   calls    concurrent calls in each phase (default 500)
-#   seconds  steady-state window (default 30; the capture window is 10 s more)
+#   seconds  steady-state window (default 30)
+#   PHASES   which phases to run; PROFILE=1 saves a runtime trace of phase 1's
+#            call set-up and a CPU profile of its window (they disturb both)
 set -Eeuo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -62,6 +66,9 @@ sipp_col() {
   local head line; head=$(head -n 1 "$1/stats.csv"); line=$(tail -n 1 "$1/stats.csv")
   echo "$line" | cut -d';' -f"$(echo "$head" | tr ';' '\n' | grep -nx "$2" | cut -d: -f1)"
 }
+# unreachable: ICMP port-unreachables the machine sent (a packet to a port
+# nobody opened); the media sinks keep it near 0.
+unreachable() { awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 } else print $c["OutDestUnreachs"] }' /proc/net/snmp; }
 # recs_open: recording files the PBX holds open now.
 recs_open() { find "/proc/$pbx/fd" -lname "$data/recordings/*" 2>/dev/null | wc -l; }
 
@@ -122,12 +129,20 @@ SAMPLE=$(( N < 100 ? N : 100 ))
 tcpdump -i lo -nn -s 64 --time-stamp-precision=nano -B 65536 -w "$dir/sent.pcap" \
   "udp and src host $PBX_IP and src portrange 20000-$((20000 + 2 * SAMPLE - 1))" >"$dir/tcpdump.out" 2>&1 &
 td=$!; pids+=("$td")
+# sipp advertises a media port per call ([auto_media_port]: 40000, 40004,
+# ...) and opens only the first (its -mp socket): a sink binds the others.
+"$OUT/mb" sink "$CARRIER_IP" 40004 4 "$N" 2>"$dir/sink.out" &
+sink=$!; pids+=("$sink")
 sleep 1
 (cd "$dir" && exec sipp "$PBX_IP:25060" -sf "$ROOT/bench/media/ivr-uac.xml" -s +15550006001 -i "$CARRIER_IP" -p 25061 \
   -mi "$CARRIER_IP" -mp 40000 -r "$rate" -m "$N" -l "$N" -d $((HOLD * 1000)) -nostdin -buff_size 4194304 \
   -timeout $((HOLD + 120))s -trace_stat -fd 1 -stf stats.csv -default_behaviors all,-abortunexp >sipp.out 2>&1) &
 sp=$!; pids+=("$sp")
 start=$(date +%s)
+if [ -n "${PROFILE:-}" ]; then
+  echo "  PROFILE: a runtime trace of the calls' set-up ($dir/ramp.trace) and a CPU profile of the window ($dir/cpu.pprof)"
+  curl -s -o "$dir/ramp.trace" "http://$PBX_IP:28080/debug/pprof/trace?seconds=$((RAMP + 5))" &
+fi
 while :; do
   k=$(( $(num "$(metric 'pbx_dtmf_keys_total{method="rfc4733"}')") - keys0 ))
   el=$(( $(date +%s) - start ))
@@ -139,6 +154,8 @@ sleep 2
 
 # The steady window: the PBX sampled once a second.
 scrape >"$dir/before.prom"
+u0=$(unreachable)
+[ -z "${PROFILE:-}" ] || curl -s -o "$dir/cpu.pprof" "http://$PBX_IP:28080/debug/pprof/profile?seconds=$SECS" &
 c0=$(cpu_ticks "$pbx"); t0=$(date +%s%N)
 minp=999999 maxp=0 mina=999999 rss=0
 for ((i = 0; i < SECS; i++)); do
@@ -151,29 +168,34 @@ for ((i = 0; i < SECS; i++)); do
 done
 c1=$(cpu_ticks "$pbx"); t1=$(date +%s%N)
 scrape >"$dir/after.prom"
+unreach=$(( $(unreachable) - u0 ))
 kill "$td"; wait "$td" 2>/dev/null || true
 cpu=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/((t1-t0)/1e9) }')
 keys=$(( $(num "$(metric 'pbx_dtmf_keys_total{method="rfc4733"}')") - keys0 ))
 read -r h_count h_p50 h_p99 h_p999 h_maxle h_over < <("$OUT/mb" hist pbx_rtp_send_lateness_seconds "$dir/before.prom" "$dir/after.prom")
 pps=$(awk -v n="$h_count" -v s="$SECS" 'BEGIN { printf "%.0f", n/s }')
-read -r r_spurts r_anchored r_packets _ r_p50 r_p99 r_p999 r_max r_over r_iat99 r_iatmax < <("$OUT/mb" rtp "$dir/sent.pcap" "$t0" "$t1")
+read -r r_spurts r_anchored r_packets _ r_p50 r_p99 r_p999 r_max r_over j_p50 j_p99 j_p999 j_max j_over r_iat99 r_iatmax < <("$OUT/mb" rtp "$dir/sent.pcap" "$t0" "$t1")
 echo "  waiting for the calls to end"
 wait "$sp" || true
+kill "$sink"; wait "$sink" 2>/dev/null || true
 ok=$(sipp_col "$dir" 'SuccessfulCall(C)'); fail=$(sipp_col "$dir" 'FailedCall(C)')
 echo
-echo "| calls offered | in IVR, PBX playing (min-max) | calls up (min) | keys detected (RFC 4733) | RTP sent/s | PBX CPU | PBX RSS MiB | sipp ok | sipp failed |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-echo "| $N | $minp-$maxp | $mina | $keys | $pps | $cpu% | $((rss / 1024)) | $ok | $fail |"
+echo "| calls offered | in IVR, PBX playing (min-max) | calls up (min) | keys detected (RFC 4733) | RTP sent/s | PBX CPU | PBX RSS MiB | sipp ok | sipp failed | ICMP unreachable/s |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| $N | $minp-$maxp | $mina | $keys | $pps | $cpu% | $((rss / 1024)) | $ok | $fail | $((unreach / SECS)) |"
 echo
 echo "Lateness of the packets the PBX sent in the $SECS s window against their 20 ms schedule, two ways:"
 echo "- PBX histogram: pbx_rtp_send_lateness_seconds, all calls (its difference over the window; the max is a bucket bound);"
 echo "- capture on lo: tcpdump's times for the first $SAMPLE calls against their RTP timestamps, relative to the first"
-echo "  packet of each prompt (captured: 'anchored'), else to the stream's least late packet."
+echo "  packet of each prompt (captured: 'anchored'; the prompts started before the window), else to the stream's least"
+echo "  late packet; and relative to each stream's least late packet within the window (jitter in the window, which"
+echo "  leaves out how far a stream had fallen behind before it)."
 echo
 echo "| source | prompts (anchored) | packets | p50 µs | p99 µs | p99.9 µs | max µs | > 1 ms | inter-arrival deviation p99 µs | max µs |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 echo "| PBX histogram | $minp-$maxp | $h_count | $h_p50 | $h_p99 | $h_p999 | ≤ $h_maxle | $h_over% | - | - |"
-echo "| capture on lo | $r_spurts ($r_anchored) | $r_packets | $r_p50 | $r_p99 | $r_p999 | $r_max | $r_over% | $r_iat99 | $r_iatmax |"
+echo "| capture on lo, from each prompt's start | $r_spurts ($r_anchored) | $r_packets | $r_p50 | $r_p99 | $r_p999 | $r_max | $r_over% | $r_iat99 | $r_iatmax |"
+echo "| capture on lo, jitter within the window | $r_spurts | $r_packets | $j_p50 | $j_p99 | $j_p999 | $j_max | $j_over% | (same) | (same) |"
 echo
 echo "No peer in ../shared/anchors plays prompts, so phase 1 has no anchor row."
 sleep 3
@@ -212,6 +234,8 @@ recorded() {
   [ "$spid" = "$pbx" ] && filter="udp and ((src host $PBX_IP and dst host $AGENT_IP and dst port 50000) or (src host $CARRIER_IP and dst host $PBX_IP))"
   tcpdump -i lo -nn -s 64 --time-stamp-precision=nano -B 65536 -w "$dir/rtp.pcap" "$filter" >"$dir/tcpdump.out" 2>&1 &
   local td=$!; pids+=("$td")
+  "$OUT/mb" sink "$CARRIER_IP" 44004 4 "$N" 2>"$dir/sink.out" &
+  local sink=$!; pids+=("$sink")
   (cd "$dir" && exec sipp "$target" -sf "$OUT/rec-uac.xml" -s +15550006002 -i "$CARRIER_IP" -p 25062 \
     -mi "$CARRIER_IP" -mp 44000 -r "$rate" -m "$N" -l "$N" -nostdin -buff_size 4194304 \
     -timeout $((LOOPS * 5 + 120))s -trace_stat -fd 1 -stf stats.csv -default_behaviors all,-abortunexp >sipp.out 2>&1) &
@@ -236,11 +260,12 @@ recorded() {
   g_rss=$((rss / 1024)) g_mina=$mina g_recs=$recs
   if [ "$spid" != "$pbx" ]; then g_mina=- g_recs=-; fi
   tcpdump -r "$dir/rtp.pcap" -w "$dir/to-agent.pcap" "dst host $AGENT_IP" 2>/dev/null
-  read -r _ _ g_packets _ g_p50 g_p99 g_p999 g_max g_over g_iat99 g_iatmax < <("$OUT/mb" rtp "$dir/to-agent.pcap" "$t0" "$t1" || echo "- - 0 - - - - - - - -")
+  read -r _ _ g_packets _ g_p50 g_p99 g_p999 g_max g_over _ _ _ _ _ g_iat99 g_iatmax < <("$OUT/mb" rtp "$dir/to-agent.pcap" "$t0" "$t1" || echo "- - 0 - - - - - - - - - - - - -")
   g_relay="- - - - - -"
   if [ "$spid" = "$pbx" ]; then g_relay=$("$OUT/mb" relay "$dir/rtp.pcap" "$PBX_IP" "$t0" "$t1" || echo "- - - - - -"); fi
   g_pps=$(awk -v n="$g_packets" -v s="$SECS" 'BEGIN { printf "%.0f", n/s }')
   wait "$sp" || true
+  kill "$sink"; wait "$sink" 2>/dev/null || true
   g_ok=$(sipp_col "$dir" 'SuccessfulCall(C)'); g_fail=$(sipp_col "$dir" 'FailedCall(C)')
 }
 
