@@ -68,7 +68,7 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard, active f
 		Help: "How late the PBX sent each RTP packet of its prompts and music against the 20 ms schedule.",
 		// Fine around the 1 ms a packet may be late by (bench/media reads
 		// its p99 from these buckets).
-		Buckets: []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.005, 0.01, 0.02, 0.05},
+		Buckets: []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1},
 	})
 	m.dtmf = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "pbx_dtmf_keys_total",

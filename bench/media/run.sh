@@ -24,8 +24,10 @@
 # Usage: [PHASES=ivr,recorded] [PROFILE=1] bench/media/run.sh [calls] [seconds]
 #   calls    concurrent calls in each phase (default 500)
 #   seconds  steady-state window (default 30)
+#   PBX_WRAP a command to start the PBX under, e.g. "chrt -f 10" (an
+#            experiment: the PBX at real-time priority)
 #   PHASES   which phases to run; PROFILE=1 saves a runtime trace of phase 1's
-#            call set-up and a CPU profile of its window (they disturb both)
+#            call set-up and CPU profiles of both windows (they disturb both)
 set -Eeuo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -70,7 +72,8 @@ sipp_col() {
 # nobody opened); the media sinks keep it near 0.
 unreachable() { awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 } else print $c["OutDestUnreachs"] }' /proc/net/snmp; }
 # recs_open: recording files the PBX holds open now.
-recs_open() { find "/proc/$pbx/fd" -lname "$data/recordings/*" 2>/dev/null | wc -l; }
+# (find fails when a descriptor closes under it: not an error here.)
+recs_open() { { find "/proc/$pbx/fd" -lname "$data/recordings/*" 2>/dev/null || true; } | wc -l; }
 
 echo "building pbx and the helper"
 go build -o "$OUT/pbx" ./cmd/pbx
@@ -78,7 +81,7 @@ go build -o "$OUT/mb" ./bench/media
 data=$(mktemp -d)
 PBX_ADMIN_TOKEN=bench PBX_SIP_ADDR=$PBX_IP:25060 PBX_HTTP_ADDR=$PBX_IP:28080 PBX_DATA_DIR=$data \
   PBX_RTP_PORTS=20000-39999 PBX_MEDIA_TIMEOUT=300s PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_HTTP_PPROF=true \
-  "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
+  ${PBX_WRAP:-} "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
 pbx=$!; pids+=("$pbx")
 for _ in $(seq 100); do curl -sf "http://$PBX_IP:28080/healthz" >/dev/null && break; sleep 0.1; done
 sleep 0.3; kill -0 "$pbx" || { cat "$OUT/pbx.log"; exit 1; }
@@ -114,7 +117,8 @@ ln -sfn /usr/share/sip-tester "$OUT/pcap"
 machine="$(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r), sipp $( (sipp -v 2>&1 || true) | grep -o "v[0-9.]*" | head -1)"
 echo
 echo "Machine: $machine"
-echo "Command: bench/media/run.sh $N $SECS"
+echo "Command: ${PBX_WRAP:+PBX_WRAP=\"$PBX_WRAP\" }bench/media/run.sh $N $SECS"
+echo "Load average before the calls: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shares its 2 cores)"
 
 # ---------------------------------------------------------------- phase 1
 if [[ $PHASES == *ivr* ]]; then
@@ -173,7 +177,7 @@ kill "$td"; wait "$td" 2>/dev/null || true
 cpu=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/((t1-t0)/1e9) }')
 keys=$(( $(num "$(metric 'pbx_dtmf_keys_total{method="rfc4733"}')") - keys0 ))
 read -r h_count h_p50 h_p99 h_p999 h_maxle h_over < <("$OUT/mb" hist pbx_rtp_send_lateness_seconds "$dir/before.prom" "$dir/after.prom")
-pps=$(awk -v n="$h_count" -v s="$SECS" 'BEGIN { printf "%.0f", n/s }')
+pps=$(awk -v n="$h_count" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", n/((t1-t0)/1e9) }')
 read -r r_spurts r_anchored r_packets _ r_p50 r_p99 r_p999 r_max r_over j_p50 j_p99 j_p999 j_max j_over r_iat99 r_iatmax < <("$OUT/mb" rtp "$dir/sent.pcap" "$t0" "$t1")
 echo "  waiting for the calls to end"
 wait "$sp" || true
@@ -242,6 +246,9 @@ recorded() {
   local sp=$!; pids+=("$sp")
   sleep $((RAMP + 6))
   local c0 t0 c1 t1 sc0 sc1 mina=999999 recs=999999 rss=0 a o r i
+  if [ -n "${PROFILE:-}" ] && [ "$spid" = "$pbx" ]; then
+    curl -s -o "$dir/cpu.pprof" "http://$PBX_IP:28080/debug/pprof/profile?seconds=$SECS" &
+  fi
   c0=$(cpu_ticks "$spid"); sc0=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") )); t0=$(date +%s%N)
   for ((i = 0; i < SECS; i++)); do
     sleep 1
@@ -263,7 +270,7 @@ recorded() {
   read -r _ _ g_packets _ g_p50 g_p99 g_p999 g_max g_over _ _ _ _ _ g_iat99 g_iatmax < <("$OUT/mb" rtp "$dir/to-agent.pcap" "$t0" "$t1" || echo "- - 0 - - - - - - - - - - - - -")
   g_relay="- - - - - -"
   if [ "$spid" = "$pbx" ]; then g_relay=$("$OUT/mb" relay "$dir/rtp.pcap" "$PBX_IP" "$t0" "$t1" || echo "- - - - - -"); fi
-  g_pps=$(awk -v n="$g_packets" -v s="$SECS" 'BEGIN { printf "%.0f", n/s }')
+  g_pps=$(awk -v n="$g_packets" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", n/((t1-t0)/1e9) }')
   wait "$sp" || true
   kill "$sink"; wait "$sink" 2>/dev/null || true
   g_ok=$(sipp_col "$dir" 'SuccessfulCall(C)'); g_fail=$(sipp_col "$dir" 'FailedCall(C)')
