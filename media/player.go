@@ -117,16 +117,28 @@ func (p *Player) Play(ctx context.Context, clip *Clip) error {
 	}
 }
 
-// send sends the next frame if it is due at now, or finishes the Play once
-// the last frame's time is over. It reports whether the Play is over. The
-// pacer calls it with its lock held; it must not allocate.
-func (p *Player) send(now time.Time) (over bool) {
+// sendState is what send did.
+type sendState uint8
+
+const (
+	notDue sendState = iota // the next frame is not due yet
+	sent                    // a frame went out; the next may be due too
+	over                    // the Play is over: played out, or the Session closed
+)
+
+// send sends the next frame if it is due, or finishes the Play once the
+// last frame's time is over. It reads the clock with now just before
+// sending, so that the lateness it reports includes the time the pacer
+// spent on other Players' packets. The pacer calls it with its lock held;
+// it must not allocate.
+func (p *Player) send(clock func() time.Time) sendState {
+	now := clock()
 	due := p.start.Add(time.Duration(p.frame) * Frame)
 	if now.Before(due) {
-		return false
+		return notDue
 	}
 	if p.frame == p.frames {
-		return true
+		return over
 	}
 	late := now.Sub(due)
 	if late > maxLate {
@@ -146,7 +158,7 @@ func (p *Player) send(now time.Time) (over bool) {
 	}
 	if _, err := p.s.Write(p.pkt[:]); errors.Is(err, net.ErrClosed) {
 		p.err = fmt.Errorf("play: %w", err)
-		return true
+		return over
 	} // other errors lose one packet, as the network could
 	if p.observe != nil {
 		p.observe(late)
@@ -154,5 +166,5 @@ func (p *Player) send(now time.Time) (over bool) {
 	p.seq++
 	p.ts += FrameSamples
 	p.frame++
-	return false
+	return sent
 }
