@@ -96,14 +96,16 @@ func (p *Player) Play(ctx context.Context, clip *Clip) error {
 
 	// Back-to-back Plays (within a frame) join without a gap; after a
 	// pause the timestamp follows the sampling clock across it.
-	now := p.pacer.now()
-	p.start = now.Truncate(tick).Add(tick)
-	if !p.end.IsZero() {
-		if p.start.Sub(p.end) < Frame {
-			p.start = p.end
-		} else {
-			p.ts += uint32(p.start.Sub(p.end) / (time.Second / Rate))
-		}
+	// A new talk-spurt starts in the least busy slot of the next 20 ms.
+	earliest := p.pacer.now().Truncate(tick).Add(tick)
+	switch {
+	case !p.end.IsZero() && earliest.Sub(p.end) < Frame:
+		p.start = p.end
+	case p.end.IsZero():
+		p.start = p.pacer.slot(earliest)
+	default:
+		p.start = p.pacer.slot(earliest)
+		p.ts += uint32(p.start.Sub(p.end) / (time.Second / Rate))
 	}
 	p.pacer.add(p)
 	select {
