@@ -2,6 +2,7 @@ package media
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -78,9 +79,10 @@ func lawOf(f Format, pt uint8) law {
 
 // Recorder writes a call's audio to a WAV file (8 kHz, 16-bit PCM) while the
 // call goes on: mono for voicemail, or stereo with the caller on the left
-// channel (0) and the agent on the right (1). It holds at most about a second
-// in memory and brings the header up to date every few seconds, so a crash
-// loses little and leaves a file that plays.
+// channel (0) and the agent on the right (1). It holds about a second in
+// memory (more while a slow disk catches up) and brings the header up to
+// date every few seconds, so a crash loses little and leaves a file that
+// plays.
 //
 // Each channel's packets are placed on one timeline: a stream by the time
 // its first packet arrives, and from then on by its RTP timestamps, so
@@ -97,19 +99,43 @@ type Recorder struct {
 	path     string
 	channels int
 
-	mu       sync.Mutex
-	f        *os.File
-	err      error
-	closed   bool
-	start    time.Time // when the Recorder was made: sample 0
-	flushed  int64     // samples in the file
-	end      int64     // one past the last sample a packet filled
-	buf      []byte    // samples flushed and on, interleaved little-endian
-	tracks   [2]track
-	refresh  time.Time
-	voice    time.Time
-	duration time.Duration
+	// The file is written by the Recorder's own goroutine, so that a slow
+	// disk (writeback throttling a writer for tens of milliseconds) never
+	// holds up a packet being relayed: the packet path hands it chunks.
+	f       *os.File
+	chunks  chan chunk
+	written chan struct{} // closed when the writer has ended
+	werr    error         // the writer's first error; read once written is closed
+
+	mu        sync.Mutex
+	err       error
+	closed    bool
+	closeOnce sync.Once
+	start     time.Time // when the Recorder was made: sample 0
+	flushed   int64     // samples handed to the writer
+	end       int64     // one past the last sample a packet filled
+	buf       []byte    // samples flushed and on, interleaved little-endian
+	tracks    [2]track
+	voice     time.Time
+	duration  time.Duration
 }
+
+// chunk is audio on its way to the file.
+type chunk struct {
+	b  *[]byte
+	at time.Time // when it was handed over
+}
+
+// recQueue is how many chunks may wait for the disk: 10 s at least. A disk
+// slower than that for longer fails the recording rather than the call.
+const recQueue = 50
+
+// chunkPool holds the buffers of chunks: one is a flush of up to recBuffer
+// stereo samples.
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, recBuffer*4); return &b }}
+
+// errBehind fails a recording whose disk fell too far behind.
+var errBehind = errors.New("the disk fell behind the call; recording stopped")
 
 // track places one channel's stream on the timeline.
 type track struct {
@@ -136,14 +162,36 @@ func NewRecorder(path string, channels int) (*Recorder, error) {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	now := time.Now()
-	r := &Recorder{path: path, channels: channels, f: f, buf: make([]byte, recBuffer*channels*2), start: now, refresh: now}
+	r := &Recorder{path: path, channels: channels, f: f, buf: make([]byte, recBuffer*channels*2), start: now,
+		chunks: make(chan chunk, recQueue), written: make(chan struct{})}
 	h := r.header(0)
 	if _, err := f.Write(h[:]); err != nil {
 		f.Close()
 		os.Remove(path)
 		return nil, fmt.Errorf("record %s: %w", path, err)
 	}
+	go r.write()
 	return r, nil
+}
+
+// write writes the chunks to the file as they come, and brings the header
+// up to date every refreshEvery of them, until Close.
+func (r *Recorder) write() {
+	defer close(r.written)
+	var size int64
+	refresh := r.start
+	for c := range r.chunks {
+		if r.werr == nil {
+			_, r.werr = r.f.Write(*c.b)
+			size += int64(len(*c.b))
+			if r.werr == nil && c.at.Sub(refresh) >= refreshEvery {
+				refresh = c.at
+				r.werr = r.writeSizes(size)
+			}
+		}
+		*c.b = (*c.b)[:0]
+		chunkPool.Put(c.b)
+	}
 }
 
 // Path returns the file's path.
@@ -176,18 +224,27 @@ func (r *Recorder) LastVoice() time.Time {
 // the final sizes in the header and closes the file. It returns the first
 // error writing met; calling it again returns the same.
 func (r *Recorder) Close() error {
+	r.closeOnce.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		// The recording lasts as long as it ran, whoever spoke: silence
+		// fills what nobody sent.
+		r.flush(max(r.end, r.flushed, r.since(time.Now())), time.Now())
+		close(r.chunks)
+		r.mu.Unlock()
+		<-r.written // not under mu: the packet path goes on meanwhile
+
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.fail(r.werr)
+		if r.err == nil {
+			r.fail(r.writeSizes(r.flushed * int64(r.channels*2)))
+		}
+		r.fail(r.f.Close())
+		r.duration = samples(r.flushed)
+	})
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed {
-		return r.err
-	}
-	r.closed = true
-	// The recording lasts as long as it ran, whoever spoke: silence
-	// fills what nobody sent.
-	r.flush(max(r.end, r.flushed, r.since(time.Now())))
-	r.duration = samples(r.flushed)
-	r.fail(r.writeSizes())
-	r.fail(r.f.Close())
 	return r.err
 }
 
@@ -231,11 +288,7 @@ func (r *Recorder) recordAt(now time.Time, ch int, l law, ssrc, ts uint32, paylo
 		}
 	}
 	if arrival-recJitter-r.flushed >= recChunk {
-		r.flush(arrival - recJitter)
-	}
-	if now.Sub(r.refresh) >= refreshEvery {
-		r.refresh = now
-		r.fail(r.writeSizes())
+		r.flush(arrival-recJitter, now)
 	}
 }
 
@@ -265,26 +318,31 @@ func (t *track) place(ssrc, ts uint32, arrival int64) int64 {
 	return pos
 }
 
-// flush writes the timeline up to sample to, silence where nothing was
-// placed.
-func (r *Recorder) flush(to int64) {
+// flush hands the timeline up to sample to to the writer, silence where
+// nothing was placed. It does not wait for the disk.
+func (r *Recorder) flush(to int64, now time.Time) {
 	frame := int64(r.channels * 2)
 	for r.flushed < to && r.err == nil {
 		n := min(to-r.flushed, recBuffer)
-		_, err := r.f.Write(r.buf[:n*frame])
-		r.fail(err)
+		b := chunkPool.Get().(*[]byte)
+		*b = append(*b, r.buf[:n*frame]...)
+		select {
+		case r.chunks <- chunk{b, now}:
+		default:
+			chunkPool.Put(b)
+			r.fail(errBehind)
+			return
+		}
 		rest := copy(r.buf, r.buf[n*frame:])
 		clear(r.buf[rest:])
 		r.flushed += n
 	}
 }
 
-// writeSizes brings the RIFF and data chunk sizes up to what is written.
-func (r *Recorder) writeSizes() error {
-	if r.err != nil {
-		return nil
-	}
-	h := r.header(r.flushed * int64(r.channels*2))
+// writeSizes brings the RIFF and data chunk sizes up to size bytes of
+// audio. Only the writer, or Close once it has ended, calls it.
+func (r *Recorder) writeSizes(size int64) error {
+	h := r.header(size)
 	if _, err := r.f.WriteAt(h[4:8], 4); err != nil {
 		return err
 	}

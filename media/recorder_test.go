@@ -166,11 +166,18 @@ func TestRecorderKeepsTheHeaderCurrent(t *testing.T) {
 	if rec.LastVoice().IsZero() {
 		t.Error("a -6 dBFS tone was not heard as voice")
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	// The file is written behind the packets: give the writer a moment.
+	var b []byte
+	var data int
+	for range 100 {
+		if b, err = os.ReadFile(path); err != nil {
+			t.Fatal(err)
+		}
+		if data = int(binary.LittleEndian.Uint32(b[40:])); data >= 4*Rate*2 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	data := int(binary.LittleEndian.Uint32(b[40:]))
 	if data < 4*Rate*2 || data > len(b)-wavHeader || binary.LittleEndian.Uint32(b[4:]) != uint32(36+data) {
 		t.Errorf("before Close the header says %d data bytes, file has %d", data, len(b)-wavHeader)
 	}

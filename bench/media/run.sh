@@ -78,7 +78,7 @@ recs_open() { { find "/proc/$pbx/fd" -lname "$data/recordings/*" 2>/dev/null || 
 echo "building pbx and the helper"
 go build -o "$OUT/pbx" ./cmd/pbx
 go build -o "$OUT/mb" ./bench/media
-data=$(mktemp -d)
+data=$(mktemp -d ${BENCH_TMP:+-p $BENCH_TMP})
 PBX_ADMIN_TOKEN=bench PBX_SIP_ADDR=$PBX_IP:25060 PBX_HTTP_ADDR=$PBX_IP:28080 PBX_DATA_DIR=$data \
   PBX_RTP_PORTS=20000-39999 PBX_MEDIA_TIMEOUT=300s PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_HTTP_PPROF=true \
   ${PBX_WRAP:-} "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
