@@ -52,15 +52,8 @@ func wav(rate, channels, bits int, d time.Duration) []byte {
 	block := channels * bits / 8
 	var b bytes.Buffer
 	le := binary.LittleEndian
-	b.WriteString("RIFF")
-	binary.Write(&b, le, uint32(36+frames*block))
-	b.WriteString("WAVEfmt ")
-	binary.Write(&b, le, []uint32{16})
-	binary.Write(&b, le, []uint16{1, uint16(channels)})
-	binary.Write(&b, le, []uint32{uint32(rate), uint32(rate * block)})
-	binary.Write(&b, le, []uint16{uint16(block), uint16(bits)})
-	b.WriteString("data")
-	binary.Write(&b, le, uint32(frames*block))
+	h := media.WAVHeader(rate, channels, bits, int64(frames*block))
+	b.Write(h[:])
 	for i := range frames {
 		v := 0.5 * math.Sin(2*math.Pi*440*float64(i)/float64(rate))
 		for range channels {

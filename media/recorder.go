@@ -42,8 +42,6 @@ const (
 	voiceLevel = 32768 * 32768 / 31623 // 10^(45/10) ≈ 31623
 )
 
-const wavHeader = 44
-
 // law is a G.711 variant a Recorder decodes; none marks what is not audio.
 type law uint8
 
@@ -356,24 +354,9 @@ func (r *Recorder) fail(err error) {
 	}
 }
 
-// header returns a canonical 44-byte WAV header for size bytes of data.
-func (r *Recorder) header(size int64) [wavHeader]byte {
-	size = min(size, math.MaxUint32-36)
-	var h [wavHeader]byte
-	le := binary.LittleEndian
-	copy(h[0:], "RIFF")
-	le.PutUint32(h[4:], uint32(36+size))
-	copy(h[8:], "WAVEfmt ")
-	le.PutUint32(h[16:], 16) // fmt chunk size
-	le.PutUint16(h[20:], 1)  // PCM
-	le.PutUint16(h[22:], uint16(r.channels))
-	le.PutUint32(h[24:], Rate)
-	le.PutUint32(h[28:], uint32(Rate*2*r.channels)) // bytes a second
-	le.PutUint16(h[32:], uint16(2*r.channels))      // bytes a frame
-	le.PutUint16(h[34:], 16)                        // bits a sample
-	copy(h[36:], "data")
-	le.PutUint32(h[40:], uint32(size))
-	return h
+// header returns the file's header for size bytes of audio.
+func (r *Recorder) header(size int64) [WAVHeaderSize]byte {
+	return WAVHeader(Rate, r.channels, 16, size)
 }
 
 func samples(n int64) time.Duration { return time.Duration(n) * (time.Second / Rate) }

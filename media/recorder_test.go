@@ -178,8 +178,8 @@ func TestRecorderKeepsTheHeaderCurrent(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if data < 4*Rate*2 || data > len(b)-wavHeader || binary.LittleEndian.Uint32(b[4:]) != uint32(36+data) {
-		t.Errorf("before Close the header says %d data bytes, file has %d", data, len(b)-wavHeader)
+	if data < 4*Rate*2 || data > len(b)-WAVHeaderSize || binary.LittleEndian.Uint32(b[4:]) != uint32(36+data) {
+		t.Errorf("before Close the header says %d data bytes, file has %d", data, len(b)-WAVHeaderSize)
 	}
 	if !bytes.Equal(b[:4], []byte("RIFF")) {
 		t.Error("no RIFF header")

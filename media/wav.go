@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -353,31 +354,43 @@ func readWAVMono(r io.Reader, f wavFormat, frames int) ([]float32, error) {
 	return mono, nil
 }
 
+// WAVHeaderSize is the length of the header WAVHeader makes.
+const WAVHeaderSize = 44
+
+// WAVHeader returns the canonical header of a PCM WAV file holding
+// dataBytes of audio: rate samples a second, channels interleaved, bits a
+// sample. The audio follows it, little-endian.
+func WAVHeader(rate, channels, bits int, dataBytes int64) [WAVHeaderSize]byte {
+	dataBytes = min(dataBytes, math.MaxUint32-36)
+	block := channels * bits / 8
+	le := binary.LittleEndian
+	var h [WAVHeaderSize]byte
+	copy(h[0:], "RIFF")
+	le.PutUint32(h[4:], uint32(36+dataBytes))
+	copy(h[8:], "WAVEfmt ")
+	le.PutUint32(h[16:], 16) // fmt chunk size
+	le.PutUint16(h[20:], wavCodePCM)
+	le.PutUint16(h[22:], uint16(channels))
+	le.PutUint32(h[24:], uint32(rate))
+	le.PutUint32(h[28:], uint32(rate*block)) // bytes a second
+	le.PutUint16(h[32:], uint16(block))      // bytes a frame
+	le.PutUint16(h[34:], uint16(bits))
+	copy(h[36:], "data")
+	le.PutUint32(h[40:], uint32(dataBytes))
+	return h
+}
+
 // EncodeWAV writes c as a WAV file: 8 kHz, mono, 16-bit PCM.
 func EncodeWAV(w io.Writer, c *Clip) error {
 	pcm := c.PCM()
-	dataLen := uint32(2 * len(pcm))
 	bw := bufio.NewWriterSize(w, 8192)
-	le := binary.LittleEndian
-	var h [44]byte
-	copy(h[0:], "RIFF")
-	le.PutUint32(h[4:], 36+dataLen)
-	copy(h[8:], "WAVEfmt ")
-	le.PutUint32(h[16:], 16)
-	le.PutUint16(h[20:], wavCodePCM)
-	le.PutUint16(h[22:], 1)
-	le.PutUint32(h[24:], Rate)
-	le.PutUint32(h[28:], 2*Rate)
-	le.PutUint16(h[32:], 2)
-	le.PutUint16(h[34:], 16)
-	copy(h[36:], "data")
-	le.PutUint32(h[40:], dataLen)
+	h := WAVHeader(Rate, 1, 16, int64(2*len(pcm)))
 	if _, err := bw.Write(h[:]); err != nil {
 		return err
 	}
 	var s [2]byte
 	for _, v := range pcm {
-		le.PutUint16(s[:], uint16(v))
+		binary.LittleEndian.PutUint16(s[:], uint16(v))
 		if _, err := bw.Write(s[:]); err != nil {
 			return err
 		}

@@ -35,6 +35,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"pbx/media"
 )
 
 func main() {
@@ -78,19 +80,8 @@ func writeWAV(a []string) error {
 	}
 	const rate = 8000
 	n := secs * rate
-	pcm := make([]byte, 44+2*n)
-	copy(pcm, "RIFF")
-	binary.LittleEndian.PutUint32(pcm[4:], uint32(36+2*n))
-	copy(pcm[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(pcm[16:], 16)
-	binary.LittleEndian.PutUint16(pcm[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(pcm[22:], 1) // mono
-	binary.LittleEndian.PutUint32(pcm[24:], rate)
-	binary.LittleEndian.PutUint32(pcm[28:], rate*2)
-	binary.LittleEndian.PutUint16(pcm[32:], 2)
-	binary.LittleEndian.PutUint16(pcm[34:], 16)
-	copy(pcm[36:], "data")
-	binary.LittleEndian.PutUint32(pcm[40:], uint32(2*n))
+	h := media.WAVHeader(rate, 1, 16, int64(2*n))
+	pcm := append(h[:], make([]byte, 2*n)...)
 	for i := 0; i < n; i++ {
 		t := float64(i) / rate
 		env := 0.5 + 0.5*math.Sin(2*math.Pi*4*t)

@@ -1,7 +1,6 @@
 package peers
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -620,23 +619,9 @@ func TestBaresipAnswersACarrierCall(t *testing.T) {
 // sineWAV returns a WAV file (8 kHz, mono, 16-bit PCM) of a tone.
 func sineWAV(hz float64, d time.Duration) []byte {
 	const rate = 8000
-	n := int(d.Seconds() * rate)
-	b := make([]byte, 44+2*n)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*n))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(b[22:], 1) // mono
-	binary.LittleEndian.PutUint32(b[24:], rate)
-	binary.LittleEndian.PutUint32(b[28:], rate*2)
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(2*n))
-	for i := range n {
-		v := int16(8000 * math.Sin(2*math.Pi*hz*float64(i)/rate))
-		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(v))
+	samples := make([]int16, int(d.Seconds()*rate))
+	for i := range samples {
+		samples[i] = int16(8000 * math.Sin(2*math.Pi*hz*float64(i)/rate))
 	}
-	return b
+	return pcmWAV(rate, samples)
 }

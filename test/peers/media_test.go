@@ -360,19 +360,8 @@ func (p *pbx) upload(name string, data []byte) (int, map[string]any) {
 
 // pcmWAV makes a 16-bit mono PCM WAV file of samples at rate.
 func pcmWAV(rate int, samples []int16) []byte {
-	b := make([]byte, 44+2*len(samples))
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*len(samples)))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], uint32(rate))
-	binary.LittleEndian.PutUint32(b[28:], uint32(rate*2))
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(2*len(samples)))
+	h := media.WAVHeader(rate, 1, 16, int64(2*len(samples)))
+	b := append(h[:], make([]byte, 2*len(samples))...)
 	for i, v := range samples {
 		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(v))
 	}
