@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"pbx/invalid"
+	"pbx/ivr"
 	"pbx/routing"
 	"pbx/sip"
 )
@@ -78,11 +79,14 @@ type errorBody struct {
 // input, 404 for a missing resource, 500 (logged, not shown) otherwise.
 func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	var inv *invalid.Error
+	var inUse *ivr.InUseError
 	switch {
 	case errors.As(err, &inv):
 		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: "invalid input", Errors: inv.Fields})
-	case errors.Is(err, routing.ErrNotFound), errors.Is(err, sip.ErrNotFound):
+	case errors.Is(err, routing.ErrNotFound), errors.Is(err, sip.ErrNotFound), errors.Is(err, ivr.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, errorBody{Error: err.Error()})
+	case errors.As(err, &inUse):
+		writeJSON(w, http.StatusConflict, mediaConflict{Error: inUse.Error(), Flows: inUse.Flows})
 	default:
 		log.Error("api", "error", err)
 		writeJSON(w, http.StatusInternalServerError, errorBody{Error: "internal error"})

@@ -51,7 +51,7 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := s.media.Add(r.Context(), name, data)
 	if err != nil {
-		s.mediaError(w, err)
+		writeError(w, s.log, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/media/"+strconv.FormatUint(uint64(f.ID), 10))
@@ -135,37 +135,10 @@ func partError(err error) error {
 func (s *Server) listMedia(w http.ResponseWriter, r *http.Request) {
 	files, err := s.media.List(r.Context())
 	if err != nil {
-		s.mediaError(w, err)
+		writeError(w, s.log, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"media": files})
-}
-
-func (s *Server) getMedia(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	f, err := s.media.Get(r.Context(), id)
-	if err != nil {
-		s.mediaError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, f)
-}
-
-// deleteMedia answers DELETE /api/v1/media/{id}: 204, or 409 naming the
-// call flows that still play the file.
-func (s *Server) deleteMedia(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	if err := s.media.Delete(r.Context(), id); err != nil {
-		s.mediaError(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // streamMedia answers GET /api/v1/media/{id}/audio: the file as it was
@@ -177,7 +150,7 @@ func (s *Server) streamMedia(w http.ResponseWriter, r *http.Request) {
 	}
 	f, data, err := s.media.Audio(r.Context(), id)
 	if err != nil {
-		s.mediaError(w, err)
+		writeError(w, s.log, err)
 		return
 	}
 	name := f.Name
@@ -190,22 +163,9 @@ func (s *Server) streamMedia(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", f.CreatedAt, bytes.NewReader(data))
 }
 
-// mediaConflict is the 409 answer to deleting a file that flows play.
+// mediaConflict is the 409 answer to deleting a file that flows play
+// (writeError sends it).
 type mediaConflict struct {
 	Error string   `json:"error"`
 	Flows []string `json:"flows"`
-}
-
-// mediaError answers the errors of the media store: 404 for a missing
-// file, 409 for one in use, the rest as writeError does.
-func (s *Server) mediaError(w http.ResponseWriter, err error) {
-	var inUse *ivr.InUseError
-	switch {
-	case errors.Is(err, ivr.ErrNotFound):
-		writeJSON(w, http.StatusNotFound, errorBody{Error: "no such media file"})
-	case errors.As(err, &inUse):
-		writeJSON(w, http.StatusConflict, mediaConflict{Error: inUse.Error(), Flows: inUse.Flows})
-	default:
-		writeError(w, s.log, err)
-	}
 }

@@ -87,8 +87,8 @@ func (s *Server) routes() http.Handler {
 	if s.media != nil {
 		api.HandleFunc("GET /api/v1/media", s.listMedia)
 		api.HandleFunc("POST /api/v1/media", s.uploadMedia)
-		api.HandleFunc("GET /api/v1/media/{id}", s.getMedia)
-		api.HandleFunc("DELETE /api/v1/media/{id}", s.deleteMedia)
+		api.HandleFunc("GET /api/v1/media/{id}", byID(s, s.media.Get))
+		api.HandleFunc("DELETE /api/v1/media/{id}", remove(s, s.media.Delete))
 		api.HandleFunc("GET /api/v1/media/{id}/audio", s.streamMedia)
 	}
 	api.HandleFunc("GET /api/v1/calls", s.listCalls)
