@@ -149,28 +149,7 @@ func scenario(name string) string {
 // echoing the caller's RTP from mediaPort.
 func startPhone(t *testing.T, dir, name, file, ip string, port, mediaPort int) *phone {
 	t.Helper()
-	sipp := need(t, "sipp", "sip-tester")
-	ph := &phone{name: name, out: &syncBuffer{}, done: make(chan error, 1), msgs: filepath.Join(dir, name+"_messages.log")}
-	os.Remove(ph.msgs)
-	cmd := exec.Command(sipp, "-sf", scenario(file), "-i", ip, "-p", fmt.Sprint(port),
-		"-mi", ip, "-mp", fmt.Sprint(mediaPort), "-rtp_echo", "-m", "1", "-nostdin",
-		"-trace_err", "-error_file", filepath.Join(dir, name+"_errors.log"),
-		"-trace_msg", "-message_file", ph.msgs, "-timeout", "30s", "-timeout_error")
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = ph.out, ph.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { ph.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		if t.Failed() {
-			t.Logf("%s (sipp %s):\n%s", name, file, tail(ph.out.String(), 15))
-		}
-	})
-	time.Sleep(300 * time.Millisecond) // let it bind its ports
-	return ph
+	return startUAS(t, dir, name, file, ip, port, mediaPort, 1, "-rtp_echo")
 }
 
 // finished waits for the phone's one call to end and fails the test unless
