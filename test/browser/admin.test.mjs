@@ -475,6 +475,9 @@ test('signs out', async () => {
 
 test('changes the admin password; the bootstrap token then stops signing in', async () => {
   const signInWith = async (password) => {
+    // Right after signing out, Settings' "Admin password" form may still be
+    // on screen: wait for the sign-in page.
+    await page.getByRole('button', { name: 'Sign in' }).waitFor()
     await page.getByLabel('Admin password', { exact: true }).fill(password)
     await page.getByRole('button', { name: 'Sign in' }).click()
   }
