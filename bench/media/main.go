@@ -4,6 +4,7 @@
 // checks the recordings a run left.
 //
 //	media wav SECONDS FILE            a SECONDS-long 8 kHz 16-bit mono WAV
+//	media alaw SECONDS FILE           the same signal as raw A-law, for sipp's rtp_stream
 //	media hist NAME BEFORE AFTER      count p50 p99 p99.9 le-of-max over-1ms-share, from
 //	                                  the difference of histogram NAME between two scrapes
 //	media rtp FILE.pcap [FROM TO]     the timing of RTP streams between FROM and TO (Unix
@@ -11,6 +12,8 @@
 //	media relay FILE.pcap IP FROM TO  packets the PBX at IP sent between FROM and TO (Unix
 //	                                  ns), those matched with what it received, and how long
 //	                                  it held them: p50 p99 p99.9 max
+//	media carrier IP FIFO ALAW SECS   a carrier's audio for the calls sipp announces on
+//	                                  FIFO: see carrier
 //	media sink IP BASE STEP COUNT     binds COUNT UDP ports from BASE by STEP and never
 //	                                  reads them, until killed
 //	media wavs DIR                    files, duration min/median/max, files with sound in
@@ -27,6 +30,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -35,6 +39,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/zaf/g711"
 
 	"pbx/media"
 )
@@ -46,8 +52,8 @@ func main() {
 	}
 	var err error
 	switch a := os.Args[2:]; os.Args[1] {
-	case "wav":
-		err = writeWAV(a)
+	case "wav", "alaw":
+		err = writeSignal(os.Args[1], a)
 	case "hist":
 		err = hist(a)
 	case "rtp":
@@ -58,6 +64,8 @@ func main() {
 		err = relayDelay(a)
 	case "sink":
 		err = sink(a)
+	case "carrier":
+		err = carrier(a)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -67,12 +75,12 @@ func main() {
 	}
 }
 
-// writeWAV writes a speech-band signal (three tones, syllable-rate
-// amplitude changes, a short pause every two seconds) so that the prompt is
-// never digital silence.
-func writeWAV(a []string) error {
+// writeSignal writes a speech-band signal (three tones, syllable-rate
+// amplitude changes, a short pause every two seconds), so that the audio is
+// never digital silence: as a WAV file, or as raw A-law.
+func writeSignal(format string, a []string) error {
 	if len(a) != 2 {
-		return errors.New("usage: wav SECONDS FILE")
+		return fmt.Errorf("usage: %s SECONDS FILE", format)
 	}
 	secs, err := strconv.Atoi(a[0])
 	if err != nil || secs <= 0 {
@@ -80,8 +88,7 @@ func writeWAV(a []string) error {
 	}
 	const rate = 8000
 	n := secs * rate
-	h := media.WAVHeader(rate, 1, 16, int64(2*n))
-	pcm := append(h[:], make([]byte, 2*n)...)
+	pcm := make([]byte, 2*n)
 	for i := 0; i < n; i++ {
 		t := float64(i) / rate
 		env := 0.5 + 0.5*math.Sin(2*math.Pi*4*t)
@@ -89,9 +96,13 @@ func writeWAV(a []string) error {
 			env = 0
 		}
 		v := env * (0.5*math.Sin(2*math.Pi*300*t) + 0.3*math.Sin(2*math.Pi*700*t) + 0.2*math.Sin(2*math.Pi*1100*t))
-		binary.LittleEndian.PutUint16(pcm[44+2*i:], uint16(int16(v*12000)))
+		binary.LittleEndian.PutUint16(pcm[2*i:], uint16(int16(v*12000)))
 	}
-	return os.WriteFile(a[1], pcm, 0o644)
+	if format == "alaw" {
+		return os.WriteFile(a[1], g711.EncodeAlaw(pcm), 0o644)
+	}
+	h := media.WAVHeader(rate, 1, 16, int64(len(pcm)))
+	return os.WriteFile(a[1], append(h[:], pcm...), 0o644)
 }
 
 // hist prints what histogram name counted between two scrapes: count,
@@ -677,4 +688,91 @@ func sink(a []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "sink: %d of %d ports bound\n", len(conns), n[2])
 	select {}
+}
+
+// carrier sends a carrier's audio for the calls sipp sets up, as real
+// callers do: each call from its own port, its 20 ms packet clock started at
+// a random point. sipp cannot: rtp_stream sends every call's packets from
+// one socket in one burst per 20 ms, and play_pcap_audio opens a raw socket
+// per call, so the kernel copies every UDP datagram delivered to the
+// carrier's address to each of them, a cost no real network adds.
+//
+// sipp writes a line "REMOTEIP REMOTEPORT" to FIFO for each answered call,
+// the answer's media address; carrier sends the A-law file ALAW there in a
+// loop as RTP (payload type 8, 160 bytes every 20 ms), for SECS seconds,
+// from a port of its own on IP. The far end latches on to that port (the
+// offer's port, sipp's [auto_media_port], is never used), and what comes
+// back is left unread, as a sink.
+func carrier(a []string) error {
+	if len(a) != 4 {
+		return errors.New("usage: carrier IP FIFO ALAW SECS")
+	}
+	ip, err := netip.ParseAddr(a[0])
+	if err != nil {
+		return err
+	}
+	audio, err := os.ReadFile(a[2])
+	if err != nil {
+		return err
+	}
+	if len(audio) < 160 {
+		return errors.New("audio file shorter than one packet")
+	}
+	secs, err := strconv.Atoi(a[3])
+	if err != nil {
+		return err
+	}
+	// Read-write, so that the pipe never reads as ended between sipp's writers.
+	fifo, err := os.OpenFile(a[1], os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(fifo)
+	for sc.Scan() {
+		var port int
+		var remote string
+		if _, err := fmt.Sscan(sc.Text(), &remote, &port); err != nil {
+			fmt.Fprintf(os.Stderr, "carrier: bad line %q\n", sc.Text())
+			continue
+		}
+		to, err := netip.ParseAddrPort(net.JoinHostPort(remote, strconv.Itoa(port)))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "carrier: bad line %q\n", sc.Text())
+			continue
+		}
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "carrier: %v\n", err)
+			continue
+		}
+		_ = c.SetReadBuffer(4096)
+		go stream(c, to, audio, time.Duration(secs)*time.Second)
+	}
+	return sc.Err()
+}
+
+// stream sends one call's audio: 20 ms packets on an absolute schedule from
+// a random phase, so that a late wake-up does not shift the rest.
+func stream(c *net.UDPConn, to netip.AddrPort, audio []byte, d time.Duration) {
+	defer c.Close()
+	const ptime = 20 * time.Millisecond
+	start := time.Now().Add(time.Duration(rand.Int64N(int64(ptime))))
+	ssrc, seq, ts := rand.Uint32(), uint16(rand.Uint32()), rand.Uint32()
+	pkt := make([]byte, 12+160)
+	off := 0
+	for i := 0; time.Duration(i)*ptime < d; i++ {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * ptime)))
+		pkt[0], pkt[1] = 0x80, 8
+		if i == 0 {
+			pkt[1] |= 0x80 // marker: the start of a talkspurt
+		}
+		binary.BigEndian.PutUint16(pkt[2:], seq+uint16(i))
+		binary.BigEndian.PutUint32(pkt[4:], ts+uint32(i)*160)
+		binary.BigEndian.PutUint32(pkt[8:], ssrc)
+		for j := 12; j < len(pkt); j++ {
+			pkt[j] = audio[off]
+			off = (off + 1) % len(audio)
+		}
+		_, _ = c.WriteToUDPAddrPort(pkt, to)
+	}
 }

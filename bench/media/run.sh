@@ -14,7 +14,9 @@
 #   first packet on.
 #   Phase 2, recorded calls: N calls through a transfer_group state with
 #   "record": true to registered agents (one sipp UAS echoing the audio);
-#   the carrier streams g711a.pcap in a loop. Recordings open, CPU, RSS,
+#   the carrier's audio in 20 ms A-law packets, each call from its own
+#   port on its own packet clock (the helper's "carrier": see why in
+#   main.go). Recordings open, CPU, RSS,
 #   packets relayed, how long the PBX holds each packet it relays (tcpdump,
 #   packets matched by SSRC and sequence number), and after the calls the
 #   recordings on disk. In the same run, sipp alone (the same carrier
@@ -54,7 +56,8 @@ cleanup() {
   [ -n "$rmem" ] && as_root sysctl -qw net.core.rmem_default="$rmem" 2>/dev/null || true
   [ -n "${data:-}" ] && rm -rf "$data"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 130" INT TERM # the EXIT trap then cleans up
 trap 'echo "run.sh: failed at line $LINENO" >&2' ERR
 hz=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -207,9 +210,13 @@ fi
 
 # ---------------------------------------------------------------- phase 2
 [[ $PHASES == *recorded* ]] || exit 0
-rate=$(( (N + RAMP - 1) / RAMP ))
+# One call less per second than the ramp needs: at 100 calls/s every call
+# would start on a multiple of 10 ms, and all of their 20 ms packet clocks
+# would fall in two instants, a burst no set of real callers sends. At 99
+# calls/s they spread over the 20 ms.
+rate=$(( (N + RAMP - 1) / RAMP - 1 ))
 echo
-echo "Phase 2: $N recorded calls (carrier streams g711a.pcap in a loop to an agent that echoes it; stereo WAV per call)"
+echo "Phase 2: $N recorded calls (carrier streams A-law to an agent that echoes it; stereo WAV per call)"
 echo "  registering $AGENTS agents (contacts at one sipp UAS, $AGENT_IP:25100)"
 { echo SEQUENTIAL; for ((i = 0; i < AGENTS; i++)); do u=$((300000 + i)); echo "$u;[authentication username=$u password=pass-$u]"; done; } >"$OUT/agents.csv"
 (cd "$OUT" && sipp "$PBX_IP:25060" -sf "$ROOT/test/peers/testdata/register-auth.xml" -inf agents.csv -m "$AGENTS" -r 500 \
@@ -219,12 +226,11 @@ echo "  registered: $(metric pbx_registrations)"
   -buff_size 4194304 -default_behaviors all,-abortunexp >uas.out 2>&1) &
 uas=$!; pids+=("$uas")
 sleep 0.5
-# The carrier's scenario: g711a.pcap (236 packets of 30 ms: 7.08 s) played
-# back to back for the call's length.
-LOOPS=$(( (RAMP + 8 + SECS + 10) * 100 / 708 + 1 ))
-play=$(for ((i = 0; i < LOOPS; i++)); do
-  printf '  <nop><action><exec play_pcap_audio="pcap/g711a.pcap"/></action></nop>\\n  <pause milliseconds="7080"/>\\n'
-done)
+# The carrier's scenario: once answered, the answer's media address goes to
+# the carrier helper through a FIFO, and the call lasts CALL_SECS.
+CALL_SECS=$((RAMP + 8 + SECS + 10))
+"$OUT/mb" alaw 60 "$OUT/carrier.al"
+play="  <nop><action><exec command=\"echo [\$rip] [\$rport] >$OUT/calls.fifo\"/></action></nop>\\n  <pause milliseconds=\"$((CALL_SECS * 1000))\"/>"
 sed "s|.*<!-- PLAYBACK -->.*|$play|" "$ROOT/bench/media/rec-uac.xml" >"$OUT/rec-uac.xml"
 
 # recorded TARGET NAME PID: N calls of rec-uac.xml to TARGET; measures PID.
@@ -238,18 +244,19 @@ recorded() {
   [ "$spid" = "$pbx" ] && filter="udp and ((src host $PBX_IP and dst host $AGENT_IP and dst port 50000) or (src host $CARRIER_IP and dst host $PBX_IP))"
   tcpdump -i lo -nn -s 64 --time-stamp-precision=nano -B 65536 -w "$dir/rtp.pcap" "$filter" >"$dir/tcpdump.out" 2>&1 &
   local td=$!; pids+=("$td")
-  "$OUT/mb" sink "$CARRIER_IP" 44004 4 "$N" 2>"$dir/sink.out" &
-  local sink=$!; pids+=("$sink")
+  rm -f "$OUT/calls.fifo"; mkfifo "$OUT/calls.fifo"
+  "$OUT/mb" carrier "$CARRIER_IP" "$OUT/calls.fifo" "$OUT/carrier.al" "$CALL_SECS" 2>"$dir/carrier.out" &
+  local car=$!; pids+=("$car")
   (cd "$dir" && exec sipp "$target" -sf "$OUT/rec-uac.xml" -s +15550006002 -i "$CARRIER_IP" -p 25062 \
     -mi "$CARRIER_IP" -mp 44000 -r "$rate" -m "$N" -l "$N" -nostdin -buff_size 4194304 \
-    -timeout $((LOOPS * 5 + 120))s -trace_stat -fd 1 -stf stats.csv -default_behaviors all,-abortunexp >sipp.out 2>&1) &
+    -timeout $((CALL_SECS + 120))s -trace_stat -fd 1 -stf stats.csv -default_behaviors all,-abortunexp >sipp.out 2>&1) &
   local sp=$!; pids+=("$sp")
   sleep $((RAMP + 6))
   local c0 t0 c1 t1 sc0 sc1 mina=999999 recs=999999 rss=0 a o r i
   if [ -n "${PROFILE:-}" ] && [ "$spid" = "$pbx" ]; then
     curl -s -o "$dir/cpu.pprof" "http://$PBX_IP:28080/debug/pprof/profile?seconds=$SECS" &
   fi
-  c0=$(cpu_ticks "$spid"); sc0=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") )); t0=$(date +%s%N)
+  c0=$(cpu_ticks "$spid"); sc0=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") + $(cpu_ticks "$car") )); t0=$(date +%s%N)
   for ((i = 0; i < SECS; i++)); do
     sleep 1
     r=$(rss_kib "$spid")
@@ -260,7 +267,7 @@ recorded() {
       if ((o < recs)); then recs=$o; fi
     fi
   done
-  c1=$(cpu_ticks "$spid"); sc1=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") )); t1=$(date +%s%N)
+  c1=$(cpu_ticks "$spid"); sc1=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") + $(cpu_ticks "$car") )); t1=$(date +%s%N)
   kill "$td"; wait "$td" 2>/dev/null || true
   g_cpu=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/((t1-t0)/1e9) }')
   g_sipp=$(awk -v c0="$sc0" -v c1="$sc1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/((t1-t0)/1e9) }')
@@ -268,11 +275,16 @@ recorded() {
   if [ "$spid" != "$pbx" ]; then g_mina=- g_recs=-; fi
   tcpdump -r "$dir/rtp.pcap" -w "$dir/to-agent.pcap" "dst host $AGENT_IP" 2>/dev/null
   read -r _ _ g_packets _ g_p50 g_p99 g_p999 g_max g_over _ _ _ _ _ g_iat99 g_iatmax < <("$OUT/mb" rtp "$dir/to-agent.pcap" "$t0" "$t1" || echo "- - 0 - - - - - - - - - - - - -")
-  g_relay="- - - - - -"
-  if [ "$spid" = "$pbx" ]; then g_relay=$("$OUT/mb" relay "$dir/rtp.pcap" "$PBX_IP" "$t0" "$t1" || echo "- - - - - -"); fi
+  g_relay="- - - - - -" g_in="- - - - - - - - - - - - - - - -"
+  if [ "$spid" = "$pbx" ]; then
+    g_relay=$("$OUT/mb" relay "$dir/rtp.pcap" "$PBX_IP" "$t0" "$t1" || echo "- - - - - -")
+    tcpdump -r "$dir/rtp.pcap" -w "$dir/from-carrier.pcap" "src host $CARRIER_IP" 2>/dev/null
+    g_in=$("$OUT/mb" rtp "$dir/from-carrier.pcap" "$t0" "$t1" || echo "- - - - - - - - - - - - - - - -")
+    g_inpps=$(awk -v n="$(echo "$g_in" | cut -d' ' -f3)" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", n/((t1-t0)/1e9) }')
+  fi
   g_pps=$(awk -v n="$g_packets" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", n/((t1-t0)/1e9) }')
   wait "$sp" || true
-  kill "$sink"; wait "$sink" 2>/dev/null || true
+  kill "$car"; wait "$car" 2>/dev/null || true
   g_ok=$(sipp_col "$dir" 'SuccessfulCall(C)'); g_fail=$(sipp_col "$dir" 'FailedCall(C)')
 }
 
@@ -284,19 +296,23 @@ lost=$(( $(num "$(metric 'pbx_rtp_packets_lost_total{direction="caller_to_agent"
 read -r p_cpu p_sipp p_rss p_mina p_recs p_pps p_p50 p_p99 p_p999 p_max p_over p_iat99 p_ok p_fail <<<"$g_cpu $g_sipp $g_rss $g_mina $g_recs $g_pps $g_p50 $g_p99 $g_p999 $g_max $g_over $g_iat99 $g_ok $g_fail"
 read -r w_files w_min w_med w_max w_both < <("$OUT/mb" wavs "$data/recordings")
 read -r x_sent x_matched x_p50 x_p99 x_p999 x_max <<<"$g_relay"
+i_pps=$g_inpps
+read -r _ _ _ _ i_p50 i_p99 i_p999 i_max i_over _ _ _ _ _ i_iat99 _ <<<"$g_in"
 recorded "$AGENT_IP:25100" sipp-alone "$uas"
 echo
-echo "| path | calls offered | recordings open (min) | calls up (min) | RTP relayed, both ways (whole calls) | lost | server CPU | sipp CPU (both ends) | server RSS MiB | sipp ok | sipp failed |"
+echo "| path | calls offered | recordings open (min) | calls up (min) | RTP relayed, both ways (whole calls) | lost | server CPU | peers' CPU (sipp at both ends, the carrier's audio) | server RSS MiB | sipp ok | sipp failed |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 echo "| carrier → PBX (recording) → agent | $N | $p_recs | $p_mina | $((rel1 - rel0)) | $lost | $p_cpu% | $p_sipp% | $p_rss | $p_ok | $p_fail |"
 echo "| carrier → agent, sipp alone (anchor) | $N | - | - | - | - | $g_cpu% (UAS) | $g_sipp% | $g_rss (UAS) | $g_ok | $g_fail |"
 echo
-echo "Timing of the carrier's audio (sipp plays g711a.pcap, 30 ms packets) as it reaches the agent: tcpdump on lo over the"
-echo "$SECS s window, all calls, each stream against its RTP timestamps, relative to its least late packet; sipp's own"
-echo "playback jitter is in both rows:"
+echo "Timing of the carrier's audio (20 ms packets): tcpdump on lo over the $SECS s window, all calls, each stream against"
+echo "its RTP timestamps, relative to its least late packet. The carrier's own sending jitter is in every row: it shares"
+echo "the 2 cores with the PBX, whose media thread runs at real-time priority when it may, so it is measured as it"
+echo "reaches the PBX too (first row), and in the sipp-alone run, without the PBX (last row):"
 echo
-echo "| path | packets/s to agent | lateness p50 µs | p99 µs | p99.9 µs | max µs | > 1 ms | inter-arrival deviation p99 µs |"
+echo "| path | packets/s | lateness p50 µs | p99 µs | p99.9 µs | max µs | > 1 ms | inter-arrival deviation p99 µs |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| carrier → PBX (the input, as it reaches the PBX) | $i_pps | $i_p50 | $i_p99 | $i_p999 | $i_max | $i_over% | $i_iat99 |"
 echo "| via the PBX | $p_pps | $p_p50 | $p_p99 | $p_p999 | $p_max | $p_over% | $p_iat99 |"
 echo "| sipp alone | $g_pps | $g_p50 | $g_p99 | $g_p999 | $g_max | $g_over% | $g_iat99 |"
 echo
@@ -308,4 +324,4 @@ echo "|---:|---:|---:|---:|---:|---:|"
 echo "| $x_sent | $x_matched | $x_p50 | $x_p99 | $x_p999 | $x_max |"
 echo
 echo "Recordings after the calls: $w_files WAV files, duration min/median/max $w_min/$w_med/$w_max s, $w_both with sound in both channels (first 20 s)."
-echo "Each call lasted about $((LOOPS * 708 / 100)) s from its answer."
+echo "Each call lasted about $CALL_SECS s from its answer."
