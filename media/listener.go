@@ -1,9 +1,6 @@
 package media
 
 import (
-	"errors"
-	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,22 +12,21 @@ import (
 // voicemail, while a Player talks to them. It reports RFC 4733 key presses
 // and hands the audio to a Recorder, if one is set.
 //
-// It runs one goroutine, which Close stops and waits for. It does not close
-// the Session, which a Relay may read once the Listener is closed.
+// It consumes the Session: the media engine hands it each packet as it
+// arrives. Close stops that. It does not close the Session, which a Relay
+// may consume once the Listener is closed.
 type Listener struct {
 	s    *Session
 	keys chan<- rune
 	tap  atomic.Pointer[tap]
 	last atomic.Int64 // Unix nanoseconds of the last packet; 0: none yet
 
-	stopping atomic.Bool
-	done     chan struct{}
+	consumer *consumer
 	close    sync.Once
 
-	// Owned by the goroutine.
+	// Owned by the engine's loop.
 	dtmf DTMF
 	hdr  rtp.Header
-	buf  [MaxPacket]byte
 }
 
 // tap is where a Listener records.
@@ -43,8 +39,8 @@ type tap struct {
 // waiting: a key that finds keys full is dropped, so give it a buffer (a
 // dozen keys is plenty for a caller typing ahead).
 func NewListener(s *Session, keys chan<- rune) *Listener {
-	l := &Listener{s: s, keys: keys, done: make(chan struct{})}
-	go l.run()
+	l := &Listener{s: s, keys: keys}
+	l.consumer = s.attach(l.packet)
 	return l
 }
 
@@ -66,38 +62,10 @@ func (l *Listener) Last() time.Time {
 	return time.Time{}
 }
 
-// Close stops reading and waits for the Listener's goroutine. The Session
-// stays open with its read deadline cleared.
+// Close stops listening: once it returns, no packet reaches the Listener.
+// The Session stays open.
 func (l *Listener) Close() {
-	l.close.Do(func() {
-		l.stopping.Store(true)
-		// As in Relay.Close: a deadline in the past wakes the Read.
-		l.s.SetReadDeadline(time.Unix(1, 0))
-		<-l.done
-		l.s.SetReadDeadline(time.Time{})
-	})
-}
-
-func (l *Listener) run() {
-	defer close(l.done)
-	for {
-		n, err := l.s.Read(l.buf[:])
-		if err != nil {
-			if l.stopping.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				l.s.SetReadDeadline(time.Time{}) // not ours: see direction.run
-				if l.stopping.Load() {
-					return
-				}
-				continue
-			}
-			time.Sleep(time.Millisecond)
-			continue
-		}
-		l.packet(l.buf[:n])
-	}
+	l.close.Do(func() { l.s.detach(l.consumer) })
 }
 
 // packet handles one packet the Session accepted. It must not allocate.

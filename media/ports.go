@@ -2,9 +2,10 @@ package media
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // PortPool hands out RTP/RTCP port pairs from a range on one bind address:
@@ -52,7 +53,7 @@ func (p *PortPool) InUse() int {
 // listen binds the next free pair. Searching on from the last pair handed out
 // rather than from the bottom keeps a just-released port idle for a while, so
 // late packets of an ended call do not reach the next one.
-func (p *PortPool) listen() (rtp, rtcp *net.UDPConn, err error) {
+func (p *PortPool) listen() (rtp, rtcp int, local netip.AddrPort, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var last error
@@ -63,24 +64,25 @@ func (p *PortPool) listen() (rtp, rtcp *net.UDPConn, err error) {
 			continue
 		}
 		port := p.low + 2*i
-		rtp, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port))))
+		local = netip.AddrPortFrom(p.ip, uint16(port))
+		rtp, err = udpSocket(local)
 		if err != nil {
 			last = err
 			continue
 		}
-		rtcp, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port+1))))
+		rtcp, err = udpSocket(netip.AddrPortFrom(p.ip, uint16(port+1)))
 		if err != nil {
 			last = err
-			rtp.Close()
+			unix.Close(rtp)
 			continue
 		}
 		p.used[i] = true
-		return rtp, rtcp, nil
+		return rtp, rtcp, local, nil
 	}
 	if last != nil {
-		return nil, nil, fmt.Errorf("%w in %d-%d on %s (last: %v)", ErrNoPorts, p.low, p.low+2*len(p.used)-1, p.ip, last)
+		return -1, -1, local, fmt.Errorf("%w in %d-%d on %s (last: %v)", ErrNoPorts, p.low, p.low+2*len(p.used)-1, p.ip, last)
 	}
-	return nil, nil, fmt.Errorf("%w in %d-%d on %s", ErrNoPorts, p.low, p.low+2*len(p.used)-1, p.ip)
+	return -1, -1, local, fmt.Errorf("%w in %d-%d on %s", ErrNoPorts, p.low, p.low+2*len(p.used)-1, p.ip)
 }
 
 // release returns the pair whose RTP port is port.

@@ -1,9 +1,6 @@
 package media
 
 import (
-	"errors"
-	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,9 +31,11 @@ type Stats struct {
 // A Recorder set with SetRecorder hears each leg as it was received; Mute
 // keeps one leg from hearing the other, so a Player can play to it.
 //
-// A Relay runs one goroutine per direction and one watching for dead media;
-// Close stops and waits for them. It does not close the Sessions, which
-// belong to the call and may go on to play prompts or join another Relay.
+// A Relay consumes both Sessions: the media engine hands it each packet as
+// it arrives, and it sends the packet on at once, on the engine's thread.
+// One goroutine watches for dead media. Close stops both. It does not close
+// the Sessions, which belong to the call and may go on to play prompts or
+// join another Relay.
 type Relay struct {
 	a, b    *Session
 	ab, ba  *direction
@@ -49,8 +48,7 @@ type Relay struct {
 
 	dead     chan struct{}
 	quit     chan struct{}
-	stopping atomic.Bool
-	wg       sync.WaitGroup
+	watching sync.WaitGroup
 	close    sync.Once
 }
 
@@ -64,11 +62,10 @@ func NewRelay(a, b *Session, timeout time.Duration) *Relay {
 	r.ab = newDirection(r, a, b, fa, fb)
 	r.ba = newDirection(r, b, a, fb, fa)
 	r.ba.ch = 1
-	r.wg.Add(2)
-	go r.ab.run()
-	go r.ba.run()
+	r.ab.consumer = a.attach(r.ab.receive)
+	r.ba.consumer = b.attach(r.ba.receive)
 	if timeout > 0 {
-		r.wg.Add(1)
+		r.watching.Add(1)
 		go r.watch()
 	}
 	return r
@@ -108,26 +105,20 @@ func (r *Relay) Mute(to *Session, on bool) {
 // Stats returns the counters of each direction.
 func (r *Relay) Stats() (aToB, bToA Stats) { return r.ab.stats(r.start), r.ba.stats(r.start) }
 
-// Close stops relaying and waits for the Relay's goroutines. The Sessions
-// stay open with their read deadlines cleared.
+// Close stops relaying: once it returns, no packet is relayed or recorded
+// by r. The Sessions stay open.
 func (r *Relay) Close() error {
 	r.close.Do(func() {
-		r.stopping.Store(true)
+		r.a.detach(r.ab.consumer)
+		r.b.detach(r.ba.consumer)
 		close(r.quit)
-		// A deadline in the past wakes a blocked Read, and any Read that
-		// starts after it; run sees stopping and returns.
-		past := time.Unix(1, 0)
-		r.a.SetReadDeadline(past)
-		r.b.SetReadDeadline(past)
-		r.wg.Wait()
-		r.a.SetReadDeadline(time.Time{})
-		r.b.SetReadDeadline(time.Time{})
+		r.watching.Wait()
 	})
 	return nil
 }
 
 func (r *Relay) watch() {
-	defer r.wg.Done()
+	defer r.watching.Done()
 	tick := min(max(r.timeout/10, 10*time.Millisecond), time.Second)
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -156,10 +147,12 @@ const (
 )
 
 // direction is one way of a Relay; its fields below the counters belong to
-// its goroutine, so the packet path takes no lock of its own.
+// the engine's loop, which hands it packets one at a time, so the packet
+// path takes no lock of its own.
 type direction struct {
 	r        *Relay
 	from, to *Session
+	consumer *consumer
 
 	packets, bytes, lost, dropped atomic.Uint64
 	last                          atomic.Int64 // nanoseconds after start; 0: nothing yet
@@ -173,7 +166,6 @@ type direction struct {
 	seqOK bool
 	ssrc  uint32
 	seq   uint16
-	buf   [MaxPacket]byte
 }
 
 func newDirection(r *Relay, from, to *Session, ff, tf Format) *direction {
@@ -204,29 +196,10 @@ func newDirection(r *Relay, from, to *Session, ff, tf Format) *direction {
 	return d
 }
 
-func (d *direction) run() {
-	defer d.r.wg.Done()
-	for {
-		n, err := d.from.Read(d.buf[:])
-		if err != nil {
-			if d.r.stopping.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				// Someone else's deadline: the relay is the reader, so clear
-				// it, then look again in case Close set its own meanwhile.
-				d.from.SetReadDeadline(time.Time{})
-				if d.r.stopping.Load() {
-					return
-				}
-				continue
-			}
-			time.Sleep(time.Millisecond) // a socket error: do not spin on it
-			continue
-		}
-		if pkt, ok := d.process(d.buf[:n]); ok && !d.mute.Load() {
-			d.to.Write(pkt) // a lost datagram is the network's business
-		}
+// receive relays one packet the from leg accepted.
+func (d *direction) receive(pkt []byte) {
+	if pkt, ok := d.process(pkt); ok && !d.mute.Load() {
+		d.to.Write(pkt) // a lost datagram is the network's business
 	}
 }
 

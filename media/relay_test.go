@@ -30,6 +30,10 @@ func newPhone(t testing.TB) *phone {
 	return &phone{t: t, conn: c, ssrc: uint32(c.LocalAddr().(*net.UDPAddr).Port)}
 }
 
+// engineRuns lets goleak pass the media engine's loop, which runs while any
+// Session is open.
+var engineRuns = goleak.IgnoreAnyFunction("pbx/media.(*engine).run")
+
 func (p *phone) addr() netip.AddrPort { return p.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
 
 func (p *phone) packet(pt uint8, payload []byte) []byte {
@@ -153,7 +157,7 @@ func TestRelayLatchesBehindNAT(t *testing.T) {
 	if ab.Packets != 2 || ba.Packets != 1 || ab.Bytes != 12+160+12+4 || ab.Last.IsZero() || ab.Lost != 0 {
 		t.Errorf("stats a->b %+v b->a %+v", ab, ba)
 	}
-	goleak.VerifyNone(t)
+	goleak.VerifyNone(t, engineRuns)
 }
 
 // A second source takes over only after RelatchAfter consecutive packets.
@@ -307,14 +311,15 @@ func TestRelayCloseLeavesSessionsAndReleasesPorts(t *testing.T) {
 	r := NewRelay(a, b, time.Second)
 	r.Close()
 	r.Close()
-	goleak.VerifyNone(t)
+	goleak.VerifyNone(t, engineRuns)
 
+	// The Sessions go on: a second Relay between them relays.
+	bob := newPhone(t)
+	b.SetRemote(bob.addr())
+	r2 := NewRelay(a, b, 0)
 	alice.send(a, alice.packet(0, voice(160)))
-	buf := make([]byte, MaxPacket)
-	a.SetReadDeadline(time.Now().Add(2 * time.Second))
-	if n, err := a.Read(buf); err != nil || n != 172 {
-		t.Fatalf("Read after Relay.Close: %d, %v", n, err)
-	}
+	bob.mustRecv()
+	r2.Close()
 	a.Close()
 	b.Close()
 	if pool.InUse() != 0 {
@@ -373,21 +378,4 @@ func BenchmarkRelayLoopback(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// A read deadline set on a Session while it is relayed neither stops the
-// relay nor makes it spin; Close still ends it.
-func TestRelaySurvivesAStrayDeadline(t *testing.T) {
-	pool := newPool(t, 31600, 31699)
-	a, b := openPair(t, pool)
-	alice, bob := newPhone(t), newPhone(t)
-	a.SetRemote(alice.addr())
-	b.SetRemote(bob.addr())
-	r := NewRelay(a, b, 0)
-	a.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
-	time.Sleep(50 * time.Millisecond)
-	alice.send(a, alice.packet(0, voice(160)))
-	bob.mustRecv()
-	r.Close()
-	goleak.VerifyNone(t)
 }

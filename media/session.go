@@ -1,14 +1,13 @@
 package media
 
 import (
-	"errors"
 	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/pion/rtp"
+	"golang.org/x/sys/unix"
 )
 
 // RelatchAfter is how many consecutive RTP packets a new source must send,
@@ -32,13 +31,16 @@ const MaxPacket = 1500
 // once SetFormat was called, carries a negotiated payload type (or comfort
 // noise), which keeps RTCP, STUN and stray datagrams from latching.
 //
-// Read is for one goroutine at a time; Write may be called from any
-// goroutine, concurrently with Read, so something other than the relay (a
-// prompt player) can send on the leg.
+// The media engine reads the socket and hands each valid packet to the
+// Session's consumer, a Relay or a Listener, one at a time; with none, the
+// packet is dropped (after it latched). Write may be called from any
+// goroutine, so something other than the relay (a prompt player) can send
+// on the leg.
 type Session struct {
 	pool  *PortPool
-	conn  *net.UDPConn
-	rtcp  *net.UDPConn // bound to keep the odd port ours; RTCP is not relayed
+	fd    int  // RTP
+	rtcp  int  // bound to keep the odd port ours; RTCP is not relayed
+	v6    bool // fd is an IPv6 socket
 	local netip.AddrPort
 
 	mu      sync.Mutex
@@ -46,8 +48,11 @@ type Session struct {
 	remote  netip.AddrPort // where Write sends
 	latched bool
 	format  Format
+	closed  bool // fd is closed; its number may already be another socket's
 
-	// Owned by the reader.
+	consumer atomic.Pointer[consumer]
+
+	// Owned by the engine's loop.
 	hdr      rtp.Header
 	cand     netip.AddrPort
 	candSSRC uint32
@@ -56,17 +61,41 @@ type Session struct {
 
 	rejected atomic.Uint64
 	close    sync.Once
-	closeErr error
 }
+
+// consumer takes the packets a Session accepts, on the engine's thread: it
+// must not block, and pkt is only valid during the call.
+type consumer struct{ receive func(pkt []byte) }
 
 // Open binds a Session on the next free port pair of the pool.
 func (p *PortPool) Open() (*Session, error) {
-	conn, rtcp, err := p.listen()
+	fd, rtcp, local, err := p.listen()
 	if err != nil {
 		return nil, err
 	}
-	la := conn.LocalAddr().(*net.UDPAddr).AddrPort()
-	return &Session{pool: p, conn: conn, rtcp: rtcp, local: netip.AddrPortFrom(la.Addr().Unmap(), la.Port())}, nil
+	s := &Session{pool: p, fd: fd, rtcp: rtcp, v6: p.ip.Is6(), local: local}
+	if err := theEngine.add(s); err != nil {
+		unix.Close(fd)
+		unix.Close(rtcp)
+		p.release(int(local.Port()))
+		return nil, err
+	}
+	return s, nil
+}
+
+// attach makes receive the Session's consumer, in place of any other, and
+// returns the handle that detaches it.
+func (s *Session) attach(receive func(pkt []byte)) *consumer {
+	c := &consumer{receive: receive}
+	s.consumer.Store(c)
+	return c
+}
+
+// detach removes c, if it is still the consumer; once it returns, c is not
+// called again.
+func (s *Session) detach(c *consumer) {
+	s.consumer.CompareAndSwap(c, nil)
+	theEngine.sync()
 }
 
 // LocalAddr returns the bound RTP address; its port goes into our SDP.
@@ -117,22 +146,20 @@ func (s *Session) Format() Format {
 // not negotiated, or from a source other than the latched one.
 func (s *Session) Rejected() uint64 { return s.rejected.Load() }
 
-// SetReadDeadline bounds the Read in progress and future ones, as on net.Conn.
-func (s *Session) SetReadDeadline(t time.Time) error { return s.conn.SetReadDeadline(t) }
-
-// Read reads the next RTP packet from the leg into p, latching as described
-// on Session, and returns its length. p should hold MaxPacket bytes. It
-// returns net.ErrClosed once the Session is closed.
-func (s *Session) Read(p []byte) (int, error) {
-	for {
-		n, src, err := s.conn.ReadFromUDPAddrPort(p)
-		if err != nil {
-			return 0, err
-		}
-		if s.accept(p[:n], netip.AddrPortFrom(src.Addr().Unmap(), src.Port())) {
-			return n, nil
-		}
+// readOne reads one datagram, if one is queued, and hands it to the
+// consumer if it is accepted. The engine's loop calls it when the socket is
+// readable.
+func (s *Session) readOne(buf []byte) {
+	n, src, err := recvFrom(s.fd, buf)
+	if err != nil {
+		return // EAGAIN: a socket whose number was reused; nothing else fails on a bound UDP socket
+	}
+	if !s.accept(buf[:n], src) {
 		s.rejected.Add(1)
+		return
+	}
+	if c := s.consumer.Load(); c != nil {
+		c.receive(buf[:n])
 	}
 }
 
@@ -171,20 +198,34 @@ func (s *Session) accept(b []byte, src netip.AddrPort) bool {
 // Write sends one RTP packet to the leg's remote. With no remote known yet
 // the packet is discarded, as the network would lose it.
 func (s *Session) Write(p []byte) (int, error) {
+	// The lock is held across the send, so that Close cannot close the
+	// socket (and the number go to a new one) in between.
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, net.ErrClosed
+	}
 	to := s.remote
-	s.mu.Unlock()
 	if !to.IsValid() || to.Addr().IsUnspecified() || to.Port() == 0 {
 		return len(p), nil
 	}
-	return s.conn.WriteToUDPAddrPort(p, to)
+	if err := sendTo(s.fd, s.v6, p, to); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
-// Close closes both sockets and returns the port pair to the pool.
+// Close closes both sockets and returns the port pair to the pool. A
+// consumer still attached is not called again.
 func (s *Session) Close() error {
 	s.close.Do(func() {
-		s.closeErr = errors.Join(s.conn.Close(), s.rtcp.Close())
+		theEngine.remove(s)
+		s.mu.Lock()
+		s.closed = true
+		unix.Close(s.fd)
+		unix.Close(s.rtcp)
+		s.mu.Unlock()
 		s.pool.release(s.Port())
 	})
-	return s.closeErr
+	return nil
 }
