@@ -207,7 +207,7 @@ func (d *direction) receive(pkt []byte) {
 // place. It must not allocate: it runs for every packet.
 func (d *direction) process(pkt []byte) ([]byte, bool) {
 	d.last.Store(max(int64(time.Since(d.r.start)), 1))
-	hl, err := d.hdr.Unmarshal(pkt) // Session.Read has checked it, this finds the payload
+	hl, err := d.hdr.Unmarshal(pkt) // Session.accept has checked it, this finds the payload
 	if err != nil {
 		d.dropped.Add(1)
 		return nil, false

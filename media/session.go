@@ -16,7 +16,7 @@ import (
 // phone whose NAT mapping changed is followed after 80 ms of 20 ms packets.
 const RelatchAfter = 4
 
-// MaxPacket is the buffer size a Session reader should use: one Ethernet MTU.
+// MaxPacket is the largest datagram a Session reads: one Ethernet MTU.
 const MaxPacket = 1500
 
 // Session is one call leg's RTP endpoint: a UDP socket on a port pair from a
