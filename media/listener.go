@@ -84,7 +84,7 @@ func (l *Listener) packet(pkt []byte) {
 		return
 	}
 	payload := pkt[hl:end]
-	f := l.s.Format()
+	f := l.s.format.Load()
 	if f.HasEvent() && l.hdr.PayloadType == f.Event.PT {
 		if key, ok := l.dtmf.Feed(l.hdr.Timestamp, payload); ok {
 			select {
@@ -95,6 +95,6 @@ func (l *Listener) packet(pkt []byte) {
 		return
 	}
 	if t := l.tap.Load(); t != nil {
-		t.rec.recordAt(now, t.ch, lawOf(f, l.hdr.PayloadType), l.hdr.SSRC, l.hdr.Timestamp, payload)
+		t.rec.recordAt(now, t.ch, lawOf(*f, l.hdr.PayloadType), l.hdr.SSRC, l.hdr.Timestamp, payload)
 	}
 }

@@ -47,9 +47,9 @@ type Session struct {
 	sdp     netip.AddrPort // remote from SDP
 	remote  netip.AddrPort // where Write sends
 	latched bool
-	format  Format
 	closed  bool // fd is closed; its number may already be another socket's
 
+	format   atomic.Pointer[Format] // never nil once Open returns
 	consumer atomic.Pointer[consumer]
 
 	// Owned by the engine's loop.
@@ -74,6 +74,7 @@ func (p *PortPool) Open() (*Session, error) {
 		return nil, err
 	}
 	s := &Session{pool: p, fd: fd, rtcp: rtcp, v6: p.ip.Is6(), local: local}
+	s.format.Store(&Format{})
 	if err := theEngine.add(s); err != nil {
 		unix.Close(fd)
 		unix.Close(rtcp)
@@ -127,22 +128,14 @@ func (s *Session) Remote() (netip.AddrPort, bool) {
 	return s.remote, s.latched
 }
 
-// SetFormat records what the leg negotiated; Read then latches only on
-// packets of those payload types, and a Relay maps payload types with it.
-func (s *Session) SetFormat(f Format) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.format = f
-}
+// SetFormat records what the leg negotiated; the Session then latches only
+// on packets of those payload types, and a Relay maps payload types with it.
+func (s *Session) SetFormat(f Format) { s.format.Store(&f) }
 
 // Format returns what SetFormat recorded.
-func (s *Session) Format() Format {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.format
-}
+func (s *Session) Format() Format { return *s.format.Load() }
 
-// Rejected returns how many datagrams Read dropped: not RTP, a payload type
+// Rejected returns how many datagrams the Session dropped: not RTP, a payload type
 // not negotiated, or from a source other than the latched one.
 func (s *Session) Rejected() uint64 { return s.rejected.Load() }
 
@@ -172,12 +165,12 @@ func (s *Session) accept(b []byte, src netip.AddrPort) bool {
 		return false
 	}
 	pt, ssrc, seq := s.hdr.PayloadType, s.hdr.SSRC, s.hdr.SequenceNumber
+	if f := s.format.Load(); f.Audio.Name != "" && pt != f.Audio.PT && pt != 13 && !(f.HasEvent() && pt == f.Event.PT) {
+		return false
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if f := s.format; f.Audio.Name != "" && pt != f.Audio.PT && pt != 13 && !(f.HasEvent() && pt == f.Event.PT) {
-		return false
-	}
 	if !s.latched || src == s.remote {
 		s.remote, s.latched, s.candN = src, true, 0
 		return true
