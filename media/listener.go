@@ -4,8 +4,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/pion/rtp"
 )
 
 // Listener reads a leg no Relay reads: a caller in an IVR menu or leaving
@@ -26,7 +24,6 @@ type Listener struct {
 
 	// Owned by the engine's loop.
 	dtmf DTMF
-	hdr  rtp.Header
 }
 
 // tap is where a Listener records.
@@ -69,24 +66,16 @@ func (l *Listener) Close() {
 }
 
 // packet handles one packet the Session accepted. It must not allocate.
-func (l *Listener) packet(pkt []byte) {
+func (l *Listener) packet(p packet) {
 	now := time.Now()
 	l.last.Store(now.UnixNano())
-	hl, err := l.hdr.Unmarshal(pkt)
-	if err != nil {
+	if p.payload == nil {
 		return
 	}
-	end := len(pkt)
-	if l.hdr.Padding {
-		end -= int(pkt[end-1])
-	}
-	if end < hl {
-		return
-	}
-	payload := pkt[hl:end]
+	h := p.hdr
 	f := l.s.format.Load()
-	if f.HasEvent() && l.hdr.PayloadType == f.Event.PT {
-		if key, ok := l.dtmf.Feed(l.hdr.Timestamp, payload); ok {
+	if f.HasEvent() && h.PayloadType == f.Event.PT {
+		if key, ok := l.dtmf.Feed(h.Timestamp, p.payload); ok {
 			select {
 			case l.keys <- key:
 			default:
@@ -95,6 +84,6 @@ func (l *Listener) packet(pkt []byte) {
 		return
 	}
 	if t := l.tap.Load(); t != nil {
-		t.rec.recordAt(now, t.ch, lawOf(*f, l.hdr.PayloadType), l.hdr.SSRC, l.hdr.Timestamp, payload)
+		t.rec.recordAt(now, t.ch, lawOf(*f, h.PayloadType), h.SSRC, h.Timestamp, p.payload)
 	}
 }

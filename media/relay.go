@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/rtp"
 	"github.com/zaf/g711"
 )
 
@@ -162,7 +161,6 @@ type direction struct {
 	pt    [128]int16 // payload type on the far leg, -1 to drop
 	xcode [128]uint8
 	law   [128]law // how to record each payload type of the from leg
-	hdr   rtp.Header
 	seqOK bool
 	ssrc  uint32
 	seq   uint16
@@ -197,34 +195,22 @@ func newDirection(r *Relay, from, to *Session, ff, tf Format) *direction {
 }
 
 // receive relays one packet the from leg accepted.
-func (d *direction) receive(pkt []byte) {
-	if pkt, ok := d.process(pkt); ok && !d.mute.Load() {
+func (d *direction) receive(p packet) {
+	if pkt, ok := d.process(p); ok && !d.mute.Load() {
 		d.to.Write(pkt) // a lost datagram is the network's business
 	}
 }
 
 // process counts one received packet and prepares it for the other leg in
 // place. It must not allocate: it runs for every packet.
-func (d *direction) process(pkt []byte) ([]byte, bool) {
+func (d *direction) process(p packet) ([]byte, bool) {
 	d.last.Store(max(int64(time.Since(d.r.start)), 1))
-	hl, err := d.hdr.Unmarshal(pkt) // Session.accept has checked it, this finds the payload
-	if err != nil {
-		d.dropped.Add(1)
-		return nil, false
-	}
-	d.count(d.hdr.SSRC, d.hdr.SequenceNumber)
-	end := len(pkt)
-	if d.hdr.Padding && end > hl {
-		end -= int(pkt[end-1])
-	}
-	var payload []byte
-	if end >= hl {
-		payload = pkt[hl:end]
-	}
-	in := d.hdr.PayloadType
+	h := p.hdr
+	d.count(h.SSRC, h.SequenceNumber)
+	in := h.PayloadType
 	if l := d.law[in]; l != none {
 		if rec := d.r.rec.Load(); rec != nil {
-			rec.record(d.ch, l, d.hdr.SSRC, d.hdr.Timestamp, payload)
+			rec.record(d.ch, l, h.SSRC, h.Timestamp, p.payload)
 		}
 	}
 	out := d.pt[in]
@@ -232,19 +218,20 @@ func (d *direction) process(pkt []byte) ([]byte, bool) {
 		d.dropped.Add(1)
 		return nil, false
 	}
+	pkt := p.b
 	pkt[1] = pkt[1]&0x80 | uint8(out)
 	if mode := d.xcode[in]; mode != keep {
-		if end < hl {
+		if p.payload == nil {
 			d.dropped.Add(1) // padding longer than the packet
 			return nil, false
 		}
 		if mode == ulawToAlaw {
-			for i, v := range payload {
-				payload[i] = g711.Ulaw2AlawFrame(v)
+			for i, v := range p.payload {
+				p.payload[i] = g711.Ulaw2AlawFrame(v)
 			}
 		} else {
-			for i, v := range payload {
-				payload[i] = g711.Alaw2UlawFrame(v)
+			for i, v := range p.payload {
+				p.payload[i] = g711.Alaw2UlawFrame(v)
 			}
 		}
 	}

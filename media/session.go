@@ -64,8 +64,33 @@ type Session struct {
 }
 
 // consumer takes the packets a Session accepts, on the engine's thread: it
-// must not block, and pkt is only valid during the call.
-type consumer struct{ receive func(pkt []byte) }
+// must not block, and the packet is only valid during the call.
+type consumer struct{ receive func(packet) }
+
+// packet is an RTP datagram a Session accepted, parsed once for its
+// consumer.
+type packet struct {
+	b       []byte      // the datagram; a Relay rewrites it in place
+	hdr     *rtp.Header // b's header
+	payload []byte      // b after the header, less padding; nil if the padding claims more than b holds
+}
+
+// parse reads b's header into h and finds its payload.
+func parse(h *rtp.Header, b []byte) (packet, error) {
+	hl, err := h.Unmarshal(b)
+	if err != nil {
+		return packet{}, err
+	}
+	p := packet{b: b, hdr: h}
+	end := len(b)
+	if h.Padding && end > hl {
+		end -= int(b[end-1])
+	}
+	if end >= hl {
+		p.payload = b[hl:end]
+	}
+	return p, nil
+}
 
 // Open binds a Session on the next free port pair of the pool.
 func (p *PortPool) Open() (*Session, error) {
@@ -86,7 +111,7 @@ func (p *PortPool) Open() (*Session, error) {
 
 // attach makes receive the Session's consumer, in place of any other, and
 // returns the handle that detaches it.
-func (s *Session) attach(receive func(pkt []byte)) *consumer {
+func (s *Session) attach(receive func(packet)) *consumer {
 	c := &consumer{receive: receive}
 	s.consumer.Store(c)
 	return c
@@ -147,33 +172,37 @@ func (s *Session) readOne(buf []byte) {
 	if err != nil {
 		return // EAGAIN: a socket whose number was reused; nothing else fails on a bound UDP socket
 	}
-	if !s.accept(buf[:n], src) {
+	p, ok := s.accept(buf[:n], src)
+	if !ok {
 		s.rejected.Add(1)
 		return
 	}
 	if c := s.consumer.Load(); c != nil {
-		c.receive(buf[:n])
+		c.receive(p)
 	}
 }
 
-func (s *Session) accept(b []byte, src netip.AddrPort) bool {
+// accept parses b, from src, and latches: it returns the packet and whether
+// the Session takes it.
+func (s *Session) accept(b []byte, src netip.AddrPort) (packet, bool) {
 	// Cheap checks first: a malformed header costs Unmarshal an error value.
 	if len(b) < 12 || b[0]>>6 != 2 || (b[1]&0x7f >= 72 && b[1]&0x7f <= 76) {
-		return false // not RTP version 2, or RTCP (RFC 5761 section 4)
+		return packet{}, false // not RTP version 2, or RTCP (RFC 5761 section 4)
 	}
-	if _, err := s.hdr.Unmarshal(b); err != nil {
-		return false
+	p, err := parse(&s.hdr, b)
+	if err != nil {
+		return packet{}, false
 	}
 	pt, ssrc, seq := s.hdr.PayloadType, s.hdr.SSRC, s.hdr.SequenceNumber
 	if f := s.format.Load(); f.Audio.Name != "" && pt != f.Audio.PT && pt != 13 && !(f.HasEvent() && pt == f.Event.PT) {
-		return false
+		return packet{}, false
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.latched || src == s.remote {
 		s.remote, s.latched, s.candN = src, true, 0
-		return true
+		return p, true
 	}
 	if src == s.cand && ssrc == s.candSSRC && seq == s.candSeq+1 {
 		s.candN++
@@ -183,9 +212,9 @@ func (s *Session) accept(b []byte, src netip.AddrPort) bool {
 	s.candSeq = seq
 	if s.candN >= RelatchAfter {
 		s.remote, s.candN = src, 0
-		return true
+		return p, true
 	}
-	return false
+	return packet{}, false
 }
 
 // Write sends one RTP packet to the leg's remote. With no remote known yet
