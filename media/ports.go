@@ -80,9 +80,9 @@ func (p *PortPool) listen() (rtp, rtcp int, local netip.AddrPort, err error) {
 		return rtp, rtcp, local, nil
 	}
 	if last != nil {
-		return -1, -1, local, fmt.Errorf("%w in %d-%d on %s (last: %v)", ErrNoPorts, p.low, p.low+2*len(p.used)-1, p.ip, last)
+		return -1, -1, netip.AddrPort{}, fmt.Errorf("%w in %d-%d on %s (last: %v)", ErrNoPorts, p.low, p.low+2*len(p.used)-1, p.ip, last)
 	}
-	return -1, -1, local, fmt.Errorf("%w in %d-%d on %s", ErrNoPorts, p.low, p.low+2*len(p.used)-1, p.ip)
+	return -1, -1, netip.AddrPort{}, fmt.Errorf("%w in %d-%d on %s", ErrNoPorts, p.low, p.low+2*len(p.used)-1, p.ip)
 }
 
 // release returns the pair whose RTP port is port.

@@ -38,10 +38,9 @@ const MaxPacket = 1500
 // on the leg.
 type Session struct {
 	pool  *PortPool
-	fd    int  // RTP
-	rtcp  int  // bound to keep the odd port ours; RTCP is not relayed
-	v6    bool // fd is an IPv6 socket
-	local netip.AddrPort
+	fd    int            // RTP
+	rtcp  int            // bound to keep the odd port ours; RTCP is not relayed
+	local netip.AddrPort // its address family is fd's
 
 	mu      sync.Mutex
 	sdp     netip.AddrPort // remote from SDP
@@ -98,7 +97,7 @@ func (p *PortPool) Open() (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{pool: p, fd: fd, rtcp: rtcp, v6: p.ip.Is6(), local: local}
+	s := &Session{pool: p, fd: fd, rtcp: rtcp, local: local}
 	s.format.Store(&Format{})
 	if err := theEngine.add(s); err != nil {
 		unix.Close(fd)
@@ -231,7 +230,7 @@ func (s *Session) Write(p []byte) (int, error) {
 	if !to.IsValid() || to.Addr().IsUnspecified() || to.Port() == 0 {
 		return len(p), nil
 	}
-	if err := sendTo(s.fd, s.v6, p, to); err != nil {
+	if err := sendTo(s.fd, s.local.Addr().Is6(), p, to); err != nil {
 		return 0, err
 	}
 	return len(p), nil
