@@ -679,15 +679,26 @@ func sink(a []string) error {
 	}
 	var conns []*net.UDPConn
 	for i := 0; i < n[2]; i++ {
-		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(n[0]+i*n[1]))))
+		c, err := listenUnread(netip.AddrPortFrom(ip, uint16(n[0]+i*n[1])))
 		if err != nil {
 			continue
 		}
-		_ = c.SetReadBuffer(4096)
 		conns = append(conns, c)
 	}
 	fmt.Fprintf(os.Stderr, "sink: %d of %d ports bound\n", len(conns), n[2])
 	select {}
+}
+
+// listenUnread binds a UDP socket, with a small receive buffer, that is never
+// read: what reaches it past the buffer the kernel drops, as a network
+// would, rather than answering each packet with an ICMP port-unreachable.
+func listenUnread(ap netip.AddrPort) (*net.UDPConn, error) {
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(ap))
+	if err != nil {
+		return nil, err
+	}
+	_ = c.SetReadBuffer(4096)
+	return c, nil
 }
 
 // carrier sends a carrier's audio for the calls sipp sets up, as real
@@ -697,7 +708,7 @@ func sink(a []string) error {
 // per call, so the kernel copies every UDP datagram delivered to the
 // carrier's address to each of them, a cost no real network adds.
 //
-// sipp writes a line "REMOTEIP REMOTEPORT" to FIFO for each answered call,
+// sipp writes a line "IP:PORT" to FIFO for each answered call,
 // the answer's media address; carrier sends the A-law file ALAW there in a
 // loop as RTP (payload type 8, 160 bytes every 20 ms), for SECS seconds,
 // from a port of its own on IP. The far end latches on to that port (the
@@ -729,23 +740,16 @@ func carrier(a []string) error {
 	}
 	sc := bufio.NewScanner(fifo)
 	for sc.Scan() {
-		var port int
-		var remote string
-		if _, err := fmt.Sscan(sc.Text(), &remote, &port); err != nil {
-			fmt.Fprintf(os.Stderr, "carrier: bad line %q\n", sc.Text())
-			continue
-		}
-		to, err := netip.ParseAddrPort(net.JoinHostPort(remote, strconv.Itoa(port)))
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "carrier: bad line %q\n", sc.Text())
-			continue
-		}
-		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+		to, err := netip.ParseAddrPort(strings.TrimSpace(sc.Text()))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "carrier: %v\n", err)
 			continue
 		}
-		_ = c.SetReadBuffer(4096)
+		c, err := listenUnread(netip.AddrPortFrom(ip, 0))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "carrier: %v\n", err)
+			continue
+		}
 		go stream(c, to, audio, time.Duration(secs)*time.Second)
 	}
 	return sc.Err()

@@ -66,6 +66,8 @@ api() { curl -sf -H 'Authorization: Bearer bench' -H 'Content-Type: application/
 scrape() { curl -s "http://$PBX_IP:28080/metrics"; }
 metric() { scrape | awk -v m="$1" '$1==m {print $2}'; }
 num() { printf '%.0f' "${1:-0}"; }
+# per_sec N T0 T1: N over the time from T0 to T1 (Unix ns).
+per_sec() { awk -v n="$1" -v t0="$2" -v t1="$3" 'BEGIN { printf "%.0f", n/((t1-t0)/1e9) }'; }
 # sipp_col DIR COLUMN: a cumulative column of sipp's last statistics line.
 sipp_col() {
   local head line; head=$(head -n 1 "$1/stats.csv"); line=$(tail -n 1 "$1/stats.csv")
@@ -180,7 +182,7 @@ kill "$td"; wait "$td" 2>/dev/null || true
 cpu=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/((t1-t0)/1e9) }')
 keys=$(( $(num "$(metric 'pbx_dtmf_keys_total{method="rfc4733"}')") - keys0 ))
 read -r h_count h_p50 h_p99 h_p999 h_maxle h_over < <("$OUT/mb" hist pbx_rtp_send_lateness_seconds "$dir/before.prom" "$dir/after.prom")
-pps=$(awk -v n="$h_count" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", n/((t1-t0)/1e9) }')
+pps=$(per_sec "$h_count" "$t0" "$t1")
 read -r r_spurts r_anchored r_packets _ r_p50 r_p99 r_p999 r_max r_over j_p50 j_p99 j_p999 j_max j_over r_iat99 r_iatmax < <("$OUT/mb" rtp "$dir/sent.pcap" "$t0" "$t1")
 echo "  waiting for the calls to end"
 wait "$sp" || true
@@ -230,7 +232,7 @@ sleep 0.5
 # the carrier helper through a FIFO, and the call lasts CALL_SECS.
 CALL_SECS=$((RAMP + 8 + SECS + 10))
 "$OUT/mb" alaw 60 "$OUT/carrier.al"
-play="  <nop><action><exec command=\"echo [\$rip] [\$rport] >$OUT/calls.fifo\"/></action></nop>\\n  <pause milliseconds=\"$((CALL_SECS * 1000))\"/>"
+play="  <nop><action><exec command=\"echo [\$rip]:[\$rport] >$OUT/calls.fifo\"/></action></nop>\\n  <pause milliseconds=\"$((CALL_SECS * 1000))\"/>"
 sed "s|.*<!-- PLAYBACK -->.*|$play|" "$ROOT/bench/media/rec-uac.xml" >"$OUT/rec-uac.xml"
 
 # recorded TARGET NAME PID: N calls of rec-uac.xml to TARGET; measures PID.
@@ -275,14 +277,16 @@ recorded() {
   if [ "$spid" != "$pbx" ]; then g_mina=- g_recs=-; fi
   tcpdump -r "$dir/rtp.pcap" -w "$dir/to-agent.pcap" "dst host $AGENT_IP" 2>/dev/null
   read -r _ _ g_packets _ g_p50 g_p99 g_p999 g_max g_over _ _ _ _ _ g_iat99 g_iatmax < <("$OUT/mb" rtp "$dir/to-agent.pcap" "$t0" "$t1" || echo "- - 0 - - - - - - - - - - - - -")
-  g_relay="- - - - - -" g_in="- - - - - - - - - - - - - - - -"
+  g_pps=$(per_sec "$g_packets" "$t0" "$t1")
+  g_relay="- - - - - -" g_in="- - - - - - -"
   if [ "$spid" = "$pbx" ]; then
     g_relay=$("$OUT/mb" relay "$dir/rtp.pcap" "$PBX_IP" "$t0" "$t1" || echo "- - - - - -")
+    # What the carrier sent, as it reached the PBX: its own jitter.
     tcpdump -r "$dir/rtp.pcap" -w "$dir/from-carrier.pcap" "src host $CARRIER_IP" 2>/dev/null
-    g_in=$("$OUT/mb" rtp "$dir/from-carrier.pcap" "$t0" "$t1" || echo "- - - - - - - - - - - - - - - -")
-    g_inpps=$(awk -v n="$(echo "$g_in" | cut -d' ' -f3)" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", n/((t1-t0)/1e9) }')
+    local n p50 p99 p999 pmax over iat99
+    read -r _ _ n _ p50 p99 p999 pmax over _ _ _ _ _ iat99 _ < <("$OUT/mb" rtp "$dir/from-carrier.pcap" "$t0" "$t1" || echo "- - 0 - - - - - - - - - - - - -")
+    g_in="$(per_sec "$n" "$t0" "$t1") $p50 $p99 $p999 $pmax $over $iat99"
   fi
-  g_pps=$(awk -v n="$g_packets" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", n/((t1-t0)/1e9) }')
   wait "$sp" || true
   kill "$car"; wait "$car" 2>/dev/null || true
   g_ok=$(sipp_col "$dir" 'SuccessfulCall(C)'); g_fail=$(sipp_col "$dir" 'FailedCall(C)')
@@ -296,8 +300,7 @@ lost=$(( $(num "$(metric 'pbx_rtp_packets_lost_total{direction="caller_to_agent"
 read -r p_cpu p_sipp p_rss p_mina p_recs p_pps p_p50 p_p99 p_p999 p_max p_over p_iat99 p_ok p_fail <<<"$g_cpu $g_sipp $g_rss $g_mina $g_recs $g_pps $g_p50 $g_p99 $g_p999 $g_max $g_over $g_iat99 $g_ok $g_fail"
 read -r w_files w_min w_med w_max w_both < <("$OUT/mb" wavs "$data/recordings")
 read -r x_sent x_matched x_p50 x_p99 x_p999 x_max <<<"$g_relay"
-i_pps=$g_inpps
-read -r _ _ _ _ i_p50 i_p99 i_p999 i_max i_over _ _ _ _ _ i_iat99 _ <<<"$g_in"
+read -r i_pps i_p50 i_p99 i_p999 i_max i_over i_iat99 <<<"$g_in"
 recorded "$AGENT_IP:25100" sipp-alone "$uas"
 echo
 echo "| path | calls offered | recordings open (min) | calls up (min) | RTP relayed, both ways (whole calls) | lost | server CPU | peers' CPU (sipp at both ends, the carrier's audio) | server RSS MiB | sipp ok | sipp failed |"
