@@ -155,8 +155,16 @@ func TestPlayerContinuesAcrossPlays(t *testing.T) {
 	if gap < lo || gap > hi {
 		t.Errorf("timestamp moved on by %d samples over the pause, want %d-%d", gap, lo, hi)
 	}
+	// Back to back means the third Play began within a frame of the
+	// second's end, so its first packet followed the last within two
+	// frames. A test goroutine woken later than that (a loaded machine)
+	// made a real pause, which the timestamp rightly shows.
 	if d := got[4].pkt.Timestamp - got[3].pkt.Timestamp; d != FrameSamples {
-		t.Errorf("back-to-back Plays: timestamp step %d, want %d", d, FrameSamples)
+		if gap := got[4].at.Sub(got[3].at); gap < 2*Frame {
+			t.Errorf("back-to-back Plays: timestamp step %d, want %d", d, FrameSamples)
+		} else {
+			t.Logf("the third Play began late (its first packet %v after the last): timestamp step %d", gap, d)
+		}
 	}
 }
 
