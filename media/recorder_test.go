@@ -216,13 +216,16 @@ func TestRelayRecordsBothLegs(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.SetRecorder(rec)
+	// At the packets' own pace: the Recorder places a stream faster than
+	// the wall clock back onto it, over what it already placed.
 	caller, agent := tonePackets(440, 50), tonePackets(1000, 50)
+	start := time.Now()
 	for i := range 50 {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * Frame)))
 		pa.send(a, pa.packet(0, caller[i]))
 		pb.send(b, pb.packet(0, agent[i]))
 		pb.mustRecv()
 		pa.mustRecv()
-		time.Sleep(Frame / 4)
 	}
 	r.SetRecorder(nil)
 	if err := rec.Close(); err != nil {
