@@ -34,7 +34,7 @@ import (
 // load the thread keeps its processor and one wake-up serves many packets:
 // at 500 recorded calls on 2 cores the hold went from p50 355 µs, p99
 // 10.9 ms to p50 18 µs, p99 0.23 ms, at 80% CPU instead of 93%
-// (bench/media). A loop parked in the runtime's poller instead (the epoll
+// (bench/media; p99 up to 1.8 ms when the machine is busier). A loop parked in the runtime's poller instead (the epoll
 // set watched as a file) gave the idle latency back but, as one busy
 // goroutine among the recorders' writers, waited up to 200 ms for its turn.
 type engine struct {
