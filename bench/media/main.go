@@ -25,6 +25,7 @@ package main
 
 import (
 	"bufio"
+	"container/heap"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -35,12 +36,14 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/zaf/g711"
+	"golang.org/x/sys/unix"
 
 	"pbx/media"
 )
@@ -738,6 +741,8 @@ func carrier(a []string) error {
 	if err != nil {
 		return err
 	}
+	streams := make(chan *stream)
+	go send(streams, audio)
 	sc := bufio.NewScanner(fifo)
 	for sc.Scan() {
 		to, err := netip.ParseAddrPort(strings.TrimSpace(sc.Text()))
@@ -750,33 +755,109 @@ func carrier(a []string) error {
 			fmt.Fprintf(os.Stderr, "carrier: %v\n", err)
 			continue
 		}
-		go stream(c, to, audio, time.Duration(secs)*time.Second)
+		streams <- newStream(c, to, secs*50)
 	}
 	return sc.Err()
 }
 
-// stream sends one call's audio: 20 ms packets on an absolute schedule from
-// a random phase, so that a late wake-up does not shift the rest.
-func stream(c *net.UDPConn, to netip.AddrPort, audio []byte, d time.Duration) {
-	defer c.Close()
-	const ptime = 20 * time.Millisecond
-	start := time.Now().Add(time.Duration(rand.Int64N(int64(ptime))))
-	ssrc, seq, ts := rand.Uint32(), uint16(rand.Uint32()), rand.Uint32()
+// A stream is one call's audio: 20 ms packets on an absolute schedule from
+// a random phase, so that a late packet does not shift the rest.
+type stream struct {
+	c     *net.UDPConn
+	to    netip.AddrPort
+	start time.Time
+	i, n  int // packets sent, packets to send
+	ssrc  uint32
+	seq   uint16
+	ts    uint32
+	off   int // where in the audio the next packet's payload starts
+}
+
+const ptime = 20 * time.Millisecond
+
+// newStream starts between 20 and 40 ms from now: after any sleep of send's
+// in progress ends.
+func newStream(c *net.UDPConn, to netip.AddrPort, packets int) *stream {
+	return &stream{
+		c: c, to: to, n: packets,
+		start: time.Now().Add(ptime + time.Duration(rand.Int64N(int64(ptime)))),
+		ssrc:  rand.Uint32(), seq: uint16(rand.Uint32()), ts: rand.Uint32(),
+	}
+}
+
+func (s *stream) due() time.Time { return s.start.Add(time.Duration(s.i) * ptime) }
+
+// write sends the stream's next packet, built in pkt.
+func (s *stream) write(pkt, audio []byte) {
+	pkt[0], pkt[1] = 0x80, 8
+	if s.i == 0 {
+		pkt[1] |= 0x80 // marker: the start of a talkspurt
+	}
+	binary.BigEndian.PutUint16(pkt[2:], s.seq+uint16(s.i))
+	binary.BigEndian.PutUint32(pkt[4:], s.ts+uint32(s.i)*160)
+	binary.BigEndian.PutUint32(pkt[8:], s.ssrc)
+	for j := 12; j < len(pkt); j++ {
+		pkt[j] = audio[s.off]
+		s.off = (s.off + 1) % len(audio)
+	}
+	_, _ = s.c.WriteToUDPAddrPort(pkt, s.to)
+}
+
+// byDue is a heap of streams by when their next packet is due.
+type byDue []*stream
+
+func (h byDue) Len() int           { return len(h) }
+func (h byDue) Less(i, j int) bool { return h[i].due().Before(h[j].due()) }
+func (h byDue) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *byDue) Push(x any)        { *h = append(*h, x.(*stream)) }
+func (h *byDue) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return s
+}
+
+// send sends every stream's packets as they fall due, from one thread that
+// sleeps in the kernel between ticks of a quarter of a millisecond and sends
+// what fell due since. 20 ms is a whole number of ticks, so a stream's
+// packets leave at the same point of their schedule each time: the ticks
+// add no jitter, only the thread's wake-ups do. A goroutine per stream
+// asleep in time.Sleep woke up to a millisecond late (the runtime's timers
+// wait in epoll with a millisecond timeout), jitter a carrier's own
+// machine would not add; a wake-up per packet cost twice the CPU.
+func send(in <-chan *stream, audio []byte) {
+	const tick = 250 * time.Microsecond
+	runtime.LockOSThread()
+	var h byDue
 	pkt := make([]byte, 12+160)
-	off := 0
-	for i := 0; time.Duration(i)*ptime < d; i++ {
-		time.Sleep(time.Until(start.Add(time.Duration(i) * ptime)))
-		pkt[0], pkt[1] = 0x80, 8
-		if i == 0 {
-			pkt[1] |= 0x80 // marker: the start of a talkspurt
+	base := time.Now()
+	var next time.Time // the tick being served
+	for {
+		if len(h) == 0 {
+			heap.Push(&h, <-in)
 		}
-		binary.BigEndian.PutUint16(pkt[2:], seq+uint16(i))
-		binary.BigEndian.PutUint32(pkt[4:], ts+uint32(i)*160)
-		binary.BigEndian.PutUint32(pkt[8:], ssrc)
-		for j := 12; j < len(pkt); j++ {
-			pkt[j] = audio[off]
-			off = (off + 1) % len(audio)
+		for more := true; more; {
+			select {
+			case s := <-in:
+				heap.Push(&h, s)
+			default:
+				more = false
+			}
 		}
-		_, _ = c.WriteToUDPAddrPort(pkt, to)
+		s := h[0]
+		if s.due().After(next) {
+			next = base.Add((s.due().Sub(base) + tick - 1) / tick * tick)
+			if d := time.Until(next); d > 0 {
+				ts := unix.NsecToTimespec(int64(d))
+				_ = unix.Nanosleep(&ts, nil)
+			}
+		}
+		s.write(pkt, audio)
+		if s.i++; s.i < s.n {
+			heap.Fix(&h, 0)
+		} else {
+			heap.Pop(&h)
+			s.c.Close()
+		}
 	}
 }

@@ -28,8 +28,16 @@
 #   seconds  steady-state window (default 30)
 #   PBX_WRAP a command to start the PBX under, e.g. "chrt -f 10" (an
 #            experiment: the PBX at real-time priority)
+#   CARRIER_WRAP  the command phase 2's carrier runs under; by default
+#            "chrt -f 5" where allowed: real-time priority, below the PBX's
+#            media threads (10). The carrier stands in for a carrier's own
+#            machine; at normal priority, on 2 cores it shares with the PBX,
+#            sipp and tcpdump, it is starved and sends 500 calls' packets in
+#            bursts up to 100 ms late, and the PBX's hold then measures the
+#            queue behind those bursts. CARRIER_WRAP= runs it so.
 #   PHASES   which phases to run; PROFILE=1 saves a runtime trace of phase 1's
-#            call set-up and CPU profiles of both windows (they disturb both)
+#            call set-up and of phase 2's first 5 s, and CPU profiles of both
+#            windows (they disturb both)
 set -Eeuo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -37,6 +45,9 @@ ROOT=$PWD
 N=${1:-500}
 SECS=${2:-30}
 PHASES=${PHASES:-ivr,recorded}
+if [ -z "${CARRIER_WRAP+set}" ]; then
+  CARRIER_WRAP=""; chrt -f 5 true 2>/dev/null && CARRIER_WRAP="chrt -f 5"
+fi
 RAMP=5 # seconds to set the calls up
 PBX_IP=127.0.60.1 CARRIER_IP=127.0.60.2 AGENT_IP=127.0.60.3
 OUT=$ROOT/bench/out/media
@@ -122,8 +133,9 @@ ln -sfn /usr/share/sip-tester "$OUT/pcap"
 machine="$(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r), sipp $( (sipp -v 2>&1 || true) | grep -o "v[0-9.]*" | head -1)"
 echo
 echo "Machine: $machine"
-echo "Command: ${PBX_WRAP:+PBX_WRAP=\"$PBX_WRAP\" }bench/media/run.sh $N $SECS"
-echo "Load average before the calls: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shares its 2 cores)"
+echo "Command: ${PBX_WRAP:+PBX_WRAP=\"$PBX_WRAP\" }bench/media/run.sh $N $SECS (carrier under: ${CARRIER_WRAP:-nothing, normal priority})"
+read -r _ u0 n0 s0 i0 w0 q0 sq0 st0 _ </proc/stat; sleep 5; read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ </proc/stat
+echo "CPU busy before the calls (5 s, all cores): $(( 100 - 100 * (i1 + w1 - i0 - w0) / (u1 + n1 + s1 + i1 + w1 + q1 + sq1 + st1 - u0 - n0 - s0 - i0 - w0 - q0 - sq0 - st0) ))% (other work shares the cores)"
 
 # ---------------------------------------------------------------- phase 1
 if [[ $PHASES == *ivr* ]]; then
@@ -247,7 +259,7 @@ recorded() {
   tcpdump -i lo -nn -s 64 --time-stamp-precision=nano -B 65536 -w "$dir/rtp.pcap" "$filter" >"$dir/tcpdump.out" 2>&1 &
   local td=$!; pids+=("$td")
   rm -f "$OUT/calls.fifo"; mkfifo "$OUT/calls.fifo"
-  "$OUT/mb" carrier "$CARRIER_IP" "$OUT/calls.fifo" "$OUT/carrier.al" "$CALL_SECS" 2>"$dir/carrier.out" &
+  ${CARRIER_WRAP:-} "$OUT/mb" carrier "$CARRIER_IP" "$OUT/calls.fifo" "$OUT/carrier.al" "$CALL_SECS" 2>"$dir/carrier.out" &
   local car=$!; pids+=("$car")
   (cd "$dir" && exec sipp "$target" -sf "$OUT/rec-uac.xml" -s +15550006002 -i "$CARRIER_IP" -p 25062 \
     -mi "$CARRIER_IP" -mp 44000 -r "$rate" -m "$N" -l "$N" -nostdin -buff_size 4194304 \
@@ -257,6 +269,7 @@ recorded() {
   local c0 t0 c1 t1 sc0 sc1 mina=999999 recs=999999 rss=0 a o r i
   if [ -n "${PROFILE:-}" ] && [ "$spid" = "$pbx" ]; then
     curl -s -o "$dir/cpu.pprof" "http://$PBX_IP:28080/debug/pprof/profile?seconds=$SECS" &
+    curl -s -o "$dir/window.trace" "http://$PBX_IP:28080/debug/pprof/trace?seconds=5" &
   fi
   c0=$(cpu_ticks "$spid"); sc0=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") + $(cpu_ticks "$car") )); t0=$(date +%s%N)
   for ((i = 0; i < SECS; i++)); do
@@ -296,22 +309,23 @@ rel0=$(( $(num "$(metric 'pbx_rtp_packets_relayed_total{direction="caller_to_age
 recorded "$PBX_IP:25060" recorded "$pbx"
 sleep 2
 rel1=$(( $(num "$(metric 'pbx_rtp_packets_relayed_total{direction="caller_to_agent"}')") + $(num "$(metric 'pbx_rtp_packets_relayed_total{direction="agent_to_caller"}')") ))
-lost=$(( $(num "$(metric 'pbx_rtp_packets_lost_total{direction="caller_to_agent"}')") + $(num "$(metric 'pbx_rtp_packets_lost_total{direction="agent_to_caller"}')") ))
+lost_ca=$(num "$(metric 'pbx_rtp_packets_lost_total{direction="caller_to_agent"}')")
+lost_ac=$(num "$(metric 'pbx_rtp_packets_lost_total{direction="agent_to_caller"}')")
 read -r p_cpu p_sipp p_rss p_mina p_recs p_pps p_p50 p_p99 p_p999 p_max p_over p_iat99 p_ok p_fail <<<"$g_cpu $g_sipp $g_rss $g_mina $g_recs $g_pps $g_p50 $g_p99 $g_p999 $g_max $g_over $g_iat99 $g_ok $g_fail"
 read -r w_files w_min w_med w_max w_both < <("$OUT/mb" wavs "$data/recordings")
 read -r x_sent x_matched x_p50 x_p99 x_p999 x_max <<<"$g_relay"
 read -r i_pps i_p50 i_p99 i_p999 i_max i_over i_iat99 <<<"$g_in"
 recorded "$AGENT_IP:25100" sipp-alone "$uas"
 echo
-echo "| path | calls offered | recordings open (min) | calls up (min) | RTP relayed, both ways (whole calls) | lost | server CPU | peers' CPU (sipp at both ends, the carrier's audio) | server RSS MiB | sipp ok | sipp failed |"
+echo "| path | calls offered | recordings open (min) | calls up (min) | RTP relayed, both ways (whole calls) | lost (from carrier, from agent) | server CPU | peers' CPU (sipp at both ends, the carrier's audio) | server RSS MiB | sipp ok | sipp failed |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-echo "| carrier → PBX (recording) → agent | $N | $p_recs | $p_mina | $((rel1 - rel0)) | $lost | $p_cpu% | $p_sipp% | $p_rss | $p_ok | $p_fail |"
+echo "| carrier → PBX (recording) → agent | $N | $p_recs | $p_mina | $((rel1 - rel0)) | $lost_ca, $lost_ac | $p_cpu% | $p_sipp% | $p_rss | $p_ok | $p_fail |"
 echo "| carrier → agent, sipp alone (anchor) | $N | - | - | - | - | $g_cpu% (UAS) | $g_sipp% | $g_rss (UAS) | $g_ok | $g_fail |"
 echo
 echo "Timing of the carrier's audio (20 ms packets): tcpdump on lo over the $SECS s window, all calls, each stream against"
-echo "its RTP timestamps, relative to its least late packet. The carrier's own sending jitter is in every row: it shares"
-echo "the 2 cores with the PBX, whose media thread runs at real-time priority when it may, so it is measured as it"
-echo "reaches the PBX too (first row), and in the sipp-alone run, without the PBX (last row):"
+echo "its RTP timestamps, relative to its least late packet. The carrier's own sending jitter (one thread sending what"
+echo "falls due on 0.25 ms ticks) is in every row, so it is measured as it reaches the PBX too (first row), and in the"
+echo "sipp-alone run, without the PBX (last row). The carrier ran under: ${CARRIER_WRAP:-nothing (normal priority)}."
 echo
 echo "| path | packets/s | lateness p50 µs | p99 µs | p99.9 µs | max µs | > 1 ms | inter-arrival deviation p99 µs |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
