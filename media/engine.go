@@ -33,10 +33,13 @@ import (
 // (BenchmarkRelayLoopback's round trip: 15 µs before, 60 µs now). Under
 // load the thread keeps its processor and one wake-up serves many packets:
 // at 500 recorded calls on 2 cores the hold went from p50 355 µs, p99
-// 10.9 ms to p50 18 µs, p99 0.23 ms, at 80% CPU instead of 93%
-// (bench/media; p99 up to 1.8 ms when the machine is busier). A loop parked in the runtime's poller instead (the epoll
-// set watched as a file) gave the idle latency back but, as one busy
-// goroutine among the recorders' writers, waited up to 200 ms for its turn.
+// 10.9 ms to p50 18 µs, p99 0.23 ms, at 80% CPU instead of 93%; from a
+// carrier paced like a real one, p50 40 µs, p99 0.12-0.2 ms (bench/media).
+// One thread relays a burst one packet after another, about 10 µs each: a
+// starved carrier's bursts of 500 packets took the p99 to 1.8 ms. A loop
+// parked in the runtime's poller instead (the epoll set watched as a file)
+// gave the idle latency back but, as one busy goroutine among the
+// recorders' writers, waited up to 200 ms for its turn.
 type engine struct {
 	// mu guards the fields below. The loop holds it while it handles a batch
 	// of ready sockets, so whoever takes it knows no packet is being handed
