@@ -22,7 +22,12 @@ type phone struct {
 
 func newPhone(t testing.TB) *phone {
 	t.Helper()
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	return newPhoneAt(t, net.IPv4(127, 0, 0, 1))
+}
+
+func newPhoneAt(t testing.TB, ip net.IP) *phone {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: ip})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +163,40 @@ func TestRelayLatchesBehindNAT(t *testing.T) {
 		t.Errorf("stats a->b %+v b->a %+v", ab, ba)
 	}
 	goleak.VerifyNone(t, engineRuns)
+}
+
+// Sessions on an IPv6 address relay between IPv6 phones, latching to the
+// address packets come from.
+func TestRelayIPv6(t *testing.T) {
+	pool, err := NewPortPool(netip.IPv6Loopback(), 32800, 32899)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := openPair(t, pool)
+	if !a.LocalAddr().Addr().Is6() {
+		t.Fatalf("session bound to %s", a.LocalAddr())
+	}
+	alice, bob := newPhoneAt(t, net.IPv6loopback), newPhoneAt(t, net.IPv6loopback)
+	a.SetRemote(netip.MustParseAddrPort("[2001:db8::5]:4000")) // what alice's SDP said
+	b.SetRemote(bob.addr())
+	a.SetFormat(pcmu)
+	b.SetFormat(pcmu)
+	r := NewRelay(a, b, 0)
+	defer r.Close()
+
+	hello := voice(160)
+	alice.send(a, alice.packet(0, hello))
+	if got := bob.mustRecv(); !bytes.Equal(got.Payload, hello) || got.SSRC != alice.ssrc {
+		t.Fatalf("bob got SSRC %d, %d bytes", got.SSRC, len(got.Payload))
+	}
+	if remote, latched := a.Remote(); !latched || remote != alice.addr() {
+		t.Fatalf("leg A remote %s latched %v, want %s", remote, latched, alice.addr())
+	}
+	reply := voice(80)
+	bob.send(b, bob.packet(0, reply))
+	if got := alice.mustRecv(); !bytes.Equal(got.Payload, reply) {
+		t.Fatal("alice got the wrong payload")
+	}
 }
 
 // A second source takes over only after RelatchAfter consecutive packets.
