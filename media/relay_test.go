@@ -121,12 +121,35 @@ func voice(n int) []byte {
 }
 
 // A phone behind NAT: its SDP says 192.168.1.50:4000, its packets come from
-// 127.0.0.1:x, and the other leg's audio must reach 127.0.0.1:x.
+// 127.0.0.1:x, and the other leg's audio must reach 127.0.0.1:x. The same
+// on IPv6.
 func TestRelayLatchesBehindNAT(t *testing.T) {
-	pool := newPool(t, 31000, 31099)
+	for _, tc := range []struct {
+		name      string
+		pool      netip.Addr
+		phones    net.IP
+		sdp       string // where alice's SDP says she is
+		low, high int
+	}{
+		{"IPv4", loopback, net.IPv4(127, 0, 0, 1), "192.168.1.50:4000", 31000, 31099},
+		{"IPv6", netip.IPv6Loopback(), net.IPv6loopback, "[fd00::50]:4000", 32800, 32899},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pool, err := NewPortPool(tc.pool, tc.low, tc.high)
+			if err != nil {
+				t.Fatal(err)
+			}
+			testRelayLatches(t, pool, newPhoneAt(t, tc.phones), newPhoneAt(t, tc.phones), netip.MustParseAddrPort(tc.sdp))
+		})
+	}
+}
+
+func testRelayLatches(t *testing.T, pool *PortPool, alice, bob *phone, sdp netip.AddrPort) {
 	a, b := openPair(t, pool)
-	alice, bob := newPhone(t), newPhone(t)
-	a.SetRemote(netip.MustParseAddrPort("192.168.1.50:4000"))
+	if a.LocalAddr().Addr().Is6() != sdp.Addr().Is6() {
+		t.Fatalf("session bound to %s", a.LocalAddr())
+	}
+	a.SetRemote(sdp)
 	b.SetRemote(bob.addr())
 	a.SetFormat(pcmu)
 	b.SetFormat(pcmu)
@@ -163,40 +186,6 @@ func TestRelayLatchesBehindNAT(t *testing.T) {
 		t.Errorf("stats a->b %+v b->a %+v", ab, ba)
 	}
 	goleak.VerifyNone(t, engineRuns)
-}
-
-// Sessions on an IPv6 address relay between IPv6 phones, latching to the
-// address packets come from.
-func TestRelayIPv6(t *testing.T) {
-	pool, err := NewPortPool(netip.IPv6Loopback(), 32800, 32899)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, b := openPair(t, pool)
-	if !a.LocalAddr().Addr().Is6() {
-		t.Fatalf("session bound to %s", a.LocalAddr())
-	}
-	alice, bob := newPhoneAt(t, net.IPv6loopback), newPhoneAt(t, net.IPv6loopback)
-	a.SetRemote(netip.MustParseAddrPort("[2001:db8::5]:4000")) // what alice's SDP said
-	b.SetRemote(bob.addr())
-	a.SetFormat(pcmu)
-	b.SetFormat(pcmu)
-	r := NewRelay(a, b, 0)
-	defer r.Close()
-
-	hello := voice(160)
-	alice.send(a, alice.packet(0, hello))
-	if got := bob.mustRecv(); !bytes.Equal(got.Payload, hello) || got.SSRC != alice.ssrc {
-		t.Fatalf("bob got SSRC %d, %d bytes", got.SSRC, len(got.Payload))
-	}
-	if remote, latched := a.Remote(); !latched || remote != alice.addr() {
-		t.Fatalf("leg A remote %s latched %v, want %s", remote, latched, alice.addr())
-	}
-	reply := voice(80)
-	bob.send(b, bob.packet(0, reply))
-	if got := alice.mustRecv(); !bytes.Equal(got.Payload, reply) {
-		t.Fatal("alice got the wrong payload")
-	}
 }
 
 // A second source takes over only after RelatchAfter consecutive packets.
