@@ -4,7 +4,7 @@
 # Chromium through playwright-core, and stops it by its PID.
 #
 # Env: PBX_BROWSER_HTTP (127.0.0.1:18180), PBX_BROWSER_SIP (127.0.0.1:15180),
-# CHROMIUM (/usr/bin/chromium), SIPP (sipp, which places the calls the call
+# PBX_BROWSER_RTP (35000-35099; a carrier's call comes from 127.0.58.2), CHROMIUM (/usr/bin/chromium), SIPP (sipp, which places the calls the call
 # history shows). Screenshots go to test/out/browser/.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -59,7 +59,7 @@ echo "== installing the test driver"
 token="browser-test-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 echo "== starting pbx on http://$http_addr"
 PBX_ADMIN_TOKEN="$token" PBX_HTTP_ADDR="$http_addr" PBX_SIP_ADDR="$sip_addr" PBX_DATA_DIR="$work/data" \
-  "$work/pbx" serve >"$work/pbx.log" 2>&1 &
+  PBX_RTP_PORTS="${PBX_BROWSER_RTP:-35000-35099}" "$work/pbx" serve >"$work/pbx.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
   if curl -fsS "http://$http_addr/healthz" >/dev/null 2>&1; then break; fi

@@ -3,7 +3,7 @@
 // one browser, as one administrator's visit would.
 import assert from 'node:assert/strict'
 import { after, afterEach, before, test } from 'node:test'
-import { adminToken, api, baseURL, launch, placeCall, shot } from './harness.mjs'
+import { adminToken, api, baseURL, carrierCall, launch, placeCall, shot } from './harness.mjs'
 
 let b, page
 
@@ -312,6 +312,71 @@ test('a real call lands in the call history, owned by the user it was for', asyn
   assert.match(rows[1], /missed/)
   await page.getByRole('button', { name: 'Clear filters' }).click()
   assert.equal((await api('DELETE', `/users/${dan.body.id}`)).status, 204)
+})
+
+test('a voicemail lands in the call history, and the browser plays it from where it is asked to', async () => {
+  // A carrier's call to a number whose flow takes a message of at most 3 s: the caller (sipp) speaks 7 s.
+  const carrierIP = '127.0.58.2'
+  const number = '+15550058001'
+  const trunk = await api('POST', '/trunks', { name: 'Carrier', host: carrierIP, inbound_cidrs: [carrierIP] })
+  assert.equal(trunk.status, 201, JSON.stringify(trunk.body))
+  const num = await api('POST', '/numbers', { e164: number, type: 'toll_free', country: 'US', trunk_id: trunk.body.id })
+  assert.equal(num.status, 201, JSON.stringify(num.body))
+  const flow = await api('POST', '/flows', {
+    name: 'After hours',
+    numbers: [number],
+    states: [
+      { id: 'start', type: 'start' },
+      { id: 'vm', type: 'voicemail', prompt: { text: 'Leave a message.' }, max_seconds: 3 },
+    ],
+    connections: [{ from: 'start', outcome: 'next', to: 'vm' }],
+  })
+  assert.equal(flow.status, 201, JSON.stringify(flow.body))
+  assert.equal((await api('POST', `/flows/${flow.body.id}/publish`)).status, 200)
+  await carrierCall({ ip: carrierIP, number, caller: '+15550058099', scenario: 'voicemail-uac.xml' })
+  let vm
+  for (let i = 0; i < 50 && !vm; i++) {
+    vm = (await api('GET', '/calls')).body.calls.find((c) => c.voicemail)
+    if (!vm) await new Promise((r) => setTimeout(r, 100))
+  }
+  assert.ok(vm?.has_recording, `a voicemail with its recording in the history: ${JSON.stringify(vm)}`)
+
+  // The player's requests, as the browser makes them.
+  const fetched = []
+  const onResponse = (r) => {
+    if (new URL(r.url()).pathname === `/api/v1/calls/${vm.id}/recording`) fetched.push({ status: r.status(), range: r.headers()['content-range'] })
+  }
+  page.on('response', onResponse)
+  await page.getByRole('link', { name: 'Phone users' }).click()
+  await page.getByRole('link', { name: 'Call history' }).click()
+  const call = page.locator(`tr[data-call="${vm.id}"]`)
+  await call.waitFor()
+  assert.match(await call.locator('td.recording').textContent(), /Voicemail/)
+  const audio = call.getByLabel('Voicemail of the call from +15550058099')
+  const heard = await audio.evaluate(
+    (a) =>
+      new Promise((resolve, reject) => {
+        a.onerror = () => reject(new Error('the player could not load the message: ' + a.error?.message))
+        a.onloadedmetadata = () => {
+          const seekable = a.seekable.length ? a.seekable.end(0) : 0
+          a.onseeked = () => resolve({ duration: a.duration, seekable, at: a.currentTime })
+          a.currentTime = 2
+        }
+        a.preload = 'metadata'
+        a.load()
+      }),
+  )
+  page.off('response', onResponse)
+  assert.ok(Math.abs(heard.duration - vm.recording_seconds) < 0.1, `the player says ${heard.duration} s, the record ${vm.recording_seconds} s`)
+  assert.ok(heard.duration > 2.5 && heard.duration < 3.5, `the message lasts ${heard.duration} s; the limit is 3 s`)
+  // Without Range the browser could only play from the start.
+  assert.ok(Math.abs(heard.seekable - heard.duration) < 0.1, `seekable to ${heard.seekable} s of ${heard.duration} s`)
+  assert.ok(Math.abs(heard.at - 2) < 0.05, `the player went to ${heard.at} s, not 2 s`)
+  assert.ok(
+    fetched.some((f) => f.status === 206 && /^bytes \d+-\d+\/\d+$/.test(f.range)),
+    `the browser's requests for the recording: ${JSON.stringify(fetched)}`,
+  )
+  await shot(page, '26-calls-voicemail')
 })
 
 test('uploads, plays and deletes an audio file, refusing a file calls cannot play', async () => {

@@ -82,19 +82,34 @@ export async function api(method, path, body) {
 }
 
 /**
+ * carrierCall has sipp, as a carrier trunk's host at ip (a loopback
+ * address of the test's own), call number from caller, running the
+ * scenario test/browser/<scenario>, and resolves once sipp saw the call
+ * through.
+ */
+export async function carrierCall({ ip, number, caller, scenario }) {
+  await sipp(scenario, [sipAddr, '-s', number, '-i', ip, '-mi', ip, '-key', 'caller', caller, '-m', '1', '-nostdin', '-timeout', '30s', '-trace_err'])
+}
+
+/**
  * placeCall has sipp, as the phone user from (signing in with password),
  * dial to through the PBX, running the scenario test/browser/<scenario>,
  * and resolves once sipp saw the call through. Without sipp it fails: the
  * call history cannot be tested without a call.
  */
 export async function placeCall({ from, password, to, scenario }) {
+  const csv = `SEQUENTIAL\n${from};[authentication username=${from} password=${password}]\n`
+  await sipp(scenario, [sipAddr, '-inf', 'caller.csv', '-s', to, '-i', '127.0.0.1', '-m', '1', '-nostdin', '-timeout', '20s', '-trace_err'], csv)
+}
+
+/** sipp runs test/browser/<scenario> with args in a folder of its own, holding caller.csv when given. */
+async function sipp(scenario, args, csv) {
   const dir = mkdtempSync(join(tmpdir(), 'pbx-sipp-'))
   try {
-    writeFileSync(join(dir, 'caller.csv'), `SEQUENTIAL\n${from};[authentication username=${from} password=${password}]\n`)
-    const args = [sipAddr, '-sf', join(dirname(fileURLToPath(import.meta.url)), scenario), '-inf', 'caller.csv', '-s', to]
-    args.push('-i', '127.0.0.1', '-m', '1', '-nostdin', '-timeout', '20s', '-trace_err')
+    if (csv) writeFileSync(join(dir, 'caller.csv'), csv)
+    args = [...args, '-sf', join(dirname(fileURLToPath(import.meta.url)), scenario)]
     await new Promise((resolve, reject) =>
-      execFile(process.env.SIPP || 'sipp', args, { cwd: dir, timeout: 30000 }, (err, stdout, stderr) => {
+      execFile(process.env.SIPP || 'sipp', args, { cwd: dir, timeout: 40000 }, (err, stdout, stderr) => {
         if (err?.code === 'ENOENT') reject(new Error('sipp is needed to place a call (apt-get install sip-tester)'))
         else if (err) reject(new Error(`sipp ${scenario} failed (${err.code ?? err.signal}):\n${stderr}\n${stdout.slice(-2000)}`))
         else resolve()
