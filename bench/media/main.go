@@ -4,7 +4,7 @@
 // checks the recordings a run left.
 //
 //	media wav SECONDS FILE            a SECONDS-long 8 kHz 16-bit mono WAV
-//	media alaw SECONDS FILE           the same signal as raw A-law, for sipp's rtp_stream
+//	media alaw SECONDS FILE           the same signal as raw A-law, for carrier
 //	media hist NAME BEFORE AFTER      count p50 p99 p99.9 le-of-max over-1ms-share, from
 //	                                  the difference of histogram NAME between two scrapes
 //	media rtp FILE.pcap [FROM TO]     the timing of RTP streams between FROM and TO (Unix

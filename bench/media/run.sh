@@ -79,6 +79,8 @@ metric() { scrape | awk -v m="$1" '$1==m {print $2}'; }
 num() { printf '%.0f' "${1:-0}"; }
 # per_sec N T0 T1: N over the time from T0 to T1 (Unix ns).
 per_sec() { awk -v n="$1" -v t0="$2" -v t1="$3" 'BEGIN { printf "%.0f", n/((t1-t0)/1e9) }'; }
+# cpu_pct C0 C1 T0 T1: CPU ticks C0 to C1 as a percentage of one core over T0 to T1 (Unix ns).
+cpu_pct() { awk -v c0="$1" -v c1="$2" -v t0="$3" -v t1="$4" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/((t1-t0)/1e9) }'; }
 # sipp_col DIR COLUMN: a cumulative column of sipp's last statistics line.
 sipp_col() {
   local head line; head=$(head -n 1 "$1/stats.csv"); line=$(tail -n 1 "$1/stats.csv")
@@ -191,7 +193,7 @@ c1=$(cpu_ticks "$pbx"); t1=$(date +%s%N)
 scrape >"$dir/after.prom"
 unreach=$(( $(unreachable) - u0 ))
 kill "$td"; wait "$td" 2>/dev/null || true
-cpu=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/((t1-t0)/1e9) }')
+cpu=$(cpu_pct "$c0" "$c1" "$t0" "$t1")
 keys=$(( $(num "$(metric 'pbx_dtmf_keys_total{method="rfc4733"}')") - keys0 ))
 read -r h_count h_p50 h_p99 h_p999 h_maxle h_over < <("$OUT/mb" hist pbx_rtp_send_lateness_seconds "$dir/before.prom" "$dir/after.prom")
 pps=$(per_sec "$h_count" "$t0" "$t1")
@@ -284,8 +286,8 @@ recorded() {
   done
   c1=$(cpu_ticks "$spid"); sc1=$(( $(cpu_ticks "$sp") + $(cpu_ticks "$uas") + $(cpu_ticks "$car") )); t1=$(date +%s%N)
   kill "$td"; wait "$td" 2>/dev/null || true
-  g_cpu=$(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/((t1-t0)/1e9) }')
-  g_sipp=$(awk -v c0="$sc0" -v c1="$sc1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.0f", 100*(c1-c0)/hz/((t1-t0)/1e9) }')
+  g_cpu=$(cpu_pct "$c0" "$c1" "$t0" "$t1")
+  g_sipp=$(cpu_pct "$sc0" "$sc1" "$t0" "$t1")
   g_rss=$((rss / 1024)) g_mina=$mina g_recs=$recs
   if [ "$spid" != "$pbx" ]; then g_mina=- g_recs=-; fi
   tcpdump -r "$dir/rtp.pcap" -w "$dir/to-agent.pcap" "dst host $AGENT_IP" 2>/dev/null
