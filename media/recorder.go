@@ -360,3 +360,42 @@ func (r *Recorder) header(size int64) [WAVHeaderSize]byte {
 }
 
 func samples(n int64) time.Duration { return time.Duration(n) * (time.Second / Rate) }
+
+// RepairRecording makes a recording that a crash left open whole: the
+// header's sizes are set to the audio the file holds, cut to whole frames,
+// as Close would have. It returns the recording's length. A file that is
+// not one of our recordings (no 8 kHz 16-bit PCM header) is left alone.
+func RepairRecording(path string) (time.Duration, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return 0, fmt.Errorf("repair %s: %w", path, err)
+	}
+	defer f.Close()
+	var h [WAVHeaderSize]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil {
+		return 0, fmt.Errorf("repair %s: header: %w", path, err)
+	}
+	channels := int(binary.LittleEndian.Uint16(h[22:24]))
+	if string(h[0:4]) != "RIFF" || string(h[8:12]) != "WAVE" || string(h[36:40]) != "data" ||
+		binary.LittleEndian.Uint32(h[24:28]) != Rate || binary.LittleEndian.Uint16(h[34:36]) != 16 ||
+		(channels != 1 && channels != 2) {
+		return 0, fmt.Errorf("repair %s: not a recording of ours", path)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("repair %s: %w", path, err)
+	}
+	frame := int64(channels * 2)
+	size := (st.Size() - WAVHeaderSize) / frame * frame
+	if err := f.Truncate(WAVHeaderSize + size); err != nil {
+		return 0, fmt.Errorf("repair %s: %w", path, err)
+	}
+	fixed := WAVHeader(Rate, channels, 16, size)
+	if _, err := f.WriteAt(fixed[:], 0); err != nil {
+		return 0, fmt.Errorf("repair %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return 0, fmt.Errorf("repair %s: %w", path, err)
+	}
+	return samples(size / frame), nil
+}

@@ -28,9 +28,12 @@ type Call interface {
 	Dial(ctx context.Context, users []uint, timeout time.Duration) (answeredBy uint, err error)
 	// DialOut calls the E.164 number to through a carrier trunk (trunk, or
 	// any when 0) showing callerID, and bridges it when answered. It
-	// returns ErrBusy, ErrNoAnswer or ErrUnavailable otherwise.
-	DialOut(ctx context.Context, trunk uint, to, callerID string, timeout time.Duration) error
-	// Wait blocks until a bridged call ends, whichever side hangs up.
+	// returns the trunk it went through (0 if none could be chosen), and
+	// ErrBusy, ErrNoAnswer or ErrUnavailable when the call was not answered.
+	DialOut(ctx context.Context, trunk uint, to, callerID string, timeout time.Duration) (via uint, err error)
+	// Wait blocks until a bridged call ends and returns why: ErrCallerHungUp,
+	// ErrCalleeHungUp, media.ErrDeadMedia (no audio either way) or the
+	// cause of ctx (ErrServerStopping on shutdown).
 	Wait(ctx context.Context) error
 	// Reject ends the call before it is answered with a SIP status; a call
 	// the PBX answered itself (Answer) is hung up instead.
@@ -68,4 +71,11 @@ var (
 	ErrBusy        = errors.New("busy")
 	ErrUnavailable = errors.New("unavailable")
 	ErrNoAnswer    = errors.New("no answer")
+)
+
+// Why a call ended, as Wait and the call's context report it.
+var (
+	ErrCallerHungUp   = errors.New("caller hung up")
+	ErrCalleeHungUp   = errors.New("callee hung up")
+	ErrServerStopping = errors.New("server shutting down")
 )

@@ -101,8 +101,12 @@ const (
 
 // Hang-up causes written to call records.
 const (
-	CauseCompleted    = "completed"
+	CauseCompleted    = "completed" // the flow ended it (an announcement played)
 	CauseCallerHungUp = "caller hung up"
+	CauseCalleeHungUp = "callee hung up" // the user or number called hung up
+	CauseNoMedia      = "no media"       // no audio either way for too long
+	CauseShutdown     = "server shutdown"
+	CauseRestart      = "server restart" // the server stopped without ending it (a crash)
 	CauseNoAnswer     = "no answer"
 	CauseBusy         = "busy"
 	CauseUnavailable  = "unavailable"
@@ -162,16 +166,46 @@ func (e *Engine) Run(ctx context.Context, call Call, in Inbound) {
 	if in.TrunkID != 0 {
 		r.rec.TrunkID = &in.TrunkID
 	}
-
+	r.begin(ctx)
 	r.finish(ctx, r.walk(ctx))
+}
+
+// begin stores the call's record as in progress, so that a crash leaves it
+// in the history; a call whose record cannot be stored still goes on.
+func (r *run) begin(ctx context.Context) {
+	if err := r.e.history.Begin(ctx, &r.rec); err != nil {
+		r.log.Error("begin call record", "error", err)
+	}
+}
+
+// save brings the stored record up to date while the call goes on.
+func (r *run) save(ctx context.Context) {
+	if err := r.e.history.Update(context.WithoutCancel(ctx), r.rec); err != nil {
+		r.log.Warn("update call record", "error", err)
+	}
+}
+
+// causeOf names why a call ended, from Wait's answer or the cause of the
+// call's context.
+func causeOf(err error) string {
+	switch {
+	case errors.Is(err, ErrCalleeHungUp):
+		return CauseCalleeHungUp
+	case errors.Is(err, media.ErrDeadMedia):
+		return CauseNoMedia
+	case errors.Is(err, ErrServerStopping):
+		return CauseShutdown
+	}
+	return CauseCallerHungUp
 }
 
 // finish answers a call nobody took and writes its one record, after
 // hang-up too (but not forever).
 func (r *run) finish(ctx context.Context, end ending) {
 	if ctx.Err() != nil && end.code != codeAnswered {
-		// Whatever step was under way, the caller left first.
-		end = ending{code: codeTerminated, cause: CauseCallerHungUp}
+		// Whatever step was under way, the caller left first (or the
+		// server is stopping).
+		end = ending{code: codeTerminated, cause: causeOf(context.Cause(ctx))}
 	}
 	if end.code != codeAnswered && end.code != codeTerminated {
 		if err := r.call.Reject(end.code, end.reason); err != nil {
@@ -185,7 +219,11 @@ func (r *run) finish(ctx context.Context, end ending) {
 		r.rec.SIPCode = codeAnswered
 	}
 	r.rec.HangupCause = end.cause
-	r.log.Info("call ended", "code", end.code, "cause", end.cause, "owner", r.rec.OwnerUserID)
+	owner := uint(0)
+	if r.rec.OwnerUserID != nil {
+		owner = *r.rec.OwnerUserID
+	}
+	r.log.Info("call ended", "code", end.code, "cause", end.cause, "owner", owner)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := r.e.history.Record(rctx, r.rec); err != nil {
@@ -289,6 +327,10 @@ func ringFor(st State, def int) time.Duration {
 
 func (r *run) transferUser(ctx context.Context, st State) (string, *ending) {
 	u := st.UserID
+	// The call is meant for u: missed, it is u's missed call (and a message
+	// left after it is u's voicemail) whether u was away, busy or did not
+	// answer.
+	r.rec.OwnerUserID = &u
 	switch {
 	case !r.e.presence.Registered(u):
 		return OutcomeUnavailable, nil
@@ -303,8 +345,6 @@ func (r *run) transferUser(ctx context.Context, st State) (string, *ending) {
 			return []uint{u}, true
 		})
 	}
-	// A call that rang one user and was missed is that user's missed call.
-	r.rec.OwnerUserID = &u
 	return r.dial(ctx, []uint{u}, ringFor(st, DefaultRingSeconds), st.Record)
 }
 
@@ -430,10 +470,8 @@ func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration, rec
 	if record {
 		r.record(ctx, 2, "")
 	}
-	if err := r.call.Wait(ctx); err != nil && ctx.Err() == nil {
-		r.log.Warn("bridged call ended with an error", "user", by, "error", err)
-	}
-	return "", &ending{codeAnswered, "", CauseCompleted}
+	r.save(ctx)
+	return "", &ending{codeAnswered, "", causeOf(r.call.Wait(ctx))}
 }
 
 // internal ends the call on an error of ours; a cancelled context is the

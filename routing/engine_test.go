@@ -56,6 +56,22 @@ func (p fakePresence) LoggedInAt(u uint) time.Time {
 
 // everyone returns a presence where all four users are registered, in
 // the order alice, bob, carol, dave, and nobody is on a call.
+// away unregisters users.
+func away(p fakePresence, users ...uint) fakePresence {
+	for _, u := range users {
+		delete(p.registered, u)
+	}
+	return p
+}
+
+// busy puts users on a call.
+func busy(p fakePresence, users ...uint) fakePresence {
+	for _, u := range users {
+		p.onCall[u] = true
+	}
+	return p
+}
+
 func everyone() fakePresence {
 	p := fakePresence{registered: map[uint]time.Time{}, onCall: map[uint]bool{}}
 	for u := alice; u <= dave; u++ {
@@ -81,6 +97,7 @@ type fakeCall struct {
 	dialOut  error    // what the far end of DialOut does
 	timeouts []time.Duration
 	waited   bool
+	ends     error // why the bridged call ends (Wait's answer); nil: the caller hung up
 	rejects  []string
 }
 
@@ -114,7 +131,10 @@ func (c *fakeCall) Dial(ctx context.Context, users []uint, timeout time.Duration
 func (c *fakeCall) Wait(ctx context.Context) error {
 	c.waited = true
 	c.clock.advance(42 * time.Second)
-	return nil
+	if c.ends != nil {
+		return c.ends
+	}
+	return ErrCallerHungUp
 }
 
 func (c *fakeCall) Reject(code int, reason string) error {
@@ -207,18 +227,6 @@ func TestEngine(t *testing.T) {
 	group := func(ring string) Document {
 		return flowOf([]State{{ID: "g", Type: StateTransferGroup, GroupID: 1, Ring: ring, RingSeconds: 10}})
 	}
-	away := func(p fakePresence, users ...uint) fakePresence {
-		for _, u := range users {
-			delete(p.registered, u)
-		}
-		return p
-	}
-	busy := func(p fakePresence, users ...uint) fakePresence {
-		for _, u := range users {
-			p.onCall[u] = true
-		}
-		return p
-	}
 	// loginOrder makes users log in in the order given.
 	loginOrder := func(p fakePresence, users ...uint) fakePresence {
 		for i, u := range users {
@@ -244,6 +252,7 @@ func TestEngine(t *testing.T) {
 		cause    string
 		code     int
 		duration int
+		ends     error // why the answered call ends; nil: the caller hung up
 	}{
 		{name: "unknown number", to: "+15559999999", presence: everyone(),
 			reject: "404 No Such Number", typ: CallMissed, cause: CauseNoSuchNumber, code: 404},
@@ -268,28 +277,31 @@ func TestEngine(t *testing.T) {
 				}
 			},
 			reject: "480 Call Flow Not Published", typ: CallMissed, cause: CauseNotPublished, code: 480},
-		{name: "user answers", flow: &toAlice, presence: everyone(), results: map[uint]error{alice: nil},
-			dials: [][]uint{{alice}}, timeouts: []time.Duration{s15},
-			typ: CallIncoming, owner: alice, cause: CauseCompleted, code: 200, duration: 42},
+		{name: "user answers, then hangs up", flow: &toAlice, presence: everyone(), results: map[uint]error{alice: nil},
+			dials: [][]uint{{alice}}, timeouts: []time.Duration{s15}, ends: ErrCalleeHungUp,
+			typ: CallIncoming, owner: alice, cause: CauseCalleeHungUp, code: 200, duration: 42},
+		{name: "user answers, audio stops", flow: &toAlice, presence: everyone(), results: map[uint]error{alice: nil},
+			dials: [][]uint{{alice}}, timeouts: []time.Duration{s15}, ends: fmt.Errorf("relay: %w", media.ErrDeadMedia),
+			typ: CallIncoming, owner: alice, cause: CauseNoMedia, code: 200, duration: 42},
 		{name: "user on a call takes the busy exit", flow: &toAlice, presence: busy(everyone(), alice),
 			results: map[uint]error{bob: nil},
 			dials:   [][]uint{{bob}}, timeouts: []time.Duration{s15},
-			typ: CallIncoming, owner: bob, cause: CauseCompleted, code: 200, duration: 42},
+			typ: CallIncoming, owner: bob, cause: CauseCallerHungUp, code: 200, duration: 42},
 		{name: "user whose phone says busy takes the busy exit", flow: &toAlice, presence: everyone(),
 			results: map[uint]error{alice: ErrBusy, bob: nil},
 			dials:   [][]uint{{alice}, {bob}}, timeouts: []time.Duration{s15, s15},
-			typ: CallIncoming, owner: bob, cause: CauseCompleted, code: 200, duration: 42},
+			typ: CallIncoming, owner: bob, cause: CauseCallerHungUp, code: 200, duration: 42},
 		{name: "unregistered user takes the unavailable exit", flow: &toAlice, presence: away(everyone(), alice),
 			results: map[uint]error{carol: nil},
 			dials:   [][]uint{{carol}}, timeouts: []time.Duration{s15},
-			typ: CallIncoming, owner: carol, cause: CauseCompleted, code: 200, duration: 42},
+			typ: CallIncoming, owner: carol, cause: CauseCallerHungUp, code: 200, duration: 42},
 		{name: "no answer takes the timeout exit, then ends", flow: &toAlice, presence: everyone(),
 			dials: [][]uint{{alice}, {dave}}, timeouts: []time.Duration{s15, s15},
 			reject: "480 No Answer", typ: CallMissed, owner: dave, cause: CauseNoAnswer, code: 480},
 		{name: "busy exit not connected", flow: &justAlice, presence: busy(everyone(), alice),
-			reject: "486 Busy Here", typ: CallMissed, cause: CauseBusy, code: 486},
+			reject: "486 Busy Here", typ: CallMissed, owner: alice, cause: CauseBusy, code: 486},
 		{name: "unavailable exit not connected", flow: &justAlice, presence: away(everyone(), alice),
-			reject: "480 Temporarily Unavailable", typ: CallMissed, cause: CauseUnavailable, code: 480},
+			reject: "480 Temporarily Unavailable", typ: CallMissed, owner: alice, cause: CauseUnavailable, code: 480},
 		{name: "device unavailable, exit not connected", flow: &justAlice, presence: everyone(),
 			results: map[uint]error{alice: ErrUnavailable}, dials: [][]uint{{alice}}, timeouts: []time.Duration{s15},
 			reject: "480 Temporarily Unavailable", typ: CallMissed, owner: alice, cause: CauseUnavailable, code: 480},
@@ -297,7 +309,7 @@ func TestEngine(t *testing.T) {
 			presence: away(busy(everyone(), bob), dave),
 			results:  map[uint]error{carol: nil},
 			dials:    [][]uint{{alice, carol}}, timeouts: []time.Duration{s10},
-			typ: CallIncoming, owner: carol, cause: CauseCompleted, code: 200, duration: 42},
+			typ: CallIncoming, owner: carol, cause: CauseCallerHungUp, code: 200, duration: 42},
 		{name: "parallel, nobody answers", flow: ptr(group(RingParallel)), presence: everyone(),
 			dials: [][]uint{{alice, bob, carol, dave}}, timeouts: []time.Duration{s10},
 			reject: "480 No Answer", typ: CallMissed, cause: CauseNoAnswer, code: 480},
@@ -311,7 +323,7 @@ func TestEngine(t *testing.T) {
 			presence: away(busy(loginOrder(everyone(), dave, carol, bob, alice), bob), carol),
 			results:  map[uint]error{alice: nil},
 			dials:    [][]uint{{dave}, {alice}}, timeouts: []time.Duration{s10, s10},
-			typ: CallIncoming, owner: alice, cause: CauseCompleted, code: 200, duration: 42},
+			typ: CallIncoming, owner: alice, cause: CauseCallerHungUp, code: 200, duration: 42},
 		{name: "sequential, nobody answers", flow: ptr(group(RingSequential)),
 			presence: loginOrder(everyone(), carol, alice, dave, bob),
 			results:  map[uint]error{alice: ErrBusy},
@@ -344,7 +356,7 @@ func TestEngine(t *testing.T) {
 			clk := &clock{t: start.Add(time.Second)}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			call := &fakeCall{clock: clk, results: tt.results, cancel: cancel}
+			call := &fakeCall{clock: clk, results: tt.results, cancel: cancel, ends: tt.ends}
 			to := cmpOr(tt.to, engineNumber)
 			e := NewEngine(fx.d, tt.presence, fx.h, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now)
 			e.Run(ctx, call, Inbound{From: "+15551230000", To: to, TrunkID: 3, StartedAt: start})

@@ -67,7 +67,7 @@ type State struct {
 	ID   string    `json:"id"`
 	Type StateType `json:"type"`
 
-	// transfer_user
+	// transfer_user; voicemail: the mailbox owner (optional)
 	UserID uint `json:"user_id,omitempty"`
 	// transfer_group
 	GroupID uint   `json:"group_id,omitempty"`

@@ -308,7 +308,7 @@ var stateOptions = map[StateType][]string{
 	StateTransferGroup: {"group_id", "ring", "ring_seconds", "record", "queue"},
 	StateIVR:           {"prompt"},
 	StateAnnounce:      {"prompt"},
-	StateVoicemail:     {"prompt", "timeout_seconds", "max_seconds"},
+	StateVoicemail:     {"prompt", "timeout_seconds", "max_seconds", "user_id"},
 }
 
 var optionChecks = []struct {

@@ -27,8 +27,11 @@ const (
 	CallMissed   = "missed"   // an inbound or internal call nobody answered
 )
 
-// CallRecord is one call in the call history, written once when the call
-// ends. Times are stored in UTC.
+// CallRecord is one call in the call history. It is written when the call
+// starts (InProgress), brought up to date when the call is answered or its
+// recording begins, and completed when the call ends; a record a crash left
+// in progress is closed at the next start (see Engine.CloseInterrupted).
+// Times are stored in UTC.
 type CallRecord struct {
 	ID        uint   `gorm:"primaryKey" json:"id"`
 	CallID    string `gorm:"size:255;not null;index" json:"call_id"` // the SIP Call-ID, or our id for the call
@@ -66,6 +69,13 @@ type CallRecord struct {
 	HasRecording bool   `gorm:"-" json:"has_recording"`
 	// Voicemail marks a call where the caller left a message.
 	Voicemail bool `gorm:"not null;default:false" json:"voicemail"`
+	// InProgress marks a call that has not ended (or had not when the
+	// server stopped). The history lists only calls that ended.
+	InProgress bool `gorm:"not null;default:false;index" json:"-"`
+	// AliveAt is the last time the server running the call was known to be
+	// up: the record is touched while the call goes on, so a call cut short
+	// by a crash ends, in the history, when the server was last alive.
+	AliveAt time.Time `gorm:"not null" json:"-"`
 }
 
 // AfterFind fills in what the API derives from the stored columns.
@@ -84,9 +94,63 @@ func NewHistory(db *gorm.DB) *History {
 	return &History{db: db}
 }
 
-// Record stores rec as a new record. DurationSeconds is computed from
-// AnsweredAt and EndedAt, rounded to the nearest second.
+// Begin stores rec as a call in progress and sets rec.ID, so that a crash
+// leaves the call in the history (closed at the next start).
+func (h *History) Begin(ctx context.Context, rec *CallRecord) error {
+	if err := checkRecord(rec); err != nil {
+		return err
+	}
+	rec.ID = 0
+	rec.InProgress = true
+	rec.StartedAt = rec.StartedAt.UTC()
+	rec.EndedAt = rec.StartedAt
+	rec.AliveAt = rec.StartedAt
+	if err := h.db.WithContext(ctx).Create(rec).Error; err != nil {
+		rec.ID = 0
+		return fmt.Errorf("begin call record %s: %w", rec.CallID, err)
+	}
+	return nil
+}
+
+// Update brings the record of a call in progress up to date (answered, an
+// owner, a recording started). A record that Begin could not store is
+// left to Record.
+func (h *History) Update(ctx context.Context, rec CallRecord) error {
+	if rec.ID == 0 {
+		return nil
+	}
+	rec.InProgress = true
+	normalise(&rec)
+	if err := h.db.WithContext(ctx).Save(&rec).Error; err != nil {
+		return fmt.Errorf("update call record %s: %w", rec.CallID, err)
+	}
+	return nil
+}
+
+// Record stores rec as a call that ended: it completes the record Begin
+// stored (rec.ID set) or stores a new one. DurationSeconds is computed
+// from AnsweredAt and EndedAt, rounded to the nearest second.
 func (h *History) Record(ctx context.Context, rec CallRecord) error {
+	if err := checkRecord(&rec); err != nil {
+		return err
+	}
+	rec.InProgress = false
+	normalise(&rec)
+	rec.AliveAt = rec.EndedAt
+	db := h.db.WithContext(ctx)
+	var err error
+	if rec.ID != 0 {
+		err = db.Save(&rec).Error
+	} else {
+		err = db.Create(&rec).Error
+	}
+	if err != nil {
+		return fmt.Errorf("record call %s: %w", rec.CallID, err)
+	}
+	return nil
+}
+
+func checkRecord(rec *CallRecord) error {
 	switch {
 	case rec.CallID == "":
 		return errors.New("record call: no call id")
@@ -95,9 +159,20 @@ func (h *History) Record(ctx context.Context, rec CallRecord) error {
 	case !IsCallType(rec.Type):
 		return fmt.Errorf("record call %s: unknown type %q", rec.CallID, rec.Type)
 	}
-	rec.ID = 0
+	return nil
+}
+
+// normalise stores times in UTC and derives the duration.
+func normalise(rec *CallRecord) {
 	rec.StartedAt = rec.StartedAt.UTC()
 	rec.EndedAt = rec.EndedAt.UTC()
+	rec.AliveAt = rec.AliveAt.UTC()
+	if rec.EndedAt.Before(rec.StartedAt) {
+		rec.EndedAt = rec.StartedAt
+	}
+	if rec.AliveAt.Before(rec.StartedAt) {
+		rec.AliveAt = rec.StartedAt
+	}
 	rec.DurationSeconds = 0
 	if rec.AnsweredAt != nil {
 		at := rec.AnsweredAt.UTC()
@@ -106,10 +181,26 @@ func (h *History) Record(ctx context.Context, rec CallRecord) error {
 			rec.DurationSeconds = int(d.Round(time.Second) / time.Second)
 		}
 	}
-	if err := h.db.WithContext(ctx).Create(&rec).Error; err != nil {
-		return fmt.Errorf("record call %s: %w", rec.CallID, err)
+}
+
+// KeepAlive marks every call in progress as alive at now, in one statement
+// whatever the number of calls.
+func (h *History) KeepAlive(ctx context.Context, now time.Time) error {
+	err := h.db.WithContext(ctx).Model(&CallRecord{}).Where("in_progress = ?", true).
+		Update("alive_at", now.UTC()).Error
+	if err != nil {
+		return fmt.Errorf("keep calls alive: %w", err)
 	}
 	return nil
+}
+
+// InProgress returns the records of calls that have not ended.
+func (h *History) InProgress(ctx context.Context) ([]CallRecord, error) {
+	var recs []CallRecord
+	if err := h.db.WithContext(ctx).Where("in_progress = ?", true).Order("id").Find(&recs).Error; err != nil {
+		return nil, fmt.Errorf("calls in progress: %w", err)
+	}
+	return recs, nil
 }
 
 // IsCallType reports whether t is incoming, outgoing or missed.
@@ -139,7 +230,7 @@ func (h *History) query(ctx context.Context, f CallFilter) (*gorm.DB, error) {
 	if f.Type != "" && !IsCallType(f.Type) {
 		return nil, fmt.Errorf("list calls: unknown type %q", f.Type)
 	}
-	q := h.db.WithContext(ctx).Model(&CallRecord{})
+	q := h.db.WithContext(ctx).Model(&CallRecord{}).Where("in_progress = ?", false)
 	if f.Owner != 0 {
 		q = q.Where("owner_user_id = ?", f.Owner)
 	}

@@ -28,6 +28,7 @@ func (e *Engine) RunInternal(ctx context.Context, call Call, from, ext string, s
 		rec: CallRecord{CallID: call.ID(), Direction: DirectionInternal, Type: CallMissed,
 			From: from, To: ext, StartedAt: startedAt},
 	}
+	r.begin(ctx)
 	r.finish(ctx, r.extension(ctx, ext))
 }
 

@@ -28,6 +28,7 @@ func (r *run) answer(ctx context.Context) *ending {
 		at := r.e.now()
 		r.rec.AnsweredAt = &at
 	}
+	r.save(ctx)
 	return nil
 }
 
@@ -137,6 +138,11 @@ func (r *run) ivr(ctx context.Context, st State) (string, *ending) {
 // timeout leaves by "timeout" and no message is kept; one who stops
 // speaking for that long ends the message.
 func (r *run) voicemail(ctx context.Context, st State) (string, *ending) {
+	if st.UserID != 0 {
+		// The state names the mailbox's owner; otherwise the message
+		// belongs to the user the call was last meant for, if any.
+		r.rec.OwnerUserID = &st.UserID
+	}
 	if end := r.answer(ctx); end != nil {
 		return "", end
 	}
@@ -154,6 +160,8 @@ func (r *run) voicemail(ctx context.Context, st State) (string, *ending) {
 		end := ending{codeUnavailable, "Voicemail Unavailable", CauseInternal}
 		return "", &end
 	}
+	r.rec.Voicemail = true // the file is a message, should the server stop now
+	r.save(ctx)
 	limit := time.Duration(st.MaxSeconds) * time.Second
 	if limit <= 0 {
 		limit = MaxVoicemailSeconds * time.Second
@@ -250,7 +258,7 @@ func (r *run) dropRecording() {
 	if err := os.Remove(r.recorder.Path()); err != nil {
 		r.log.Warn("remove empty recording", "error", err)
 	}
-	r.recorder, r.rec.Recording = nil, ""
+	r.recorder, r.rec.Recording, r.rec.Voicemail = nil, "", false
 }
 
 // fileName makes a file name of a call's start and its Call-ID, keeping

@@ -207,7 +207,7 @@ func TestAnnounceThenNext(t *testing.T) {
 	if !slices.Equal(m.call.played(), []int{400}) || !slices.EqualFunc(m.call.dials, [][]uint{{alice}}, slices.Equal) {
 		t.Fatalf("played %v, dialed %v", m.call.played(), m.call.dials)
 	}
-	if m.rec.Type != CallIncoming || m.rec.HangupCause != CauseCompleted {
+	if m.rec.Type != CallIncoming || m.rec.HangupCause != CauseCallerHungUp {
 		t.Errorf("record %+v", m.rec)
 	}
 }
@@ -320,5 +320,39 @@ func TestQueueFullOrMusicOverIsBusy(t *testing.T) {
 	})
 	if len(m.call.played()) != 0 || m.call.answers != 0 || !slices.EqualFunc(m.call.dials, [][]uint{{bob}}, slices.Equal) {
 		t.Fatalf("full queue: played %v, answered %d, dialed %v", m.call.played(), m.call.answers, m.call.dials)
+	}
+}
+
+// A message left after a transfer to a user is that user's, whether the
+// user was away, busy or did not answer; a voicemail state that names its
+// mailbox's owner gives it to them instead.
+func TestVoicemailOwner(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		presence Presence
+		exit     string
+		mailbox  uint
+		want     uint
+	}{
+		{"user did not answer", everyone(), OutcomeTimeout, 0, alice},
+		{"user away", away(everyone(), alice), OutcomeUnavailable, 0, alice},
+		{"user busy", busy(everyone(), alice), OutcomeBusy, 0, alice},
+		{"state names the mailbox", away(everyone(), alice), OutcomeUnavailable, bob, bob},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			vm := voicemail(30, 60)
+			vm.UserID = tt.mailbox
+			doc := flowOf([]State{user("alice", alice), vm}, "alice "+tt.exit+" vm")
+			m := runMedia(t, doc, tt.presence, nil, func(m *mediaRun) {
+				m.call.onPlay = func(n int) {
+					if n == 2 { // the beep
+						go func() { time.Sleep(100 * time.Millisecond); m.call.keys <- '#' }()
+					}
+				}
+			})
+			if !m.rec.Voicemail || deref(m.rec.OwnerUserID) != tt.want {
+				t.Fatalf("voicemail %v owned by %d, want %d", m.rec.Voicemail, deref(m.rec.OwnerUserID), tt.want)
+			}
+		})
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // OutboundRingSeconds is how long an outbound call may ring at the far end.
@@ -35,6 +37,7 @@ func (e *Engine) RunOutbound(ctx context.Context, call Call, sipUser, presented,
 		rec: CallRecord{CallID: call.ID(), Direction: DirectionOutbound, Type: CallOutgoing,
 			From: sipUser, To: to, StartedAt: startedAt},
 	}
+	r.begin(ctx)
 	r.finish(ctx, r.outbound(ctx, sipUser, presented, to))
 }
 
@@ -55,10 +58,14 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 		return ending{403, "No Caller ID", CauseNotAllowed}
 	}
 	r.rec.From = callerID
+	r.rec.Number = callerID // the number of ours the call is made from
 	var trunk uint
 	var n Number
-	if err := r.e.dir.db.WithContext(ctx).Where("e164 = ?", callerID).Take(&n).Error; err == nil && n.TrunkID != nil {
+	switch err := r.e.dir.db.WithContext(ctx).Where("e164 = ?", callerID).Take(&n).Error; {
+	case err == nil && n.TrunkID != nil:
 		trunk = *n.TrunkID
+	case err != nil && !errors.Is(err, gorm.ErrRecordNotFound):
+		return r.internal(ctx, "find caller id number", err)
 	}
 	if to[0] != '+' {
 		to = "+" + to
@@ -66,7 +73,10 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 	if err := r.call.Ring(); err != nil && ctx.Err() == nil {
 		r.log.Debug("send ringing", "error", err)
 	}
-	err = r.call.DialOut(ctx, trunk, to, callerID, OutboundRingSeconds*time.Second)
+	via, err := r.call.DialOut(ctx, trunk, to, callerID, OutboundRingSeconds*time.Second)
+	if via != 0 {
+		r.rec.TrunkID = &via
+	}
 	switch {
 	case ctx.Err() != nil:
 		return ending{codeTerminated, "", CauseCallerHungUp}
@@ -84,10 +94,8 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 	if u.RecordOutbound {
 		r.record(ctx, 2, "")
 	}
-	if err := r.call.Wait(ctx); err != nil && ctx.Err() == nil {
-		r.log.Debug("outbound call ended", "error", err)
-	}
-	return ending{codeAnswered, "", CauseCompleted}
+	r.save(ctx)
+	return ending{codeAnswered, "", causeOf(r.call.Wait(ctx))}
 }
 
 // chooseCallerID applies the caller ID rules to what the phone presented.
@@ -107,14 +115,41 @@ func chooseCallerID(u User, presented string) string {
 // RunUserCall takes a call placed by a phone user (sipUser, presenting
 // presented as its number) to to: another user's extension, one of our
 // numbers (its flow runs), or an outside number (through a trunk).
+//
+// A database error while deciding is answered 500 and recorded: an
+// extension must never go out through the carrier because it could not be
+// looked up.
 func (e *Engine) RunUserCall(ctx context.Context, call Call, sipUser, presented, to string, startedAt time.Time) {
-	if _, err := e.dir.UserByExtension(ctx, to); err == nil {
+	_, err := e.dir.UserByExtension(ctx, to)
+	switch {
+	case err == nil:
 		e.RunInternal(ctx, call, sipUser, to, startedAt)
 		return
-	}
-	if _, err := e.dir.PublishedFlowForNumber(ctx, to); !errors.Is(err, ErrNoSuchNumber) {
-		e.Run(ctx, call, Inbound{From: sipUser, To: to, StartedAt: startedAt})
+	case !errors.Is(err, ErrNotFound):
+		e.failUserCall(ctx, call, sipUser, to, startedAt, "find extension", err)
 		return
 	}
-	e.RunOutbound(ctx, call, sipUser, presented, to, startedAt)
+	if _, err := e.dir.PublishedFlowForNumber(ctx, to); errors.Is(err, ErrNoSuchNumber) {
+		e.RunOutbound(ctx, call, sipUser, presented, to, startedAt)
+		return
+	}
+	// One of our numbers, or an error looking it up: Run says which.
+	e.Run(ctx, call, Inbound{From: sipUser, To: to, StartedAt: startedAt})
+}
+
+// failUserCall ends a phone user's call that could not be routed because of
+// an error of ours, and records it.
+func (e *Engine) failUserCall(ctx context.Context, call Call, sipUser, to string, startedAt time.Time, what string, err error) {
+	r := &run{
+		e:    e,
+		call: call,
+		log:  e.log.With("call_id", call.ID(), "user", sipUser, "to", to),
+		rec: CallRecord{CallID: call.ID(), Direction: DirectionOutbound, Type: CallOutgoing,
+			From: sipUser, To: to, StartedAt: startedAt},
+	}
+	if u, uerr := e.dir.UserBySIPUsername(ctx, sipUser); uerr == nil {
+		r.rec.OwnerUserID = &u.ID
+	}
+	r.begin(ctx)
+	r.finish(ctx, r.internal(ctx, what, err))
 }

@@ -2,21 +2,29 @@ package routing
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // DialOut makes fakeCall a routing.Call for outbound calls: the far end
-// does what dialOut says (nil answers).
-func (c *fakeCall) DialOut(ctx context.Context, trunk uint, to, callerID string, timeout time.Duration) error {
+// does what dialOut says (nil answers). It goes through the trunk asked
+// for, or trunk 1 when any will do.
+func (c *fakeCall) DialOut(ctx context.Context, trunk uint, to, callerID string, timeout time.Duration) (uint, error) {
 	c.outbound = append(c.outbound, callerID+">"+to)
 	if c.dialOut == nil {
 		c.clock.advance(5 * time.Second)
 	}
-	return c.dialOut
+	if trunk == 0 {
+		trunk = 1
+	}
+	return trunk, c.dialOut
 }
 
 func TestOutboundCalls(t *testing.T) {
@@ -66,6 +74,44 @@ func TestOutboundCalls(t *testing.T) {
 				recs[0].OwnerUserID == nil || *recs[0].OwnerUserID != alice {
 				t.Fatalf("records %+v", recs)
 			}
+			// A call that went out names the trunk and our number it went from.
+			if len(tt.dialed) > 0 {
+				from, _, _ := strings.Cut(tt.dialed[0], ">")
+				if deref(recs[0].TrunkID) != 1 || recs[0].Number != from || recs[0].From != from {
+					t.Errorf("record trunk %d number %q from %q, want trunk 1 and %q", deref(recs[0].TrunkID), recs[0].Number, recs[0].From, from)
+				}
+			}
 		})
+	}
+}
+
+// A database error while looking up the extension dialed is the PBX's
+// error: the call is refused 500 and recorded, never sent out through the
+// carrier as a number (1002 as +1002).
+func TestUserCallLookupErrorDoesNotDialOut(t *testing.T) {
+	fx := newEngineFixture(t)
+	ctx := context.Background()
+	if _, err := fx.d.UpdateUser(ctx, alice, UserInput{AllowOutbound: ptr(true), CallerIDs: ptr([]string{"+15550001111"})}); err != nil {
+		t.Fatal(err)
+	}
+	// The database fails the extension lookup, and only it.
+	err := fx.d.db.Callback().Query().After("gorm:query").Register("fail_extension", func(tx *gorm.DB) {
+		if strings.Contains(tx.Statement.SQL.String(), "extension") {
+			tx.AddError(errors.New("database is locked"))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	call := &fakeCall{clock: clk}
+	e := NewEngine(fx.d, everyone(), fx.h, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now)
+	e.RunUserCall(ctx, call, "1001", "", "1002", clk.now())
+	if len(call.outbound) != 0 || !slices.Equal(call.rejects, []string{"500 Server Internal Error"}) {
+		t.Fatalf("dialed out %v, rejects %v; want no dial out and a 500", call.outbound, call.rejects)
+	}
+	recs, total, err := fx.h.List(ctx, CallFilter{})
+	if err != nil || total != 1 || deref(recs[0].OwnerUserID) != alice || recs[0].HangupCause != CauseInternal || recs[0].SIPCode != 500 {
+		t.Fatalf("records %+v (%v)", recs, err)
 	}
 }

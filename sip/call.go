@@ -325,6 +325,9 @@ func (c *Call) Wait(ctx context.Context) error {
 	case <-ctx.Done():
 		cause = context.Cause(ctx)
 	}
+	if c.dlg.Context().Err() != nil {
+		cause = ErrCallerGone // the caller's BYE also ended ctx
+	}
 	c.mu.Lock()
 	music := c.stopMusic
 	c.stopMusic = nil
@@ -441,7 +444,13 @@ func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inboun
 		return
 	}
 	id := req.CallID().Value()
-	ctx, cancel := context.WithCancelCause(dlg.Context())
+	// The call's context ends when the caller's dialog does (a CANCEL or a
+	// BYE: cause ErrCallerGone), or when the call is over. It is not the
+	// dialog's child, so that the cause is always ours; nor does anything
+	// wait on the dialog past the call: a caller who answers our BYE with
+	// 481, or not at all, never ends the dialog's context.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	stopWatch := context.AfterFunc(dlg.Context(), func() { cancel(ErrCallerGone) })
 	c := &Call{s: s, id: id, dlg: dlg, offer: offer, a: a, cancel: cancel, keys: make(chan rune, 32),
 		started: s.now(), log: s.log.With("call_id", id, "from", in.From, "to", in.To)}
 	s.callsMu.Lock()
@@ -456,14 +465,10 @@ func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inboun
 	}()
 	defer c.close()
 	defer cancel(nil)
+	defer stopWatch()
 	if err := dlg.Respond(100, "Trying", nil); err != nil {
 		return
 	}
-	go func() {
-		// A CANCEL or a BYE ends the dialog's context; the call's follows it.
-		<-dlg.Context().Done()
-		cancel(ErrCallerGone)
-	}()
 	s.router.Route(ctx, c, in)
 	if c.final.Load() == 0 {
 		c.Reject(480, "Temporarily Unavailable")

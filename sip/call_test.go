@@ -15,6 +15,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/goleak"
 
 	"pbx/configs"
 	"pbx/media"
@@ -338,4 +339,61 @@ func TestShutdownHangsUpCalls(t *testing.T) {
 	if got := <-router.outcome; got != ErrShutdown {
 		t.Fatalf("call ended with %v, want %v", got, ErrShutdown)
 	}
+}
+
+// A caller that answers the PBX's BYE with 481 (or not at all) leaves no
+// goroutine behind once the call is over.
+func TestCallerRefusingByeLeaksNothing(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	t.Run("call", callerRefusesBye) // its cleanups stop the phones and the server
+	goleak.VerifyNone(t, before, goleak.IgnoreAnyFunction("pbx/media.(*engine).run"))
+}
+
+func callerRefusesBye(t *testing.T) {
+	router := &userRouter{user: 7, outcome: make(chan error, 1)}
+	srv, _ := startCallServer(t, router)
+	answered := agentPhone(t, srv.addr, "1002", "bob-secret", newRTPPeer(t))
+
+	ua, _ := sipgo.NewUA()
+	defer ua.Close()
+	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	callerSrv, _ := sipgo.NewServer(ua)
+	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 6093}})
+	refused := make(chan struct{}, 1)
+	callerSrv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		refused <- struct{}{}
+	})
+	l, err := net.ListenPacket("udp", "127.0.0.1:6093")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go callerSrv.ServeUDP(l)
+	defer l.Close()
+
+	ph, pp, _ := sip.ParseAddr(srv.addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(t).sdp(t),
+		sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	d.Ack(ctx)
+	agent := <-answered
+	if err := agent.Bye(ctx); err != nil { // the agent hangs up
+		t.Fatal(err)
+	}
+	select {
+	case <-refused:
+	case <-time.After(3 * time.Second):
+		t.Fatal("the caller got no BYE")
+	}
+	if got := <-router.outcome; got != ErrCalleeGone {
+		t.Fatalf("call ended with %v, want %v", got, ErrCalleeGone)
+	}
+	d.Close()
 }

@@ -46,13 +46,18 @@ func formatNumber(e164, format string) string {
 // DialOut places the call to the number to (E.164) through a carrier trunk
 // (trunkID, or the first enabled one when 0), showing callerID, answering
 // the carrier's digest challenge, and bridges it when answered. It returns
-// ErrBusy, ErrNoAnswer or ErrUnavailable (no trunk, or the carrier refused)
-// otherwise.
-func (c *Call) DialOut(ctx context.Context, trunkID uint, to, callerID string, timeout time.Duration) error {
+// the trunk it chose (0 when there was none to choose) and ErrBusy,
+// ErrNoAnswer or ErrUnavailable (no trunk, or the carrier refused) when the
+// call was not answered.
+func (c *Call) DialOut(ctx context.Context, trunkID uint, to, callerID string, timeout time.Duration) (uint, error) {
 	tr, err := c.s.trunks.forDialing(ctx, trunkID)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	return tr.ID, c.dialTrunk(ctx, tr, to, callerID, timeout)
+}
+
+func (c *Call) dialTrunk(ctx context.Context, tr Trunk, to, callerID string, timeout time.Duration) error {
 	b, err := c.agentMedia()
 	if err != nil {
 		return err

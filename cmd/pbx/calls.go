@@ -18,6 +18,12 @@ type router struct {
 }
 
 func (r *router) Route(ctx context.Context, c *sip.Call, in sip.Inbound) {
+	// The engine hears why the call's context ended in its own words.
+	ectx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancel(nil)
+	stop := context.AfterFunc(ctx, func() { cancel(outcome(context.Cause(ctx))) })
+	defer stop()
+	ctx = ectx
 	call := engineCall{c}
 	if in.TrunkID != 0 {
 		r.engine.Run(ctx, call, routing.Inbound{From: in.From, To: in.To, TrunkID: in.TrunkID, StartedAt: c.Started()})
@@ -35,8 +41,13 @@ func (c engineCall) Dial(ctx context.Context, users []uint, timeout time.Duratio
 	return by, outcome(err)
 }
 
-func (c engineCall) DialOut(ctx context.Context, trunk uint, to, callerID string, timeout time.Duration) error {
-	return outcome(c.Call.DialOut(ctx, trunk, to, callerID, timeout))
+func (c engineCall) DialOut(ctx context.Context, trunk uint, to, callerID string, timeout time.Duration) (uint, error) {
+	via, err := c.Call.DialOut(ctx, trunk, to, callerID, timeout)
+	return via, outcome(err)
+}
+
+func (c engineCall) Wait(ctx context.Context) error {
+	return outcome(c.Call.Wait(ctx))
 }
 
 // outcome names the SIP edge's call outcomes as the engine's.
@@ -48,6 +59,12 @@ func outcome(err error) error {
 		return routing.ErrUnavailable
 	case errors.Is(err, sip.ErrNoAnswer):
 		return routing.ErrNoAnswer
+	case errors.Is(err, sip.ErrCallerGone):
+		return routing.ErrCallerHungUp
+	case errors.Is(err, sip.ErrCalleeGone):
+		return routing.ErrCalleeHungUp
+	case errors.Is(err, sip.ErrShutdown):
+		return routing.ErrServerStopping
 	}
 	return err
 }

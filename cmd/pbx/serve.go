@@ -39,6 +39,10 @@ import (
 // shutdownGrace bounds how long a clean stop may take.
 const shutdownGrace = 5 * time.Second
 
+// keepAliveEvery is how often the records of calls in progress are marked
+// alive: a crash cuts a call, in the history, at most this short.
+const keepAliveEvery = 10 * time.Second
+
 func load(configPath string, environ []string) (configs.Config, *slog.Logger, error) {
 	cfg, err := configs.Load(configPath, environ)
 	if err != nil {
@@ -167,6 +171,12 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	recordings := filepath.Join(cfg.DataDir, "recordings")
 	calls.engine = routing.NewEngine(dir, sipSrv, routing.NewHistory(db), log.With("component", "calls"), time.Now,
 		routing.WithRecordings(recordings), routing.WithPrompts(promptsFor{prompts}), routing.WithMusic(music))
+	// Calls a crash cut short are closed in the history before new ones come.
+	if n, err := calls.engine.CloseInterrupted(ctx); err != nil {
+		return fmt.Errorf("close interrupted calls: %w", err)
+	} else if n > 0 {
+		log.Warn("closed calls the last run left in progress", "count", n)
+	}
 	if err := sipSrv.Listen(); err != nil {
 		return err
 	}
@@ -190,6 +200,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	locDone := make(chan struct{})
 	go func() { loc.Run(locCtx); close(locDone) }()
 	g.Go(func() error { return sipSrv.Serve(gctx) })
+	g.Go(func() error { return calls.engine.KeepAlive(gctx, keepAliveEvery) })
 	g.Go(func() error {
 		if err := httpSrv.Serve(httpLn); !errors.Is(err, http.ErrServerClosed) {
 			return err
