@@ -299,7 +299,7 @@ func TestBusyAgentTakesTheBusyExit(t *testing.T) {
 
 	c := p.waitCalls(1)[0]
 	if c.Type != "incoming" || c.SIPCode != 200 || owner(c) != second || c.AnsweredAt == nil ||
-		c.FlowID == nil || *c.FlowID != flow || c.HangupCause != "completed" {
+		c.FlowID == nil || *c.FlowID != flow || c.HangupCause != "caller hung up" {
 		t.Fatalf("call record: %v (want answered by user %d)", c, second)
 	}
 }

@@ -869,7 +869,7 @@ func TestQueuedCallerIsConnectedWhenTheAgentIsFree(t *testing.T) {
 			}
 			continue
 		}
-		if owner(c.callRecord) != agent || c.Type != "incoming" || c.SIPCode != 200 || c.HangupCause != "completed" ||
+		if owner(c.callRecord) != agent || c.Type != "incoming" || c.SIPCode != 200 || c.HangupCause != "callee hung up" ||
 			!c.HasRecording || c.RecordingSeconds < 3 || c.RecordingSeconds > 5 {
 			t.Errorf("call record %v; want answered by user %d and a recording of about 4 s", c, agent)
 			continue
@@ -964,7 +964,7 @@ func TestHeldCallerHearsMusic(t *testing.T) {
 	if len(after) < media.Rate/2 || toneShare(after, 1000) < 0.8 {
 		t.Errorf("after the hold the caller heard %d samples, %.2f of them the agent's tone", len(after), toneShare(after, 1000))
 	}
-	if c := p.mediaCalls(1)[0]; owner(c.callRecord) != agent || c.HangupCause != "completed" {
+	if c := p.mediaCalls(1)[0]; owner(c.callRecord) != agent || c.HangupCause != "callee hung up" {
 		t.Errorf("call record %v; want answered by user %d", c, agent)
 	}
 }
