@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"pbx/money"
 )
 
 // Migrations are billing's tables, as goose SQL files per dialect
@@ -57,16 +59,16 @@ var (
 // changes nothing (a call's increment, a month's charge or a purchase is
 // charged once however often it is retried, across restarts).
 type Entry struct {
-	ID        int64     `gorm:"primaryKey" json:"id"`
-	Key       string    `json:"-"`
-	Kind      string    `json:"kind"`
-	Category  string    `json:"category,omitempty"`
-	Amount    Credits   `json:"amount"`  // positive adds credits, negative takes them
-	Balance   Credits   `json:"balance"` // the balance after this entry
-	Ref       string    `json:"ref,omitempty"`
-	Note      string    `json:"note,omitempty"`
-	Actor     string    `json:"actor,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        int64         `gorm:"primaryKey" json:"id"`
+	Key       string        `json:"-"`
+	Kind      string        `json:"kind"`
+	Category  string        `json:"category,omitempty"`
+	Amount    money.Credits `json:"amount"`  // positive adds credits, negative takes them
+	Balance   money.Credits `json:"balance"` // the balance after this entry
+	Ref       string        `json:"ref,omitempty"`
+	Note      string        `json:"note,omitempty"`
+	Actor     string        `json:"actor,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
 }
 
 // TableName is the ledger's table.
@@ -74,7 +76,7 @@ func (Entry) TableName() string { return "billing_entries" }
 
 type wallet struct {
 	ID        int
-	Balance   Credits
+	Balance   money.Credits
 	UpdatedAt time.Time
 }
 
@@ -87,7 +89,7 @@ type Ledger struct {
 	// crossed hears of each entry that takes the balance from at least
 	// min to below it (auto-recharge); nil hears nothing.
 	crossed func(e Entry)
-	minimum func() Credits
+	minimum func() money.Credits
 }
 
 // NewLedger returns the ledger in db (billing's migrations applied).
@@ -109,7 +111,7 @@ func (l *Ledger) Post(ctx context.Context, e Entry, overdraw bool) (stored Entry
 		e.CreatedAt = l.now()
 	}
 	e.CreatedAt = e.CreatedAt.UTC()
-	var before Credits
+	var before money.Credits
 	err = l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var had Entry
 		switch err := tx.Where("key = ?", e.Key).Take(&had).Error; {
@@ -135,7 +137,7 @@ func (l *Ledger) Post(ctx context.Context, e Entry, overdraw bool) (stored Entry
 		if len(after) != 1 {
 			return ErrInsufficientCredit
 		}
-		e.Balance = Credits(after[0])
+		e.Balance = money.Credits(after[0])
 		before = e.Balance - e.Amount
 		if err := tx.Create(&e).Error; err != nil {
 			return err
@@ -165,7 +167,7 @@ func (l *Ledger) Post(ctx context.Context, e Entry, overdraw bool) (stored Entry
 }
 
 // Balance returns the balance.
-func (l *Ledger) Balance(ctx context.Context) (Credits, error) {
+func (l *Ledger) Balance(ctx context.Context) (money.Credits, error) {
 	var w wallet
 	if err := l.db.WithContext(ctx).Take(&w, 1).Error; err != nil {
 		return 0, fmt.Errorf("balance: %w", err)
@@ -175,10 +177,10 @@ func (l *Ledger) Balance(ctx context.Context) (Credits, error) {
 
 // Audit is what Check found.
 type Audit struct {
-	Balance Credits `json:"balance"`    // the cached balance
-	Sum     Credits `json:"sum"`        // the sum of every entry
-	Entries int64   `json:"entries"`    // how many there are
-	OK      bool    `json:"consistent"` // Balance == Sum, and the last entry's balance is it
+	Balance money.Credits `json:"balance"`    // the cached balance
+	Sum     money.Credits `json:"sum"`        // the sum of every entry
+	Entries int64         `json:"entries"`    // how many there are
+	OK      bool          `json:"consistent"` // Balance == Sum, and the last entry's balance is it
 }
 
 // Check re-derives the balance from the entries and compares it with the
@@ -198,7 +200,7 @@ func (l *Ledger) Check(ctx context.Context) (Audit, error) {
 		if err := tx.Raw("SELECT COALESCE(SUM(amount), 0) AS sum, COUNT(*) AS count FROM billing_entries").Scan(&row).Error; err != nil {
 			return err
 		}
-		a.Sum, a.Entries = Credits(row.Sum), row.Count
+		a.Sum, a.Entries = money.Credits(row.Sum), row.Count
 		a.OK = a.Sum == a.Balance
 		if a.Entries > 0 {
 			var last Entry
@@ -217,11 +219,11 @@ func (l *Ledger) Check(ctx context.Context) (Audit, error) {
 
 // Charged returns what the entries whose ref is ref took, as a positive
 // amount (a call's charges: ref is the call's id).
-func (l *Ledger) Charged(ctx context.Context, ref string) (Credits, error) {
+func (l *Ledger) Charged(ctx context.Context, ref string) (money.Credits, error) {
 	var sum int64
 	err := l.db.WithContext(ctx).Raw("SELECT COALESCE(SUM(amount), 0) FROM billing_entries WHERE ref = ? AND amount < 0", ref).Scan(&sum).Error
 	if err != nil {
 		return 0, fmt.Errorf("charged %s: %w", ref, err)
 	}
-	return Credits(-sum), nil
+	return money.Credits(-sum), nil
 }

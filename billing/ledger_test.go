@@ -13,6 +13,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"pbx/money"
 	"pbx/store"
 )
 
@@ -38,32 +39,32 @@ func fixedClock() func() time.Time {
 func TestLedgerPostIsIdempotentAndRefusesOverdraft(t *testing.T) {
 	ctx := context.Background()
 	l := NewLedger(testDB(t), fixedClock())
-	buy := Entry{Key: "purchase:1", Kind: KindPurchase, Amount: 10 * Micro}
+	buy := Entry{Key: "purchase:1", Kind: KindPurchase, Amount: 10 * money.Micro}
 	e, posted, err := l.Post(ctx, buy, false)
-	if err != nil || !posted || e.Balance != 10*Micro || e.ID == 0 {
+	if err != nil || !posted || e.Balance != 10*money.Micro || e.ID == 0 {
 		t.Fatalf("post: %+v %v %v", e, posted, err)
 	}
 	again, posted, err := l.Post(ctx, buy, false)
 	if err != nil || posted || again.ID != e.ID {
 		t.Fatalf("posting the same key again: %+v %v %v", again, posted, err)
 	}
-	if _, _, err := l.Post(ctx, Entry{Key: "call:x:0", Kind: KindCall, Amount: -11 * Micro}, false); !errors.Is(err, ErrInsufficientCredit) {
+	if _, _, err := l.Post(ctx, Entry{Key: "call:x:0", Kind: KindCall, Amount: -11 * money.Micro}, false); !errors.Is(err, ErrInsufficientCredit) {
 		t.Fatalf("an overdraft: %v", err)
 	}
-	if b, _ := l.Balance(ctx); b != 10*Micro {
+	if b, _ := l.Balance(ctx); b != 10*money.Micro {
 		t.Fatalf("balance %s after a refused charge", b)
 	}
-	if e, _, err := l.Post(ctx, Entry{Key: "call:x:0", Kind: KindCall, Amount: -11 * Micro}, true); err != nil || e.Balance != -Micro {
+	if e, _, err := l.Post(ctx, Entry{Key: "call:x:0", Kind: KindCall, Amount: -11 * money.Micro}, true); err != nil || e.Balance != -money.Micro {
 		t.Fatalf("an allowed overdraft: %+v %v", e, err)
 	}
 	if _, _, err := l.Post(ctx, Entry{Kind: KindCall, Amount: -1}, true); !errors.Is(err, ErrNoKey) {
 		t.Fatalf("no key: %v", err)
 	}
 	a, err := l.Check(ctx)
-	if err != nil || !a.OK || a.Sum != -Micro || a.Entries != 2 {
+	if err != nil || !a.OK || a.Sum != -money.Micro || a.Entries != 2 {
 		t.Fatalf("audit %+v %v", a, err)
 	}
-	if c, err := l.Charged(ctx, ""); err != nil || c != 11*Micro {
+	if c, err := l.Charged(ctx, ""); err != nil || c != 11*money.Micro {
 		t.Fatalf("charged %s %v", c, err)
 	}
 }
@@ -73,7 +74,7 @@ func TestLedgerPostIsIdempotentAndRefusesOverdraft(t *testing.T) {
 func TestLedgerConcurrentChargesNeverOverdraw(t *testing.T) {
 	ctx := context.Background()
 	l := NewLedger(testDB(t), fixedClock())
-	if _, _, err := l.Post(ctx, Entry{Key: "purchase:1", Kind: KindPurchase, Amount: 5 * Micro}, false); err != nil {
+	if _, _, err := l.Post(ctx, Entry{Key: "purchase:1", Kind: KindPurchase, Amount: 5 * money.Micro}, false); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup

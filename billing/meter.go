@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"pbx/money"
 )
 
 // ErrNoRate: the call has no rate and unrated calls are refused.
@@ -42,8 +44,8 @@ type Meter struct {
 	unrated string
 
 	mu       sync.Mutex
-	reserved Credits // by every running call
-	perMin   Credits // what the running calls cost a minute, together
+	reserved money.Credits // by every running call
+	perMin   money.Credits // what the running calls cost a minute, together
 }
 
 // NewMeter returns a meter charging the ledger at the rates; unrated says
@@ -60,9 +62,9 @@ type Session struct {
 	call     Call
 	rate     Rate
 	free     bool
-	n        int     // increments paid
-	reserved Credits // held for the next increment
-	charged  Credits
+	n        int           // increments paid
+	reserved money.Credits // held for the next increment
+	charged  money.Credits
 	started  bool
 	ended    bool
 }
@@ -108,7 +110,7 @@ func (m *Meter) Authorize(ctx context.Context, c Call) (*Session, error) {
 func (s *Session) Rate() (Rate, bool) { return s.rate, !s.free }
 
 // Charged returns what the call has paid.
-func (s *Session) Charged() Credits { return s.charged }
+func (s *Session) Charged() money.Credits { return s.charged }
 
 // Start charges the connection fee and the first increment, when the call
 // is answered, and returns how long that pays for (0 for a free call:
@@ -132,7 +134,7 @@ func (s *Session) Next(ctx context.Context) (paid, left time.Duration, err error
 	return s.pay(ctx, s.rate.Cost(s.rate.NextIncrement))
 }
 
-func (s *Session) pay(ctx context.Context, amount Credits) (time.Duration, time.Duration, error) {
+func (s *Session) pay(ctx context.Context, amount money.Credits) (time.Duration, time.Duration, error) {
 	category := CategoryOutbound
 	if s.call.Direction == Inbound {
 		category = CategoryInbound
@@ -161,7 +163,7 @@ func (s *Session) pay(ctx context.Context, amount Credits) (time.Duration, time.
 }
 
 // End releases the call's reservation and returns what it paid.
-func (s *Session) End() Credits {
+func (s *Session) End() money.Credits {
 	if s.ended {
 		return s.charged
 	}
@@ -177,7 +179,7 @@ func (s *Session) End() Credits {
 }
 
 // Reserved returns what running calls hold.
-func (m *Meter) Reserved() Credits {
+func (m *Meter) Reserved() money.Credits {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.reserved
@@ -185,6 +187,6 @@ func (m *Meter) Reserved() Credits {
 
 // Charged returns what a call (its Ref) has paid, from the ledger: for a
 // call a crash cut short.
-func (m *Meter) Charged(ctx context.Context, ref string) (Credits, error) {
+func (m *Meter) Charged(ctx context.Context, ref string) (money.Credits, error) {
 	return m.ledger.Charged(ctx, "call:"+ref)
 }

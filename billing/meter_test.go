@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"pbx/money"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -69,7 +71,7 @@ func TestCostByIncrement(t *testing.T) {
 	}
 }
 
-func testMeter(t *testing.T, credits Credits) (*Meter, *Ledger, *Rates) {
+func testMeter(t *testing.T, credits money.Credits) (*Meter, *Ledger, *Rates) {
 	t.Helper()
 	db := testDB(t)
 	l := NewLedger(db, time.Now)
@@ -157,7 +159,7 @@ func TestMeterConcurrentCallsNeverOverdraw(t *testing.T) {
 	rate(t, rs, "", "outbound", "", "0.06", "1/1", "0")
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var total Credits
+	var total money.Credits
 	for i := range 100 {
 		wg.Add(1)
 		go func() {

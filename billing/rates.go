@@ -13,6 +13,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"pbx/money"
 	"pbx/invalid"
 )
 
@@ -38,18 +39,18 @@ var ErrNotFound = errors.New("not found")
 // then 6 s steps, "1/1" by the second), each at PricePerMinute pro rata
 // rounded up to the micro-credit; ConnectionFee is charged once at answer.
 type Rate struct {
-	ID             uint64    `gorm:"primaryKey" json:"id"`
-	Prefix         string    `json:"prefix"`
-	Direction      string    `json:"direction"`
-	NumberType     string    `json:"number_type"`
-	PricePerMinute Credits   `json:"price_per_minute"`
-	FirstIncrement int       `json:"-"`
-	NextIncrement  int       `json:"-"`
-	ConnectionFee  Credits   `json:"connection_fee"`
-	Description    string    `json:"description"`
-	Increment      string    `gorm:"-" json:"increment"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             uint64        `gorm:"primaryKey" json:"id"`
+	Prefix         string        `json:"prefix"`
+	Direction      string        `json:"direction"`
+	NumberType     string        `json:"number_type"`
+	PricePerMinute money.Credits `json:"price_per_minute"`
+	FirstIncrement int           `json:"-"`
+	NextIncrement  int           `json:"-"`
+	ConnectionFee  money.Credits `json:"connection_fee"`
+	Description    string        `json:"description"`
+	Increment      string        `gorm:"-" json:"increment"`
+	CreatedAt      time.Time     `json:"created_at"`
+	UpdatedAt      time.Time     `json:"updated_at"`
 }
 
 // TableName is the rates' table.
@@ -62,9 +63,9 @@ func (r *Rate) AfterFind(*gorm.DB) error {
 }
 
 // Cost returns what one increment of seconds costs at r.
-func (r Rate) Cost(seconds int) Credits {
+func (r Rate) Cost(seconds int) money.Credits {
 	// Round up: a started micro-credit is charged.
-	return Credits((int64(r.PricePerMinute)*int64(seconds) + 59) / 60)
+	return money.Credits((int64(r.PricePerMinute)*int64(seconds) + 59) / 60)
 }
 
 // Increments is how a rate cuts time: the first increment, then the next
@@ -96,7 +97,7 @@ const MaxIncrement = 3600
 func (in RateInput) apply(r *Rate, creating bool, at string, v *invalid.Error) {
 	if in.Prefix != nil {
 		p := strings.TrimPrefix(strings.TrimSpace(*in.Prefix), "+")
-		if len(p) > 15 || !digits(p) {
+		if len(p) > 15 || !money.Digits(p) {
 			v.Add(at+"prefix", "must be up to 15 digits of an E.164 number (a country code and more), or empty for every number")
 		}
 		r.Prefix = p
@@ -115,7 +116,7 @@ func (in RateInput) apply(r *Rate, creating bool, at string, v *invalid.Error) {
 	}
 	switch {
 	case in.PricePerMinute != nil:
-		c, err := ParseCredits(*in.PricePerMinute)
+		c, err := money.Parse(*in.PricePerMinute)
 		if err != nil || c < 0 {
 			v.Add(at+"price_per_minute", "must be a decimal string of credits, 0 or more, with at most 6 decimals")
 		}
@@ -134,7 +135,7 @@ func (in RateInput) apply(r *Rate, creating bool, at string, v *invalid.Error) {
 		r.FirstIncrement, r.NextIncrement = 60, 60
 	}
 	if in.ConnectionFee != nil {
-		c, err := ParseCredits(*in.ConnectionFee)
+		c, err := money.Parse(*in.ConnectionFee)
 		if err != nil || c < 0 {
 			v.Add(at+"connection_fee", "must be a decimal string of credits, 0 or more, with at most 6 decimals")
 		}

@@ -1,4 +1,4 @@
-package billing
+package money
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestParseCredits(t *testing.T) {
+func TestParse(t *testing.T) {
 	for _, tt := range []struct {
 		in   string
 		want Credits
@@ -17,9 +17,9 @@ func TestParseCredits(t *testing.T) {
 		{"", 0, false}, {"1.", 0, false}, {"1.0000001", 0, false}, {"1e3", 0, false}, {"0x10", 0, false},
 		{"1,5", 0, false}, {"NaN", 0, false}, {"9223372036854.775808", 0, false}, {"- 1", 0, false}, {"--1", 0, false},
 	} {
-		got, err := ParseCredits(tt.in)
+		got, err := Parse(tt.in)
 		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("ParseCredits(%q) = %d, %v; want %d ok=%v", tt.in, got, err, tt.want, tt.ok)
+			t.Errorf("Parse(%q) = %d, %v; want %d ok=%v", tt.in, got, err, tt.want, tt.ok)
 		}
 	}
 }
@@ -32,7 +32,7 @@ func TestCreditsString(t *testing.T) {
 		if got := c.String(); got != want {
 			t.Errorf("%d.String() = %q, want %q", int64(c), got, want)
 		}
-		if back, err := ParseCredits(want); c != math.MinInt64 && (err != nil || back != c) {
+		if back, err := Parse(want); c != math.MinInt64 && (err != nil || back != c) {
 			t.Errorf("round trip of %q: %d %v", want, back, err)
 		}
 	}

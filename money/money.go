@@ -1,7 +1,8 @@
-// Package billing is the PBX's prepaid money: an append-only ledger of
-// micro-credits, rates, the metering that authorises and charges calls,
-// purchases and the monthly charges.
-package billing
+// Package money is the PBX's one definition of an amount of money: credits
+// held as int64 micro-credits, read and written as exact decimal strings,
+// and their value in the local currency. It is a leaf: billing keeps the
+// ledger, and any package may show an amount.
+package money
 
 import (
 	"errors"
@@ -22,10 +23,10 @@ const Micro Credits = 1_000_000
 // ErrAmount is the error of an amount that cannot be read.
 var ErrAmount = errors.New("not an amount of credits")
 
-// ParseCredits reads a decimal amount of credits ("12.5", "-0.000125",
+// Parse reads a decimal amount of credits ("12.5", "-0.000125",
 // "3") exactly; more than six decimals, exponents, or an amount beyond
 // what int64 micro-credits hold are refused.
-func ParseCredits(s string) (Credits, error) {
+func Parse(s string) (Credits, error) {
 	n, err := parseFixed(s, 6)
 	if err != nil {
 		return 0, fmt.Errorf("%q: %w", s, ErrAmount)
@@ -44,7 +45,7 @@ func parseFixed(s string, places int) (int64, error) {
 		s = s[1:]
 	}
 	whole, frac, dot := strings.Cut(s, ".")
-	if whole == "" && frac == "" || dot && frac == "" || len(frac) > places || !digits(whole) || !digits(frac) {
+	if whole == "" && frac == "" || dot && frac == "" || len(frac) > places || !Digits(whole) || !Digits(frac) {
 		return 0, ErrAmount
 	}
 	frac += strings.Repeat("0", places-len(frac))
@@ -58,7 +59,8 @@ func parseFixed(s string, places int) (int64, error) {
 	return n, nil
 }
 
-func digits(s string) bool {
+// Digits reports whether s is only ASCII digits (or empty).
+func Digits(s string) bool {
 	for _, c := range s {
 		if c < '0' || c > '9' {
 			return false
@@ -104,7 +106,7 @@ func (c Credits) MarshalText() ([]byte, error) { return []byte(c.String()), nil 
 
 // UnmarshalText reads a decimal string of credits.
 func (c *Credits) UnmarshalText(b []byte) error {
-	v, err := ParseCredits(string(b))
+	v, err := Parse(string(b))
 	if err != nil {
 		return err
 	}
