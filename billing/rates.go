@@ -13,8 +13,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"pbx/money"
 	"pbx/invalid"
+	"pbx/money"
 )
 
 // Directions a rate applies to.
