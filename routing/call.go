@@ -35,6 +35,10 @@ type Call interface {
 	// ErrCalleeHungUp, media.ErrDeadMedia (no audio either way) or the
 	// cause of ctx (ErrServerStopping on shutdown).
 	Wait(ctx context.Context) error
+	// Warn plays a short tone to the user's side of a bridged call (the
+	// agent of an inbound call, the caller of an outbound one): the
+	// credit is about to end. Elsewhere it does nothing.
+	Warn(ctx context.Context) error
 	// Reject ends the call before it is answered with a SIP status; a call
 	// the PBX answered itself (Answer) is hung up instead.
 	Reject(code int, reason string) error

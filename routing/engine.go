@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"pbx/media"
@@ -35,6 +36,7 @@ type Engine struct {
 	music      *media.Clip // queue music when a state names none
 	queues     queues
 	ivrTimeout time.Duration // IVRTimeoutSeconds; shorter in tests
+	meter      Meter         // nil: calls are free
 }
 
 // Prompts turns a flow's prompt into audio a call can play.
@@ -137,6 +139,22 @@ type run struct {
 	doc      Document
 	answered bool            // the PBX answered the caller itself
 	recorder *media.Recorder // the call's recording or voicemail, closed by finish
+	// cut ends the call from within (its credit ran out), with a cause.
+	cut context.CancelCauseFunc
+
+	metered   Metered       // the call's charges; nil for a free call
+	meterDone chan struct{} // closed when charging has stopped
+	stopMeter func()
+	warned    atomic.Bool // the low credit warning played
+}
+
+// newRun starts a call's run: its record is stored as in progress, and
+// its context can be cut from within.
+func (e *Engine) newRun(ctx context.Context, call Call, log *slog.Logger, rec CallRecord) (*run, context.Context) {
+	r := &run{e: e, call: call, log: log, rec: rec}
+	ctx, r.cut = context.WithCancelCause(ctx)
+	r.begin(ctx)
+	return r, ctx
 }
 
 // Run takes an incoming call through the published flow of in.To until it
@@ -149,11 +167,8 @@ func (e *Engine) Run(ctx context.Context, call Call, in Inbound) {
 	if started.IsZero() {
 		started = e.now()
 	}
-	r := &run{
-		e:    e,
-		call: call,
-		log:  e.log.With("call_id", call.ID(), "number", in.To, "from", in.From, "trunk", in.TrunkID),
-		rec: CallRecord{
+	r, ctx := e.newRun(ctx, call, e.log.With("call_id", call.ID(), "number", in.To, "from", in.From, "trunk", in.TrunkID),
+		CallRecord{
 			CallID:    call.ID(),
 			Direction: DirectionInbound,
 			Type:      CallMissed,
@@ -161,13 +176,17 @@ func (e *Engine) Run(ctx context.Context, call Call, in Inbound) {
 			To:        in.To,
 			Number:    in.To,
 			StartedAt: started,
-		},
+			TrunkID:   nonZero(in.TrunkID),
+		})
+	defer r.cut(nil)
+	r.finish(ctx, r.walk(ctx, in.TrunkID != 0))
+}
+
+func nonZero(id uint) *uint {
+	if id == 0 {
+		return nil
 	}
-	if in.TrunkID != 0 {
-		r.rec.TrunkID = &in.TrunkID
-	}
-	r.begin(ctx)
-	r.finish(ctx, r.walk(ctx))
+	return &id
 }
 
 // begin stores the call's record as in progress, so that a crash leaves it
@@ -195,6 +214,8 @@ func causeOf(err error) string {
 		return CauseNoMedia
 	case errors.Is(err, ErrServerStopping):
 		return CauseShutdown
+	case errors.Is(err, ErrCreditExhausted):
+		return CauseCreditExhausted
 	}
 	return CauseCallerHungUp
 }
@@ -213,6 +234,7 @@ func (r *run) finish(ctx context.Context, end ending) {
 		}
 	}
 	r.closeRecording()
+	r.stopMetering()
 	r.rec.EndedAt = r.e.now()
 	r.rec.SIPCode = end.code
 	if r.answered {
@@ -231,8 +253,9 @@ func (r *run) finish(ctx context.Context, end ending) {
 	}
 }
 
-// walk finds the flow and follows it state by state.
-func (r *run) walk(ctx context.Context) ending {
+// walk finds the flow and follows it state by state; a call from a carrier
+// (billed) is authorised first.
+func (r *run) walk(ctx context.Context, billed bool) ending {
 	pf, err := r.e.dir.PublishedFlowForNumber(ctx, r.rec.Number)
 	switch {
 	case errors.Is(err, ErrNoSuchNumber):
@@ -248,6 +271,11 @@ func (r *run) walk(ctx context.Context) ending {
 	}
 	r.rec.FlowID = &pf.FlowID
 	r.log = r.log.With("flow", pf.FlowID, "flow_version", pf.Version)
+	if billed {
+		if end := r.authorize(ctx, DirectionInbound, r.rec.Number, pf.NumberType); end != nil {
+			return r.refuseInbound(ctx, *end)
+		}
+	}
 	doc := pf.Document
 	r.doc = doc
 
@@ -467,6 +495,7 @@ func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration, rec
 	r.rec.Type = CallIncoming
 	r.rec.OwnerUserID = &by
 	r.log.Info("call answered", "user", by)
+	r.startMetering(ctx)
 	if record {
 		r.record(ctx, 2, "")
 	}

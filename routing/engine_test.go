@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,6 +99,8 @@ type fakeCall struct {
 	timeouts []time.Duration
 	waited   bool
 	ends     error // why the bridged call ends (Wait's answer); nil: the caller hung up
+	hold     bool  // Wait holds the call until its context ends
+	warnings atomic.Int32
 	rejects  []string
 }
 
@@ -130,12 +133,18 @@ func (c *fakeCall) Dial(ctx context.Context, users []uint, timeout time.Duration
 
 func (c *fakeCall) Wait(ctx context.Context) error {
 	c.waited = true
+	if c.hold {
+		<-ctx.Done()
+		return context.Cause(ctx)
+	}
 	c.clock.advance(42 * time.Second)
 	if c.ends != nil {
 		return c.ends
 	}
 	return ErrCallerHungUp
 }
+
+func (c *fakeCall) Warn(context.Context) error { c.warnings.Add(1); return nil }
 
 func (c *fakeCall) Reject(code int, reason string) error {
 	c.rejects = append(c.rejects, fmt.Sprintf("%d %s", code, reason))

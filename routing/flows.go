@@ -51,9 +51,10 @@ type FlowVersion struct {
 
 // PublishedFlow is what the call engine runs for a call to a number.
 type PublishedFlow struct {
-	FlowID   uint
-	Version  int
-	Document Document
+	FlowID     uint
+	Version    int
+	Document   Document
+	NumberType string // of the number called: local, mobile or toll_free
 }
 
 // ListFlows returns every flow ordered by name.
@@ -250,7 +251,7 @@ func (d *Directory) PublishedFlowForNumber(ctx context.Context, e164 string) (Pu
 	case f.Published == nil:
 		return PublishedFlow{}, fmt.Errorf("number %s, flow %d: %w", e164, f.ID, ErrFlowNotPublished)
 	}
-	return PublishedFlow{FlowID: f.ID, Version: f.PublishedVersion, Document: *f.Published}, nil
+	return PublishedFlow{FlowID: f.ID, Version: f.PublishedVersion, Document: *f.Published, NumberType: n.Type}, nil
 }
 
 // checkFlowRefs adds to v every user, group, number and uploaded media file

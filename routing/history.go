@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"pbx/money"
 )
 
 // Directions of a call record.
@@ -60,8 +62,11 @@ type CallRecord struct {
 	// SIPCode is the final status the caller got: 200 when answered, 487
 	// when the caller hung up first, otherwise the rejection's code.
 	SIPCode          int   `gorm:"column:sip_code;not null" json:"sip_code"`
-	RecordingSeconds int   `gorm:"not null;default:0" json:"recording_seconds"`
-	CreditsCharged   int64 `gorm:"not null;default:0" json:"credits_charged"` // micro-credits
+	RecordingSeconds int `gorm:"not null;default:0" json:"recording_seconds"`
+	// CreditsCharged is what the call cost (a decimal string of credits in
+	// JSON), at Rate ("0.02/min 60/60 +0.01", empty for a free call).
+	CreditsCharged money.Credits `gorm:"not null;default:0" json:"credits_charged"`
+	Rate           string        `gorm:"size:64;not null;default:''" json:"rate"`
 	// Recording is the call's recording (or the voicemail the caller left),
 	// a path relative to the recordings directory; empty when none. The API
 	// streams it at /api/v1/calls/{id}/recording.
@@ -351,7 +356,7 @@ func csvRow(r CallRecord) []string {
 		strconv.FormatUint(uint64(r.ID), 10), csvCell(r.CallID), r.Direction, r.Type,
 		csvCell(r.From), csvCell(r.To), csvCell(r.Number), id(r.OwnerUserID), id(r.TrunkID), id(r.FlowID),
 		r.StartedAt.UTC().Format(time.RFC3339), answered, r.EndedAt.UTC().Format(time.RFC3339),
-		strconv.Itoa(r.DurationSeconds), strconv.Itoa(r.RecordingSeconds), strconv.FormatInt(r.CreditsCharged, 10),
+		strconv.Itoa(r.DurationSeconds), strconv.Itoa(r.RecordingSeconds), r.CreditsCharged.String(),
 		csvCell(r.HangupCause), strconv.Itoa(r.SIPCode),
 	}
 }

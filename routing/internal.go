@@ -21,14 +21,9 @@ const InternalRingSeconds = 30
 //	486 Busy Here                the user is on another call, or declined
 //	480 No Answer                nobody answered in time
 func (e *Engine) RunInternal(ctx context.Context, call Call, from, ext string, startedAt time.Time) {
-	r := &run{
-		e:    e,
-		call: call,
-		log:  e.log.With("call_id", call.ID(), "from", from, "extension", ext),
-		rec: CallRecord{CallID: call.ID(), Direction: DirectionInternal, Type: CallMissed,
-			From: from, To: ext, StartedAt: startedAt},
-	}
-	r.begin(ctx)
+	r, ctx := e.newRun(ctx, call, e.log.With("call_id", call.ID(), "from", from, "extension", ext),
+		CallRecord{CallID: call.ID(), Direction: DirectionInternal, Type: CallMissed, From: from, To: ext, StartedAt: startedAt})
+	defer r.cut(nil)
 	r.finish(ctx, r.extension(ctx, ext))
 }
 

@@ -29,6 +29,7 @@ func (r *run) answer(ctx context.Context) *ending {
 		r.rec.AnsweredAt = &at
 	}
 	r.save(ctx)
+	r.startMetering(ctx)
 	return nil
 }
 

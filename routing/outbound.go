@@ -30,14 +30,9 @@ var dialable = regexp.MustCompile(`^\+?[0-9]{3,15}$`)
 //	486 Busy Here, 480 No Answer     the far end was busy or did not answer
 //	503 Service Unavailable          no trunk, or the carrier refused the call
 func (e *Engine) RunOutbound(ctx context.Context, call Call, sipUser, presented, to string, startedAt time.Time) {
-	r := &run{
-		e:    e,
-		call: call,
-		log:  e.log.With("call_id", call.ID(), "user", sipUser, "to", to),
-		rec: CallRecord{CallID: call.ID(), Direction: DirectionOutbound, Type: CallOutgoing,
-			From: sipUser, To: to, StartedAt: startedAt},
-	}
-	r.begin(ctx)
+	r, ctx := e.newRun(ctx, call, e.log.With("call_id", call.ID(), "user", sipUser, "to", to),
+		CallRecord{CallID: call.ID(), Direction: DirectionOutbound, Type: CallOutgoing, From: sipUser, To: to, StartedAt: startedAt})
+	defer r.cut(nil)
 	r.finish(ctx, r.outbound(ctx, sipUser, presented, to))
 }
 
@@ -70,6 +65,9 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 	if to[0] != '+' {
 		to = "+" + to
 	}
+	if end := r.authorize(ctx, DirectionOutbound, to, ""); end != nil {
+		return *end
+	}
 	if err := r.call.Ring(); err != nil && ctx.Err() == nil {
 		r.log.Debug("send ringing", "error", err)
 	}
@@ -91,6 +89,7 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 	}
 	at := r.e.now()
 	r.rec.AnsweredAt = &at
+	r.startMetering(ctx)
 	if u.RecordOutbound {
 		r.record(ctx, 2, "")
 	}
@@ -140,16 +139,11 @@ func (e *Engine) RunUserCall(ctx context.Context, call Call, sipUser, presented,
 // failUserCall ends a phone user's call that could not be routed because of
 // an error of ours, and records it.
 func (e *Engine) failUserCall(ctx context.Context, call Call, sipUser, to string, startedAt time.Time, what string, err error) {
-	r := &run{
-		e:    e,
-		call: call,
-		log:  e.log.With("call_id", call.ID(), "user", sipUser, "to", to),
-		rec: CallRecord{CallID: call.ID(), Direction: DirectionOutbound, Type: CallOutgoing,
-			From: sipUser, To: to, StartedAt: startedAt},
-	}
+	rec := CallRecord{CallID: call.ID(), Direction: DirectionOutbound, Type: CallOutgoing, From: sipUser, To: to, StartedAt: startedAt}
 	if u, uerr := e.dir.UserBySIPUsername(ctx, sipUser); uerr == nil {
-		r.rec.OwnerUserID = &u.ID
+		rec.OwnerUserID = &u.ID
 	}
-	r.begin(ctx)
+	r, ctx := e.newRun(ctx, call, e.log.With("call_id", call.ID(), "user", sipUser, "to", to), rec)
+	defer r.cut(nil)
 	r.finish(ctx, r.internal(ctx, what, err))
 }

@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"time"
@@ -33,6 +34,14 @@ func (e *Engine) CloseInterrupted(ctx context.Context) (int, error) {
 		}
 		if rec.Recording != "" {
 			e.repairRecording(&rec)
+		}
+		if e.meter != nil {
+			// What the call paid is in the ledger, each increment once.
+			charged, err := e.meter.Charged(ctx, fmt.Sprint(rec.ID))
+			if err != nil {
+				return 0, err
+			}
+			rec.CreditsCharged = charged
 		}
 		if err := e.history.Record(ctx, rec); err != nil {
 			return 0, err
