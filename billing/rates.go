@@ -199,7 +199,7 @@ func (rs *Rates) List(ctx context.Context) ([]Rate, error) {
 }
 
 // Get returns the rate with id, or ErrNotFound.
-func (rs *Rates) Get(ctx context.Context, id uint64) (Rate, error) {
+func (rs *Rates) Get(ctx context.Context, id uint) (Rate, error) {
 	var r Rate
 	err := rs.db.WithContext(ctx).Take(&r, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -228,7 +228,7 @@ func (rs *Rates) Create(ctx context.Context, in RateInput) (Rate, error) {
 }
 
 // Update changes the fields of in that are set.
-func (rs *Rates) Update(ctx context.Context, id uint64, in RateInput) (Rate, error) {
+func (rs *Rates) Update(ctx context.Context, id uint, in RateInput) (Rate, error) {
 	r, err := rs.Get(ctx, id)
 	if err != nil {
 		return r, err
@@ -250,7 +250,7 @@ func (rs *Rates) Update(ctx context.Context, id uint64, in RateInput) (Rate, err
 }
 
 // Delete removes the rate with id.
-func (rs *Rates) Delete(ctx context.Context, id uint64) error {
+func (rs *Rates) Delete(ctx context.Context, id uint) error {
 	res := rs.db.WithContext(ctx).Delete(&Rate{}, id)
 	if res.Error != nil {
 		return fmt.Errorf("delete rate: %w", res.Error)

@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -276,4 +277,30 @@ func infoKey(contentType, body string) (rune, bool) {
 		return rune(strings.ToUpper(v)[0]), true
 	}
 	return 0, false
+}
+
+// lowCreditTone is what Warn plays: two short 440 Hz beeps.
+var lowCreditTone = func() *media.Clip {
+	beep := media.Tone(440, 250*time.Millisecond, 0.3).PCM()
+	gap := make([]int16, media.Rate/5)
+	return media.NewClip(slices.Concat(beep, gap, beep))
+}()
+
+// Warn plays a short tone to the user's side of a bridged call (the agent
+// of an inbound call, the caller of an outbound one, who placed it): the
+// credit is about to end. The other party is muted to them meanwhile. Not
+// bridged, it does nothing.
+func (c *Call) Warn(ctx context.Context) error {
+	c.mu.Lock()
+	relay, to := c.relay, c.a
+	if c.agentOf != 0 {
+		to = c.b
+	}
+	c.mu.Unlock()
+	if relay == nil {
+		return nil
+	}
+	relay.Mute(to, true)
+	defer relay.Mute(to, false)
+	return media.NewPlayer(to, c.s.metrics.observeLateness).Play(ctx, lowCreditTone)
 }
