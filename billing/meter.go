@@ -41,18 +41,22 @@ type Meter struct {
 	ledger  *Ledger
 	rates   *Rates
 	log     *slog.Logger
-	unrated string
+	unrated map[string]string // by direction
 
 	mu       sync.Mutex
 	reserved money.Credits // by every running call
 	perMin   money.Credits // what the running calls cost a minute, together
 }
 
-// NewMeter returns a meter charging the ledger at the rates; unrated says
-// what a call no rate matches does (UnratedRefuse or UnratedFree).
-func NewMeter(ledger *Ledger, rates *Rates, unrated string, log *slog.Logger) *Meter {
-	return &Meter{ledger: ledger, rates: rates, unrated: unrated, log: log}
+// NewMeter returns a meter charging the ledger at the rates. A call no rate
+// matches is refused until SetUnrated says otherwise.
+func NewMeter(ledger *Ledger, rates *Rates, log *slog.Logger) *Meter {
+	return &Meter{ledger: ledger, rates: rates, log: log, unrated: map[string]string{}}
 }
+
+// SetUnrated says what a call in direction that no rate matches does:
+// UnratedRefuse or UnratedFree. Call it before the meter is used.
+func (m *Meter) SetUnrated(direction, what string) { m.unrated[direction] = what }
 
 // Session is one authorised call's metering. Its methods are called from
 // the call's own goroutine, in order: Start when answered, Next at each
@@ -79,7 +83,7 @@ func (m *Meter) Authorize(ctx context.Context, c Call) (*Session, error) {
 	}
 	s := &Session{m: m, call: c, rate: rate}
 	if !ok {
-		if m.unrated != UnratedFree {
+		if m.unrated[c.Direction] != UnratedFree {
 			return nil, fmt.Errorf("%s call to %s: %w", c.Direction, c.Number, ErrNoRate)
 		}
 		s.free = true

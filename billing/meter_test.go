@@ -81,7 +81,7 @@ func testMeter(t *testing.T, credits money.Credits) (*Meter, *Ledger, *Rates) {
 			t.Fatal(err)
 		}
 	}
-	return NewMeter(l, rs, UnratedRefuse, slog.New(slog.NewTextHandler(io.Discard, nil))), l, rs
+	return NewMeter(l, rs, slog.New(slog.NewTextHandler(io.Discard, nil))), l, rs
 }
 
 func TestMeterChargesIncrementsAndCutsWhenCreditEnds(t *testing.T) {

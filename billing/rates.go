@@ -39,7 +39,7 @@ var ErrNotFound = errors.New("not found")
 // then 6 s steps, "1/1" by the second), each at PricePerMinute pro rata
 // rounded up to the micro-credit; ConnectionFee is charged once at answer.
 type Rate struct {
-	ID             uint64        `gorm:"primaryKey" json:"id"`
+	ID             uint          `gorm:"primaryKey" json:"id"`
 	Prefix         string        `json:"prefix"`
 	Direction      string        `json:"direction"`
 	NumberType     string        `json:"number_type"`

@@ -17,6 +17,8 @@ import (
 
 	"github.com/caarlos0/env/v11"
 	"gopkg.in/yaml.v3"
+
+	"pbx/money"
 )
 
 // Config is every setting of the server. The zero value is not useful: start
@@ -40,9 +42,32 @@ type Config struct {
 	// LogFormat is text or json.
 	LogFormat string `yaml:"log_format" env:"PBX_LOG_FORMAT"`
 
-	SIP   SIP   `yaml:"sip"`
-	HTTP  HTTP  `yaml:"http"`
-	Media Media `yaml:"media"`
+	SIP     SIP     `yaml:"sip"`
+	HTTP    HTTP    `yaml:"http"`
+	Media   Media   `yaml:"media"`
+	Billing Billing `yaml:"billing"`
+}
+
+// Billing is the prepaid credits: whether calls are charged, the local
+// currency, and what calls with no rate do.
+type Billing struct {
+	// Enabled meters calls: with it off every call is free and never
+	// refused for credit.
+	Enabled bool `yaml:"enabled" env:"PBX_BILLING_ENABLED"`
+	// Currency is the ISO 4217 code prices are shown in; ExchangeRate is
+	// how much of it one credit (one US dollar) buys, a decimal string.
+	Currency     string `yaml:"currency" env:"PBX_CURRENCY"`
+	ExchangeRate string `yaml:"exchange_rate" env:"PBX_EXCHANGE_RATE"`
+	// UnratedOutbound and UnratedInbound say what a call no rate matches
+	// does: refuse or free.
+	UnratedOutbound string `yaml:"unrated_outbound" env:"PBX_UNRATED_OUTBOUND"`
+	UnratedInbound  string `yaml:"unrated_inbound" env:"PBX_UNRATED_INBOUND"`
+	// PartnerManaged marks an organisation whose credits a partner
+	// manages: auto-recharge is refused.
+	PartnerManaged bool `yaml:"partner_managed" env:"PBX_PARTNER_MANAGED"`
+	// Rates is a CSV file of rates loaded at start when there are none;
+	// empty loads the example rates built in (configs/rates.example.csv).
+	Rates string `yaml:"rates" env:"PBX_RATES"`
 }
 
 // SIP is the SIP edge: listeners, registrar and the failed-auth guard.
@@ -144,6 +169,13 @@ func Default() Config {
 			},
 		},
 		HTTP: HTTP{Addr: "0.0.0.0:8080"},
+		Billing: Billing{
+			Enabled:         true,
+			Currency:        "USD",
+			ExchangeRate:    "1",
+			UnratedOutbound: "refuse", // an unpriced destination is where toll fraud goes
+			UnratedInbound:  "free",
+		},
 		Media: Media{
 			TTSCommand:  "espeak-ng",
 			TTSVoice:    "en-us",
@@ -287,6 +319,19 @@ func (c Config) Validate() error {
 	}
 	if g.MaxFailures > 0 && (g.Window <= 0 || g.BlockFor <= 0) {
 		bad("sip.guard", "window and block_for must be positive when max_failures is set")
+	}
+	b := c.Billing
+	if len(b.Currency) != 3 || strings.ToUpper(b.Currency) != b.Currency {
+		bad("billing.currency (PBX_CURRENCY)", "%q is not an ISO 4217 code such as USD or EUR", b.Currency)
+	}
+	if _, err := money.ParseExchangeRate(b.ExchangeRate); err != nil {
+		bad("billing.exchange_rate (PBX_EXCHANGE_RATE)", "%v", err)
+	}
+	for name, v := range map[string]string{"billing.unrated_outbound (PBX_UNRATED_OUTBOUND)": b.UnratedOutbound,
+		"billing.unrated_inbound (PBX_UNRATED_INBOUND)": b.UnratedInbound} {
+		if v != "refuse" && v != "free" {
+			bad(name, "%q is not refuse or free", v)
+		}
 	}
 	m := c.Media
 	if strings.TrimSpace(m.TTSCommand) == "" {

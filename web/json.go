@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"pbx/billing"
 	"pbx/invalid"
 	"pbx/ivr"
 	"pbx/routing"
@@ -83,7 +84,8 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	switch {
 	case errors.As(err, &inv):
 		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: "invalid input", Errors: inv.Fields})
-	case errors.Is(err, routing.ErrNotFound), errors.Is(err, sip.ErrNotFound), errors.Is(err, ivr.ErrNotFound):
+	case errors.Is(err, routing.ErrNotFound), errors.Is(err, sip.ErrNotFound), errors.Is(err, ivr.ErrNotFound),
+		errors.Is(err, billing.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, errorBody{Error: err.Error()})
 	case errors.As(err, &inUse):
 		writeJSON(w, http.StatusConflict, mediaConflict{Error: inUse.Error(), Flows: inUse.Flows})

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"gorm.io/gorm"
 
+	"pbx/billing"
 	"pbx/routing"
 	"pbx/sip"
 )
@@ -42,6 +43,8 @@ type Server struct {
 	trunks  Trunks
 	media   MediaFiles
 	calls   *routing.History
+	wallet  *billing.Wallet
+	rates   *billing.Rates
 	// recordings is the directory of call recordings; "" serves none.
 	recordings string
 	handler    http.Handler
@@ -90,6 +93,23 @@ func (s *Server) routes() http.Handler {
 		api.HandleFunc("GET /api/v1/media/{id}", byID(s, s.media.Get))
 		api.HandleFunc("DELETE /api/v1/media/{id}", remove(s, s.media.Delete))
 		api.HandleFunc("GET /api/v1/media/{id}/audio", s.streamMedia)
+	}
+	if s.wallet != nil {
+		api.HandleFunc("GET /api/v1/wallet", s.getWallet)
+		api.HandleFunc("GET /api/v1/wallet/check", s.checkWallet)
+		api.HandleFunc("POST /api/v1/wallet/quotes", s.createQuote)
+		api.HandleFunc("GET /api/v1/wallet/purchases", s.listPurchases)
+		api.HandleFunc("POST /api/v1/wallet/purchases", s.createPurchase)
+		api.HandleFunc("PUT /api/v1/wallet/auto-recharge", s.setAutoRecharge)
+	}
+	if s.rates != nil {
+		api.HandleFunc("GET /api/v1/rates", s.listRates)
+		api.HandleFunc("POST /api/v1/rates", create(s, "/api/v1/rates", s.rates.Create, func(r billing.Rate) uint { return r.ID }))
+		api.HandleFunc("GET /api/v1/rates/{id}", byID(s, s.rates.Get))
+		api.HandleFunc("PUT /api/v1/rates/{id}", update(s, s.rates.Update))
+		api.HandleFunc("DELETE /api/v1/rates/{id}", remove(s, s.rates.Delete))
+		api.HandleFunc("GET /api/v1/rates.csv", s.exportRates)
+		api.HandleFunc("POST /api/v1/rates.csv", s.importRates)
 	}
 	api.HandleFunc("GET /api/v1/calls", s.listCalls)
 	api.HandleFunc("GET /api/v1/calls.csv", s.exportCalls)

@@ -27,6 +27,7 @@ import (
 	"gopkg.in/yaml.v3"
 	"gorm.io/gorm"
 
+	"pbx/billing"
 	"pbx/configs"
 	"pbx/ivr"
 	"pbx/media"
@@ -71,6 +72,11 @@ func openDB(ctx context.Context, cfg configs.Config, log *slog.Logger) (*gorm.DB
 		return nil, err
 	}
 	if err := store.Migrate(ctx, db, models()...); err != nil {
+		store.Close(db)
+		return nil, err
+	}
+	// Money lives in tables changed only by numbered migrations.
+	if err := store.MigrateVersioned(ctx, db, "billing", billing.Migrations(), log); err != nil {
 		store.Close(db)
 		return nil, err
 	}
@@ -156,6 +162,11 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	if err != nil {
 		return err
 	}
+	bill, err := newBilling(ctx, cfg.Billing, db, log.With("component", "billing"))
+	if err != nil {
+		return err
+	}
+	defer bill.wallet.Wait() // auto-recharges under way finish before the database closes
 	calls := &router{}
 	sipSrv, err := sip.NewServer(cfg.SIP, sip.Deps{
 		Trunks:   trunks,
@@ -170,7 +181,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	// The engine reads who is online and on a call from the SIP edge.
 	recordings := filepath.Join(cfg.DataDir, "recordings")
 	calls.engine = routing.NewEngine(dir, sipSrv, routing.NewHistory(db), log.With("component", "calls"), time.Now,
-		routing.WithRecordings(recordings), routing.WithPrompts(promptsFor{prompts}), routing.WithMusic(music))
+		append(bill.engineOptions(), routing.WithRecordings(recordings), routing.WithPrompts(promptsFor{prompts}), routing.WithMusic(music))...)
 	// Calls a crash cut short are closed in the history before new ones come.
 	if n, err := calls.engine.CloseInterrupted(ctx); err != nil {
 		return fmt.Errorf("close interrupted calls: %w", err)
@@ -180,7 +191,8 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	if err := sipSrv.Listen(); err != nil {
 		return err
 	}
-	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"), web.WithTrunks(trunks), web.WithRecordings(recordings), web.WithMedia(prompts))
+	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"), web.WithTrunks(trunks), web.WithRecordings(recordings), web.WithMedia(prompts),
+		web.WithBilling(bill.wallet, bill.rates))
 	httpLn, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)

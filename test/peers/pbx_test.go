@@ -100,6 +100,9 @@ func startPBX(t *testing.T, ip, dataDir string, env ...string) *pbx {
 		"PBX_HTTP_ADDR="+ip+":28080",
 		"PBX_DATA_DIR="+dataDir,
 		"PBX_PUBLIC_IP="+ip,
+		// Calls are free unless a test is about billing (it sets
+		// PBX_BILLING_ENABLED=true, which comes later and wins).
+		"PBX_BILLING_ENABLED=false",
 	)
 	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"pbx/billing"
+	"pbx/configs"
+	"pbx/money"
+	"pbx/routing"
+)
+
+// billingParts are billing's pieces the rest of the server uses.
+type billingParts struct {
+	cfg    configs.Billing
+	wallet *billing.Wallet
+	rates  *billing.Rates
+	meter  *billing.Meter // nil when billing is off
+}
+
+func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, log *slog.Logger) (*billingParts, error) {
+	rate, err := money.ParseExchangeRate(cfg.ExchangeRate)
+	if err != nil {
+		return nil, err // validated with the configuration
+	}
+	ledger := billing.NewLedger(db, time.Now)
+	b := &billingParts{cfg: cfg, rates: billing.NewRates(db, time.Now)}
+	b.wallet = billing.NewWallet(db, ledger, billing.Manual{}, billing.WalletConfig{Currency: cfg.Currency, Rate: rate,
+		PartnerManaged: cfg.PartnerManaged}, log, time.Now)
+	if !cfg.Enabled {
+		log.Warn("billing is off: every call is free (billing.enabled, PBX_BILLING_ENABLED)")
+		return b, nil
+	}
+	b.meter = billing.NewMeter(ledger, b.rates, log)
+	b.meter.SetUnrated(billing.Outbound, cfg.UnratedOutbound)
+	b.meter.SetUnrated(billing.Inbound, cfg.UnratedInbound)
+	existing, err := b.rates.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(existing) == 0 {
+		data, err := cfg.RatesCSV()
+		if err != nil {
+			return nil, err
+		}
+		n, err := b.rates.ImportCSV(ctx, bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("load rates: %w", err)
+		}
+		log.Info("rates loaded", "count", n, "file", cmpOr(cfg.Rates, "built-in example rates"))
+	}
+	return b, nil
+}
+
+func cmpOr(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a
+}
+
+func (b *billingParts) engineOptions() []routing.Option {
+	if b.meter == nil {
+		return nil
+	}
+	return []routing.Option{routing.WithMeter(meterFor{b.meter})}
+}
+
+// meterFor is billing's meter as the engine sees it.
+type meterFor struct{ m *billing.Meter }
+
+func (m meterFor) Authorize(ctx context.Context, c routing.Billable) (routing.Metered, error) {
+	s, err := m.m.Authorize(ctx, billing.Call{Ref: c.Ref, Direction: c.Direction, Number: c.Number, NumberType: c.NumberType})
+	switch {
+	case errors.Is(err, billing.ErrInsufficientCredit):
+		return nil, routing.ErrInsufficientCredit
+	case errors.Is(err, billing.ErrNoRate):
+		return nil, routing.ErrNoRate
+	case err != nil:
+		return nil, err
+	}
+	return metered{s}, nil
+}
+
+func (m meterFor) Charged(ctx context.Context, ref string) (money.Credits, error) {
+	return m.m.Charged(ctx, ref)
+}
+
+// metered is one call's charges as the engine sees them.
+type metered struct{ *billing.Session }
+
+func (s metered) Start(ctx context.Context) (time.Duration, time.Duration, error) {
+	paid, left, err := s.Session.Start(ctx)
+	return paid, left, creditErr(err)
+}
+
+func (s metered) Next(ctx context.Context) (time.Duration, time.Duration, error) {
+	paid, left, err := s.Session.Next(ctx)
+	return paid, left, creditErr(err)
+}
+
+func (s metered) Rate() string {
+	r, ok := s.Session.Rate()
+	if !ok {
+		return ""
+	}
+	desc := fmt.Sprintf("%s/min %s", r.PricePerMinute, r.Increment)
+	if r.ConnectionFee != 0 {
+		desc += " +" + r.ConnectionFee.String()
+	}
+	return desc
+}
+
+func creditErr(err error) error {
+	if errors.Is(err, billing.ErrInsufficientCredit) {
+		return routing.ErrInsufficientCredit
+	}
+	return err
+}

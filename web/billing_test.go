@@ -1,0 +1,113 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"pbx/billing"
+	"pbx/routing"
+	"pbx/store"
+)
+
+func billingServer(t *testing.T) *Server {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(filepath.Join(t.TempDir(), "pbx.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close(db) })
+	if err := store.Migrate(context.Background(), db, append(routing.Models(), Models()...)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.MigrateVersioned(context.Background(), db, "billing", billing.Migrations(), log); err != nil {
+		t.Fatal(err)
+	}
+	ledger := billing.NewLedger(db, time.Now)
+	w := billing.NewWallet(db, ledger, billing.Manual{}, billing.WalletConfig{Currency: "EUR", Rate: 920_000}, log, time.Now)
+	t.Cleanup(w.Wait)
+	return NewServer(Config{AdminToken: bootstrap}, db, routing.NewDirectory(db, "pbx"), noRegistrations{}, prometheus.NewRegistry(), log,
+		WithBilling(w, billing.NewRates(db, time.Now)))
+}
+
+func TestBuyCredits(t *testing.T) {
+	s := billingServer(t)
+	api := func(method, path, body string) *http.Response {
+		return do(t, s, req{method: method, path: path, body: body, bearer: bootstrap})
+	}
+	w := decodeBody[walletBody](t, api("GET", "/api/v1/wallet", ""))
+	if w.Balance != 0 || w.Currency != "EUR" || w.BalanceLocal != "0.00" || w.ExchangeRate != "0.92" {
+		t.Fatalf("wallet %+v", w)
+	}
+	wantFields(t, api("POST", "/api/v1/wallet/quotes", `{"credits": 50}`), "credits") // a JSON number
+	wantFields(t, api("POST", "/api/v1/wallet/quotes", `{"credits": "12.1234567"}`), "credits")
+	wantFields(t, api("POST", "/api/v1/wallet/quotes", `{}`), "credits")
+	res := api("POST", "/api/v1/wallet/quotes", `{"credits": "50"}`)
+	wantStatus(t, res, http.StatusCreated)
+	q := decodeBody[billing.Quote](t, res)
+	if q.Price != "46.00" || q.Credits.String() != "50" {
+		t.Fatalf("quote %+v", q)
+	}
+	wantFields(t, api("POST", "/api/v1/wallet/purchases", `{"quote_id": 999}`), "quote_id")
+	res = api("POST", "/api/v1/wallet/purchases", `{"quote_id": `+itoa(q.ID)+`}`)
+	wantStatus(t, res, http.StatusCreated)
+	if p := decodeBody[billing.Purchase](t, res); p.Status != "paid" || p.Actor != "API token" || !strings.HasPrefix(p.Reference, "INV-") {
+		t.Fatalf("purchase %+v", p)
+	}
+	w = decodeBody[walletBody](t, api("GET", "/api/v1/wallet", ""))
+	if w.Balance.String() != "50" || w.BalanceLocal != "46.00" {
+		t.Fatalf("wallet after buying %+v", w)
+	}
+	hist := decodeBody[struct{ Purchases []billing.Purchase }](t, api("GET", "/api/v1/wallet/purchases", ""))
+	if len(hist.Purchases) != 1 {
+		t.Fatalf("history %+v", hist)
+	}
+	if a := decodeBody[billing.Audit](t, api("GET", "/api/v1/wallet/check", "")); !a.OK || a.Sum.String() != "50" {
+		t.Fatalf("audit %+v", a)
+	}
+	wantFields(t, api("PUT", "/api/v1/wallet/auto-recharge", `{"enabled": true, "min_balance": "5"}`), "credits")
+	res = api("PUT", "/api/v1/wallet/auto-recharge", `{"enabled": true, "min_balance": "5", "credits": "20"}`)
+	wantStatus(t, res, http.StatusOK)
+	if w := decodeBody[walletBody](t, api("GET", "/api/v1/wallet", "")); !w.AutoRecharge.Enabled || w.AutoRecharge.Credits.String() != "20" {
+		t.Fatalf("auto-recharge %+v", w.AutoRecharge)
+	}
+}
+
+func TestRatesAPI(t *testing.T) {
+	s := billingServer(t)
+	api := func(method, path, body string) *http.Response {
+		return do(t, s, req{method: method, path: path, body: body, bearer: bootstrap})
+	}
+	wantFields(t, api("POST", "/api/v1/rates", `{"prefix": "x1", "direction": "up", "price_per_minute": "-1", "increment": "60"}`),
+		"prefix", "direction", "price_per_minute", "increment")
+	res := api("POST", "/api/v1/rates", `{"prefix": "+1", "direction": "outbound", "price_per_minute": "0.02", "increment": "60/60", "connection_fee": "0"}`)
+	wantStatus(t, res, http.StatusCreated)
+	r := decodeBody[billing.Rate](t, res)
+	if r.Prefix != "1" || r.Increment != "60/60" || r.PricePerMinute.String() != "0.02" {
+		t.Fatalf("rate %+v", r)
+	}
+	wantFields(t, api("POST", "/api/v1/rates", `{"prefix": "1", "direction": "outbound", "price_per_minute": "0.03"}`), "prefix")
+	res = api("PUT", "/api/v1/rates/"+itoa(r.ID), `{"increment": "30/6"}`)
+	wantStatus(t, res, http.StatusOK)
+	if got := decodeBody[billing.Rate](t, res); got.Increment != "30/6" || got.PricePerMinute.String() != "0.02" {
+		t.Fatalf("updated %+v", got)
+	}
+	wantFields(t, api("POST", "/api/v1/rates.csv", "prefix,direction,price_per_minute\n44,outbound,0.05\n49,sideways,0.02\n"), "line 3: direction")
+	res = api("POST", "/api/v1/rates.csv", "prefix,direction,number_type,price_per_minute,increment,connection_fee,description\n44,outbound,mobile,0.05,60/1,0,UK mobile\n1,outbound,,0.01,60/60,0,US\n")
+	wantStatus(t, res, http.StatusOK)
+	res = api("GET", "/api/v1/rates.csv", "")
+	b, _ := io.ReadAll(res.Body)
+	if !strings.Contains(string(b), "44,outbound,mobile,0.05,60/1,0,UK mobile") || !strings.Contains(string(b), "1,outbound,,0.01,60/60,0,US") {
+		t.Fatalf("export:\n%s", b)
+	}
+	wantStatus(t, api("DELETE", "/api/v1/rates/"+itoa(r.ID), ""), http.StatusNoContent)
+	wantStatus(t, api("GET", "/api/v1/rates/"+itoa(r.ID), ""), http.StatusNotFound)
+}
