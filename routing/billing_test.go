@@ -44,7 +44,9 @@ type fakeMetered struct {
 	ended bool
 }
 
-func (s *fakeMetered) Start(ctx context.Context) (time.Duration, time.Duration, error) { return s.Next(ctx) }
+func (s *fakeMetered) Start(ctx context.Context) (time.Duration, time.Duration, error) {
+	return s.Next(ctx)
+}
 
 func (s *fakeMetered) Next(context.Context) (time.Duration, time.Duration, error) {
 	if s.paid >= s.m.paidFor {

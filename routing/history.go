@@ -61,7 +61,7 @@ type CallRecord struct {
 	HangupCause string `gorm:"size:64;not null" json:"hangup_cause"`
 	// SIPCode is the final status the caller got: 200 when answered, 487
 	// when the caller hung up first, otherwise the rejection's code.
-	SIPCode          int   `gorm:"column:sip_code;not null" json:"sip_code"`
+	SIPCode          int `gorm:"column:sip_code;not null" json:"sip_code"`
 	RecordingSeconds int `gorm:"not null;default:0" json:"recording_seconds"`
 	// CreditsCharged is what the call cost (a decimal string of credits in
 	// JSON), at Rate ("0.02/min 60/60 +0.01", empty for a free call).
