@@ -120,6 +120,7 @@ func TestListenerReportsKeysAndRecords(t *testing.T) {
 	defer s.Close()
 	s.SetFormat(pcmu)
 	ph := newPhone(t)
+	s.SetRemote(ph.addr(), ph.addr().Addr())
 	keys := make(chan rune, 4)
 	l := NewListener(s, keys)
 	defer l.Close()

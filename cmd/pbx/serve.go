@@ -156,6 +156,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	if err != nil {
 		return err
 	}
+	ports.Learning, ports.Quarantine = cfg.RTPLearning, cfg.RTPPortQuarantine
 	calls := &router{}
 	sipSrv, err := sip.NewServer(cfg.SIP, sip.Deps{
 		Trunks:   trunks,
