@@ -510,7 +510,7 @@ func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inboun
 	slots, code, reason := s.limits.admit(in, from)
 	if code != 0 {
 		s.metrics.limited.WithLabelValues(reason).Inc()
-		s.log.Info("call over a limit", "limit", reason, "from", in.From, "trunk", in.TrunkID, "remote", from.String())
+		s.log.Debug("call over a limit", "limit", reason, "from", in.From, "trunk", in.TrunkID, "remote", from.String())
 		respond(tx, req, code, limitReasons[reason], nil)
 		return
 	}

@@ -60,7 +60,7 @@ func (c *Call) DialOut(ctx context.Context, trunkID uint, to, callerID string, t
 func (c *Call) dialTrunk(ctx context.Context, tr Trunk, to, callerID string, timeout time.Duration) error {
 	if !c.takeTrunk(tr.ID) {
 		c.s.metrics.limited.WithLabelValues(limitTrunk).Inc()
-		c.log.Info("call over a limit", "limit", limitTrunk, "trunk", tr.Name)
+		c.log.Warn("call over a limit", "limit", limitTrunk, "trunk", tr.Name)
 		return fmt.Errorf("trunk %s: %w", tr.Name, ErrUnavailable)
 	}
 	b, err := c.openMedia()

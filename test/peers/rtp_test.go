@@ -281,3 +281,79 @@ func TestRTPSweepFindsNothing(t *testing.T) {
 	}
 	t.Logf("pbx_rtp_foreign_packets_total %d", foreign)
 }
+
+// TestRefusedInviteFloodLeavesCarrierCallsConnecting: a phone user with no
+// right to call out sends 250 INVITE/s (sipp, with credentials) for 30 s
+// and never ACKs the 403s, with a media range of 20 port pairs. Meanwhile a
+// carrier (sipp) calls an agent (sipp) over and over, one call after the
+// other (an agent takes one call at a time): every call connects, and the
+// ports in use stay within what the carrier's call needs.
+func TestRefusedInviteFloodLeavesCarrierCallsConnecting(t *testing.T) {
+	const (
+		pbxIP, carrierIP, agentIP, userIP = "127.0.72.1", "127.0.72.2", "127.0.72.3", "127.0.72.4"
+		number                            = "+15550072001"
+		carrierCalls                      = 8 // of about 3.5 s each, back to back
+	)
+	sipp := need(t, "sipp", "sip-tester")
+	p := startPBX(t, pbxIP, "", "PBX_RTP_PORTS=35400-35439")
+	trunk := p.carrierTrunk(carrierIP)
+	p.addNumber(number, trunk)
+	agent := p.createAgent("7201", "pass-7201")
+	p.createUser("7202", "pass-7202") // may not call out
+	p.publishFlow(number,
+		[]state{{"id": "agent", "type": "transfer_user", "user_id": agent, "ring_seconds": 10}},
+		[]map[string]any{conn("start", "next", "agent")})
+	registerPhone(t, p, "7201", "pass-7201", agentIP, 25720)
+
+	dir := outDir(t)
+	agentDir, carrierDir, userDir := filepath.Join(dir, "agent"), filepath.Join(dir, "carrier"), filepath.Join(dir, "user")
+	for _, d := range []string{agentDir, carrierDir, userDir} {
+		os.MkdirAll(d, 0o755)
+	}
+	os.Symlink("/usr/share/sip-tester", filepath.Join(carrierDir, "pcap"))
+	phone := startUAS(t, agentDir, "agent", "agent-answer-uas.xml", agentIP, 25720, 35600, carrierCalls, "-rtp_echo")
+
+	users := filepath.Join(userDir, "user.csv")
+	os.WriteFile(users, []byte("SEQUENTIAL\n+15550072099;7202;[authentication username=7202 password=pass-7202]\n"), 0o644)
+	flood := startSipp(t, sipp, userDir, p.sipAddr(), "-sf", scenario("user-refused-uac.xml"), "-inf", users,
+		"-s", "+4930123456", "-i", userIP, "-p", "25722", "-mi", userIP,
+		"-r", "250", "-l", "100000", "-m", "7500", "-timeout", "60s", "-trace_stat", "-stf", "flood.csv")
+
+	// Ports in use, sampled through the flood.
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	var sampling sync.WaitGroup
+	sampling.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(250 * time.Millisecond):
+			}
+			if n, err := strconv.Atoi(p.metric("pbx_rtp_ports_in_use")); err == nil && int64(n) > peak.Load() {
+				peak.Store(int64(n))
+			}
+		}
+	})
+	time.Sleep(2 * time.Second) // the flood is at full rate before the first carrier call
+	out, err := run(t, 90*time.Second, carrierDir, sipp, p.sipAddr(), "-sf", scenario("carrier-call-uac.xml"), "-s", number,
+		"-i", carrierIP, "-p", "25721", "-mi", carrierIP, "-mp", "35700", "-r", "10", "-l", "1", "-m", fmt.Sprint(carrierCalls),
+		"-nostdin", "-timeout", "80s", "-trace_err", "-trace_stat", "-stf", "carrier.csv")
+	close(stop)
+	sampling.Wait()
+	succ, fail := sippCounts(t, filepath.Join(carrierDir, "carrier.csv"))
+	refused := p.requestCount("INVITE")
+	t.Logf("carrier: %d calls connected, %d failed; INVITEs answered: %d; peak ports in use: %d pairs",
+		succ, fail, refused, peak.Load())
+	if err != nil || succ != carrierCalls || fail != 0 {
+		t.Fatalf("carrier calls during the flood: %d connected, %d failed (%v)\n%s\nagent:\n%s\nflood:\n%s",
+			succ, fail, err, tail(out, 30), tail(phone.out.String(), 10), tail(flood.String(), 20))
+	}
+	if refused < 7500 { // a 407 and a 403 for each of the flood's 7500 calls
+		t.Fatalf("only %d INVITEs answered: the flood did not run at rate\n%s", refused, tail(flood.String(), 30))
+	}
+	// The carrier's call holds two pairs; the flood takes none.
+	if peak.Load() > 4 {
+		t.Errorf("peak ports in use %d pairs; the refused calls held ports", peak.Load())
+	}
+}
