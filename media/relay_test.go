@@ -491,3 +491,33 @@ func BenchmarkRelayLoopback(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSessionAccept measures the source check of every received
+// packet, from the latched peer (the packet path) and from another host (a
+// sweep).
+func BenchmarkSessionAccept(b *testing.B) {
+	pool, err := NewPortPool(loopback, 31800, 31899)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := pool.Open()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	peer := netip.MustParseAddrPort("127.0.0.1:4000")
+	s.SetRemote(peer, peer.Addr())
+	s.SetFormat(pcmu)
+	pkt := (&phone{t: b, ssrc: 1}).packet(0, voice(160))
+	for _, tc := range []struct {
+		name string
+		src  netip.AddrPort
+	}{{"peer", peer}, {"stranger", netip.MustParseAddrPort("127.0.0.2:4000")}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				s.accept(pkt, tc.src)
+			}
+		})
+	}
+}
