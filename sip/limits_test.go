@@ -87,11 +87,11 @@ func TestCallsOverALimitAreRefused(t *testing.T) {
 			router := holdRouter{routed: make(chan *Call, 2)}
 			srv, _ := startCallServerWith(t, router, func(c *configs.SIP) { c.Limits = tc.limits })
 			ua, _ := sipgo.NewUA()
-			defer ua.Close()
+			t.Cleanup(func() { ua.Close() }) // after the calls' cleanups below
 			client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
 			ph, pp, _ := sip.ParseAddr(srv.addr)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
+			t.Cleanup(cancel)
 			call := func(user, password string) (*sipgo.DialogClientSession, int) {
 				t.Helper()
 				caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: 6093}})
@@ -123,7 +123,15 @@ func TestCallsOverALimitAreRefused(t *testing.T) {
 					}
 				case <-time.After(3 * time.Second):
 				}
-				t.Cleanup(func() { stop(); d.Close() })
+				// The call is cancelled (a CANCEL goes out) and its
+				// transaction ends before the phone's UA closes.
+				t.Cleanup(func() {
+					stop()
+					if code == 180 {
+						<-done
+					}
+					d.Close()
+				})
 				return d, code
 			}
 			if _, code := call("1001", "alice-secret"); code != 180 {
