@@ -82,8 +82,9 @@ type Limits struct {
 	// CallsPerSource is the phone users' calls one IP address may have at
 	// once; one more is answered 503.
 	CallsPerSource int `yaml:"calls_per_source" env:"PBX_SIP_CALLS_PER_SOURCE"`
-	// CallsPerTrunk is the calls one trunk may carry at once, in and out;
-	// one more is answered 503 (a carrier then tries its next route).
+	// CallsPerTrunk is the calls one trunk may carry at once, in and out
+	// (the channels of the carrier's contract); one more is answered 503
+	// (a carrier then tries its next route).
 	CallsPerTrunk int `yaml:"calls_per_trunk" env:"PBX_SIP_CALLS_PER_TRUNK"`
 }
 
@@ -166,7 +167,7 @@ func Default() Config {
 				Window:      time.Minute,
 				BlockFor:    15 * time.Minute,
 			},
-			Limits: Limits{CallsPerUser: 10, CallsPerSource: 50, CallsPerTrunk: 300},
+			Limits: Limits{CallsPerUser: 10, CallsPerSource: 50},
 		},
 		HTTP: HTTP{Addr: "0.0.0.0:8080"},
 		Media: Media{
