@@ -269,7 +269,9 @@ func TestRTPSweepFindsNothing(t *testing.T) {
 	if n := attack.received.Load(); n != 0 {
 		t.Errorf("the sweeper received %d packets of the call", n)
 	}
-	if agentLate < 270 || callerLate < 270 {
+	// 80%: a loaded test machine delays some of the test's own 20 ms ticks;
+	// a hijacked leg loses far more (114 and 134 of 300 before the fix).
+	if agentLate < 240 || callerLate < 240 {
 		t.Errorf("in the last 6 s of the call the agent heard %d and the caller %d of 300 packets; the attack cut the audio", agentLate, callerLate)
 	}
 	if callee.strangers() != 0 || caller.strangers() != 0 {
