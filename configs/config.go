@@ -32,6 +32,14 @@ type Config struct {
 	PublicIP string `yaml:"public_ip" env:"PBX_PUBLIC_IP"`
 	// RTPPorts is the media port range, "low-high".
 	RTPPorts string `yaml:"rtp_ports" env:"PBX_RTP_PORTS"`
+	// RTPLearning is how long after a call is answered the port a leg's
+	// media comes from may still change (symmetric RTP behind NAT); media
+	// is only ever taken from the address the leg's SDP or signalling
+	// names, and after this from the one port learnt.
+	RTPLearning time.Duration `yaml:"rtp_learning" env:"PBX_RTP_LEARNING"`
+	// RTPPortQuarantine is how long a media port rests after a call
+	// before another call gets it (unless no other port is free).
+	RTPPortQuarantine time.Duration `yaml:"rtp_port_quarantine" env:"PBX_RTP_PORT_QUARANTINE"`
 	// MediaTimeout hangs up a call that carries no RTP either way for this
 	// long (a phone that vanished without a BYE).
 	MediaTimeout time.Duration `yaml:"media_timeout" env:"PBX_MEDIA_TIMEOUT"`
@@ -88,6 +96,21 @@ type SIP struct {
 
 	Registrar Registrar `yaml:"registrar"`
 	Guard     Guard     `yaml:"guard"`
+	Limits    Limits    `yaml:"limits"`
+}
+
+// Limits caps the calls in progress; 0 is no cap.
+type Limits struct {
+	// CallsPerUser is the calls one phone user may have at once; one more
+	// is answered 486 Busy Here.
+	CallsPerUser int `yaml:"calls_per_user" env:"PBX_SIP_CALLS_PER_USER"`
+	// CallsPerSource is the phone users' calls one IP address may have at
+	// once; one more is answered 503.
+	CallsPerSource int `yaml:"calls_per_source" env:"PBX_SIP_CALLS_PER_SOURCE"`
+	// CallsPerTrunk is the calls one trunk may carry at once, in and out
+	// (the channels of the carrier's contract); one more is answered 503
+	// (a carrier then tries its next route).
+	CallsPerTrunk int `yaml:"calls_per_trunk" env:"PBX_SIP_CALLS_PER_TRUNK"`
 }
 
 // Registrar holds the REGISTER rules.
@@ -140,11 +163,13 @@ type Media struct {
 // Default returns the settings `pbx serve` runs with when nothing is configured.
 func Default() Config {
 	return Config{
-		DataDir:      "./data",
-		RTPPorts:     "10000-20000",
-		MediaTimeout: 30 * time.Second,
-		LogLevel:     "info",
-		LogFormat:    "text",
+		DataDir:           "./data",
+		RTPPorts:          "10000-20000",
+		RTPLearning:       3 * time.Second,
+		RTPPortQuarantine: 10 * time.Second,
+		MediaTimeout:      30 * time.Second,
+		LogLevel:          "info",
+		LogFormat:         "text",
 		SIP: SIP{
 			Addr:       "0.0.0.0:5060",
 			Transports: []string{"udp", "tcp"},
@@ -167,6 +192,7 @@ func Default() Config {
 				Window:      time.Minute,
 				BlockFor:    15 * time.Minute,
 			},
+			Limits: Limits{CallsPerUser: 10, CallsPerSource: 50},
 		},
 		HTTP: HTTP{Addr: "0.0.0.0:8080"},
 		Billing: Billing{
@@ -271,6 +297,12 @@ func (c Config) Validate() error {
 	if _, _, err := c.RTPRange(); err != nil {
 		bad("rtp_ports (PBX_RTP_PORTS)", "%v", err)
 	}
+	if c.RTPLearning < 0 || c.RTPLearning > time.Minute {
+		bad("rtp_learning (PBX_RTP_LEARNING)", "must be within 0s-1m")
+	}
+	if c.RTPPortQuarantine < 0 || c.RTPPortQuarantine > 10*time.Minute {
+		bad("rtp_port_quarantine (PBX_RTP_PORT_QUARANTINE)", "must be within 0s-10m")
+	}
 	if c.MediaTimeout < 5*time.Second {
 		bad("media_timeout (PBX_MEDIA_TIMEOUT)", "must be at least 5s")
 	}
@@ -319,6 +351,9 @@ func (c Config) Validate() error {
 	}
 	if g.MaxFailures > 0 && (g.Window <= 0 || g.BlockFor <= 0) {
 		bad("sip.guard", "window and block_for must be positive when max_failures is set")
+	}
+	if l := c.SIP.Limits; l.CallsPerUser < 0 || l.CallsPerSource < 0 || l.CallsPerTrunk < 0 {
+		bad("sip.limits", "calls_per_user, calls_per_source and calls_per_trunk must not be negative (0 is no cap)")
 	}
 	b := c.Billing
 	if len(b.Currency) != 3 || strings.ToUpper(b.Currency) != b.Currency {

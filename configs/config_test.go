@@ -59,6 +59,9 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{"url timeout", []string{"PBX_MEDIA_URL_TIMEOUT=0s"}, "PBX_MEDIA_URL_TIMEOUT"},
 		{"url max bytes", []string{"PBX_MEDIA_URL_MAX_BYTES=lots"}, "PBX_MEDIA_URL_MAX_BYTES"},
 		{"hold music", []string{"PBX_HOLD_MUSIC=ftp://example.com/music.wav"}, "PBX_HOLD_MUSIC"},
+		{"rtp learning", []string{"PBX_RTP_LEARNING=-1s"}, "PBX_RTP_LEARNING"},
+		{"rtp quarantine", []string{"PBX_RTP_PORT_QUARANTINE=1h"}, "PBX_RTP_PORT_QUARANTINE"},
+		{"call caps", []string{"PBX_SIP_CALLS_PER_USER=-1"}, "calls_per_user"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,5 +90,8 @@ func TestExampleFileLoads(t *testing.T) {
 	def.DB = cfg.DB
 	if cfg.SIP.Registrar != def.SIP.Registrar || cfg.SIP.Guard != def.SIP.Guard || cfg.HTTP != def.HTTP || cfg.Media != def.Media {
 		t.Fatalf("the example documents values other than the defaults")
+	}
+	if cfg.SIP.Limits != def.SIP.Limits || cfg.RTPLearning != def.RTPLearning || cfg.RTPPortQuarantine != def.RTPPortQuarantine {
+		t.Fatalf("the example's media and call limits are not the defaults")
 	}
 }

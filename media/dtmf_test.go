@@ -1,7 +1,9 @@
 package media
 
 import (
+	"context"
 	"encoding/binary"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -120,6 +122,7 @@ func TestListenerReportsKeysAndRecords(t *testing.T) {
 	defer s.Close()
 	s.SetFormat(pcmu)
 	ph := newPhone(t)
+	s.SetRemote(ph.addr(), ph.addr().Addr())
 	keys := make(chan rune, 4)
 	l := NewListener(s, keys)
 	defer l.Close()
@@ -159,5 +162,53 @@ func TestListenerReportsKeysAndRecords(t *testing.T) {
 	}
 	if ch := readRecording(t, path, 1); len(ch[0]) < 9*FrameSamples {
 		t.Errorf("%d samples recorded of 10 frames", len(ch[0]))
+	}
+}
+
+// Strict source on a leg the PBX answers itself (an IVR): a key pressed by
+// another host is not heard, and prompts do not go to it; the caller's
+// own key is heard and the prompt reaches the caller.
+func TestListenerAndPlayerIgnoreAnotherSource(t *testing.T) {
+	pool := newPool(t, 32600, 32699)
+	s, caller := playerOn(t, pool, pcmu)
+	sweeper := newPhoneAt(t, net.IPv4(127, 0, 0, 2))
+	keys := make(chan rune, 4)
+	l := NewListener(s, keys)
+	defer l.Close()
+	caller.send(s, caller.packet(0, voice(160)))
+
+	press := pcapRTP(t, "/usr/share/sip-tester/dtmf_2833_7.pcap")
+	for _, p := range press {
+		sweeper.send(s, p)
+	}
+	p := NewPlayer(s, nil)
+	if err := p.Play(context.Background(), rampClip(3*FrameSamples)); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		caller.mustRecv()
+	}
+	if pkt := sweeper.recv(100 * time.Millisecond); pkt != nil {
+		t.Fatal("the prompt went to the other host")
+	}
+	select {
+	case k := <-keys:
+		t.Fatalf("key %q from another host was heard", k)
+	default:
+	}
+	if s.Foreign() != uint64(len(press)) {
+		t.Errorf("Foreign = %d, want %d", s.Foreign(), len(press))
+	}
+
+	for _, p := range press {
+		caller.send(s, p)
+	}
+	select {
+	case k := <-keys:
+		if k != '7' {
+			t.Fatalf("key %q, want '7'", k)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the caller's own key was not heard")
 	}
 }

@@ -23,7 +23,7 @@ func playerOn(t testing.TB, pool *PortPool, f Format) (*Session, *phone) {
 	}
 	t.Cleanup(func() { s.Close() })
 	ph := newPhone(t)
-	s.SetRemote(ph.addr())
+	s.SetRemote(ph.addr(), ph.addr().Addr())
 	s.SetFormat(f)
 	return s, ph
 }
@@ -282,7 +282,7 @@ func BenchmarkPlayerLateness(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer sessions[i].Close()
-		sessions[i].SetRemote(netip.AddrPortFrom(to.Addr(), to.Port()))
+		sessions[i].SetRemote(netip.AddrPortFrom(to.Addr(), to.Port()), to.Addr())
 		sessions[i].SetFormat(pcmu)
 	}
 	clip := Tone(440, 3*time.Second, 0.3)

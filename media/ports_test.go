@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"time"
 )
 
 var loopback = netip.MustParseAddr("127.0.0.1")
@@ -127,4 +128,67 @@ func TestNewPortPoolRejectsBadRanges(t *testing.T) {
 			t.Errorf("NewPortPool(%d, %d) accepted", r[0], r[1])
 		}
 	}
+}
+
+// Ports come at random from the range, not one after another: a sweeper
+// that found one call's port learns nothing of the next call's.
+func TestPortPoolPicksAtRandom(t *testing.T) {
+	p := newPool(t, 33400, 34399) // 500 pairs
+	var ports []int
+	for range 20 {
+		s, err := p.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		ports = append(ports, s.Port())
+	}
+	next := 0
+	for i := 1; i < len(ports); i++ {
+		if ports[i] == ports[i-1]+2 {
+			next++
+		}
+	}
+	// At random, a port follows the previous one 1 time in 500.
+	if next > 2 {
+		t.Fatalf("ports %v: %d of 19 follow the one before", ports, next)
+	}
+}
+
+// A released pair rests for the quarantine while others are free, and is
+// handed out again when it is the only one left.
+func TestPortPoolQuarantine(t *testing.T) {
+	p := newPool(t, 31140, 31145) // 3 pairs
+	now := time.Unix(1000, 0)
+	p.now = func() time.Time { return now }
+	a, err := p.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rested := a.Port()
+	a.Close()
+	for range 2 {
+		s, err := p.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if s.Port() == rested {
+			t.Fatalf("port %d handed out again at once, with other pairs free", rested)
+		}
+	}
+	s, err := p.Open()
+	if err != nil {
+		t.Fatalf("the only pair left, in quarantine: %v", err)
+	}
+	if s.Port() != rested {
+		t.Fatalf("port %d, want the rested %d", s.Port(), rested)
+	}
+	s.Close()
+	now = now.Add(p.Quarantine)
+	s, err = p.Open()
+	if err != nil || s.Port() != rested {
+		t.Fatalf("after the quarantine: port %d, %v; want %d", s.Port(), err, rested)
+	}
+	s.Close()
 }

@@ -149,8 +149,8 @@ func testRelayLatches(t *testing.T, pool *PortPool, alice, bob *phone, sdp netip
 	if a.LocalAddr().Addr().Is6() != sdp.Addr().Is6() {
 		t.Fatalf("session bound to %s", a.LocalAddr())
 	}
-	a.SetRemote(sdp)
-	b.SetRemote(bob.addr())
+	a.SetRemote(sdp, alice.addr().Addr())
+	b.SetRemote(bob.addr(), bob.addr().Addr())
 	a.SetFormat(pcmu)
 	b.SetFormat(pcmu)
 	r := NewRelay(a, b, 0)
@@ -188,39 +188,116 @@ func testRelayLatches(t *testing.T, pool *PortPool, alice, bob *phone, sdp netip
 	goleak.VerifyNone(t, engineRuns)
 }
 
-// A second source takes over only after RelatchAfter consecutive packets.
-func TestRelayRelatches(t *testing.T) {
+// Strict source (RTP Bleed): a host other than the peer, sweeping with
+// bursts of consecutive packets as an attacker does, is never relayed, never
+// latched and never answered; the call's audio keeps flowing both ways.
+func TestRelayIgnoresAnotherSource(t *testing.T) {
 	pool := newPool(t, 31100, 31199)
 	a, b := openPair(t, pool)
-	alice, roaming, bob := newPhone(t), newPhone(t), newPhone(t)
-	a.SetRemote(alice.addr())
-	b.SetRemote(bob.addr())
+	alice, bob := newPhone(t), newPhone(t)
+	sweeper := newPhoneAt(t, net.IPv4(127, 0, 0, 2))
+	a.SetRemote(alice.addr(), alice.addr().Addr())
+	b.SetRemote(bob.addr(), bob.addr().Addr())
+	a.SetFormat(pcmu)
+	b.SetFormat(pcmu)
 	r := NewRelay(a, b, 0)
 	defer r.Close()
 
 	alice.send(a, alice.packet(0, voice(160)))
 	bob.mustRecv()
 
-	roaming.ssrc = 77
-	roaming.send(a, roaming.packet(0, voice(160)))
-	bob.nothing()
-	if remote, _ := a.Remote(); remote != alice.addr() {
-		t.Fatalf("one stray packet moved the latch to %s", remote)
+	sweeper.ssrc = 77
+	for range 3 {
+		for range 4 {
+			sweeper.send(a, sweeper.packet(0, voice(160)))
+			sweeper.send(b, sweeper.packet(0, voice(160)))
+		}
 	}
-	for i := 2; i <= RelatchAfter; i++ {
-		roaming.send(a, roaming.packet(0, voice(160)))
-	}
-	if got := bob.mustRecv(); got.SSRC != 77 {
-		t.Fatalf("bob got SSRC %d after the re-latch", got.SSRC)
-	}
-	if remote, _ := a.Remote(); remote != roaming.addr() {
-		t.Fatalf("remote %s after %d packets from %s", remote, RelatchAfter, roaming.addr())
+	// What each leg received after the sweep tells whether it was taken:
+	// packets are handled in order per socket.
+	alice.send(a, alice.packet(0, voice(160)))
+	if got := bob.mustRecv(); got.SSRC != alice.ssrc {
+		t.Fatalf("bob got SSRC %d, not alice's: the sweeper's audio was relayed", got.SSRC)
 	}
 	bob.send(b, bob.packet(0, voice(160)))
-	roaming.mustRecv()
-	alice.nothing()
-	if a.Rejected() != RelatchAfter-1 {
-		t.Errorf("Rejected = %d, want %d", a.Rejected(), RelatchAfter-1)
+	if got := alice.mustRecv(); got.SSRC != bob.ssrc {
+		t.Fatalf("alice got SSRC %d, not bob's", got.SSRC)
+	}
+	if pkt := sweeper.recv(100 * time.Millisecond); pkt != nil {
+		t.Fatalf("the sweeper received a packet (SSRC %d)", pkt.SSRC)
+	}
+	if remote, _ := a.Remote(); remote != alice.addr() {
+		t.Fatalf("leg A latched to %s", remote)
+	}
+	if remote, _ := b.Remote(); remote != bob.addr() {
+		t.Fatalf("leg B latched to %s", remote)
+	}
+	if a.Foreign() != 12 || b.Foreign() != 12 || pool.Foreign() != 24 {
+		t.Errorf("Foreign = %d, %d, pool %d; want 12, 12, 24", a.Foreign(), b.Foreign(), pool.Foreign())
+	}
+}
+
+// The peer's port is learnt: during the learning time another port of the
+// peer's address takes over (a NAT mapping that changed at the start of the
+// call); after it, that address is refused like any other.
+func TestSessionLearnsThePortOnlyWhileLearning(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		learning time.Duration
+		moves    bool
+	}{
+		{"while learning", time.Hour, true},
+		{"after learning", 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pool := newPool(t, 31700, 31799)
+			pool.Learning = tc.learning
+			a, b := openPair(t, pool)
+			first, moved, bob := newPhone(t), newPhone(t), newPhone(t)
+			moved.ssrc = first.ssrc
+			a.SetRemote(first.addr(), first.addr().Addr())
+			b.SetRemote(bob.addr(), bob.addr().Addr())
+			r := NewRelay(a, b, 0)
+			defer r.Close()
+
+			first.send(a, first.packet(0, voice(160)))
+			bob.mustRecv()
+			moved.seq = first.seq
+			moved.send(a, moved.packet(0, voice(160)))
+			bob.send(b, bob.packet(0, voice(160)))
+			want, other := first, moved
+			if tc.moves {
+				want, other = moved, first
+				bob.mustRecv()
+			} else {
+				bob.nothing()
+			}
+			want.mustRecv()
+			other.nothing()
+			if remote, _ := a.Remote(); remote != want.addr() {
+				t.Fatalf("latched to %s, want %s", remote, want.addr())
+			}
+		})
+	}
+}
+
+func TestPeer(t *testing.T) {
+	for _, tc := range []struct{ sdp, from, want string }{
+		{"203.0.113.5", "203.0.113.5", "203.0.113.5"},    // a phone on a public address
+		{"192.168.1.50", "198.51.100.7", "198.51.100.7"}, // behind NAT: where signalling comes from
+		{"10.0.0.8", "10.0.0.8", "10.0.0.8"},             // on the LAN
+		{"100.64.3.4", "198.51.100.7", "198.51.100.7"},   // carrier-grade NAT
+		{"169.254.1.1", "198.51.100.7", "198.51.100.7"},  // link-local
+		{"127.0.0.1", "127.0.0.9", "127.0.0.9"},          // loopback
+		{"0.0.0.0", "198.51.100.7", "198.51.100.7"},      // on hold
+		{"203.0.113.80", "198.51.100.7", "203.0.113.80"}, // a carrier's media gateway apart from its proxy
+		{"fd00::50", "2001:db8::7", "2001:db8::7"},       // IPv6 unique local behind NAT
+		{"::ffff:203.0.113.5", "203.0.113.5", "203.0.113.5"},
+	} {
+		sdp, from := netip.MustParseAddr(tc.sdp), netip.MustParseAddr(tc.from)
+		if got := Peer(sdp, from); got.String() != tc.want {
+			t.Errorf("Peer(%s, %s) = %s, want %s", tc.sdp, tc.from, got, tc.want)
+		}
 	}
 }
 
@@ -230,8 +307,8 @@ func TestRelayMapsAndTranscodes(t *testing.T) {
 	pool := newPool(t, 31200, 31299)
 	a, b := openPair(t, pool)
 	alice, bob := newPhone(t), newPhone(t)
-	a.SetRemote(alice.addr())
-	b.SetRemote(bob.addr())
+	a.SetRemote(alice.addr(), alice.addr().Addr())
+	b.SetRemote(bob.addr(), bob.addr().Addr())
 	a.SetFormat(pcmu)
 	b.SetFormat(pcma)
 	r := NewRelay(a, b, 0)
@@ -275,8 +352,8 @@ func TestRelayDeadMedia(t *testing.T) {
 	pool := newPool(t, 31300, 31399)
 	a, b := openPair(t, pool)
 	alice, bob := newPhone(t), newPhone(t)
-	a.SetRemote(alice.addr())
-	b.SetRemote(bob.addr())
+	a.SetRemote(alice.addr(), alice.addr().Addr())
+	b.SetRemote(bob.addr(), bob.addr().Addr())
 	const timeout = 150 * time.Millisecond
 	r := NewRelay(a, b, timeout)
 	defer r.Close()
@@ -336,6 +413,7 @@ func TestRelayCloseLeavesSessionsAndReleasesPorts(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := newPhone(t)
+	a.SetRemote(alice.addr(), alice.addr().Addr())
 	r := NewRelay(a, b, time.Second)
 	r.Close()
 	r.Close()
@@ -343,7 +421,7 @@ func TestRelayCloseLeavesSessionsAndReleasesPorts(t *testing.T) {
 
 	// The Sessions go on: a second Relay between them relays.
 	bob := newPhone(t)
-	b.SetRemote(bob.addr())
+	b.SetRemote(bob.addr(), bob.addr().Addr())
 	r2 := NewRelay(a, b, 0)
 	alice.send(a, alice.packet(0, voice(160)))
 	bob.mustRecv()
@@ -395,8 +473,8 @@ func BenchmarkRelayLoopback(b *testing.B) {
 	}
 	a, bs := openPair(b, pool)
 	alice, bob := newPhone(b), newPhone(b)
-	a.SetRemote(alice.addr())
-	bs.SetRemote(bob.addr())
+	a.SetRemote(alice.addr(), alice.addr().Addr())
+	bs.SetRemote(bob.addr(), bob.addr().Addr())
 	a.SetFormat(pcmu)
 	bs.SetFormat(pcmu)
 	r := NewRelay(a, bs, 0)
@@ -411,5 +489,35 @@ func BenchmarkRelayLoopback(b *testing.B) {
 		if _, err := bob.conn.Read(buf); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkSessionAccept measures the source check of every received
+// packet, from the latched peer (the packet path) and from another host (a
+// sweep).
+func BenchmarkSessionAccept(b *testing.B) {
+	pool, err := NewPortPool(loopback, 31800, 31899)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := pool.Open()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	peer := netip.MustParseAddrPort("127.0.0.1:4000")
+	s.SetRemote(peer, peer.Addr())
+	s.SetFormat(pcmu)
+	pkt := (&phone{t: b, ssrc: 1}).packet(0, voice(160))
+	for _, tc := range []struct {
+		name string
+		src  netip.AddrPort
+	}{{"peer", peer}, {"stranger", netip.MustParseAddrPort("127.0.0.2:4000")}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				s.accept(pkt, tc.src)
+			}
+		})
 	}
 }

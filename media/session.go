@@ -5,16 +5,11 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtp"
 	"golang.org/x/sys/unix"
 )
-
-// RelatchAfter is how many consecutive RTP packets a new source must send,
-// with one SSRC and consecutive sequence numbers, before a latched Session
-// moves to it. One stray or forged packet cannot steal the stream, while a
-// phone whose NAT mapping changed is followed after 80 ms of 20 ms packets.
-const RelatchAfter = 4
 
 // MaxPacket is the largest datagram a Session reads: one Ethernet MTU.
 const MaxPacket = 1500
@@ -22,14 +17,21 @@ const MaxPacket = 1500
 // Session is one call leg's RTP endpoint: a UDP socket on a port pair from a
 // PortPool, and the remote address media goes to.
 //
-// Symmetric RTP (RFC 4961) with latching: a phone behind NAT puts its
-// private address in SDP, so the address the SDP gave is only where media
-// goes until the leg is heard from. The first valid RTP packet latches the
-// Session to its actual source; packets from any other source are then
-// dropped, until that source sends RelatchAfter consecutive packets, when it
-// becomes the remote. A packet is valid when it parses as RTP version 2 and,
-// once SetFormat was called, carries a negotiated payload type (or comfort
-// noise), which keeps RTCP, STUN and stray datagrams from latching.
+// Strict source, as rtpengine's strict-source with learning: SetRemote
+// names the leg's peer from its SDP and its signalling, and only packets
+// from the peer's IP address are taken; every other source is dropped and
+// counted (Foreign), so a host sweeping the port range neither hears the
+// call nor speaks into it. The peer's address is the SDP's when it can be
+// reached as it is written (a public address, or the one signalling comes
+// from), else the signalling source's: a phone behind NAT writes its
+// private address in SDP. Within that address the port is learnt, for
+// symmetric RTP (RFC 4961) behind NAT: the first valid packet latches the
+// Session to its source port, and during the pool's Learning time after
+// SetRemote a packet from another port of the peer moves the latch there;
+// after that the latched address is fixed for the rest of the call. A
+// packet is valid when it parses as RTP version 2 and, once SetFormat was
+// called, carries a negotiated payload type (or comfort noise), which
+// keeps RTCP, STUN and stray datagrams from latching.
 //
 // The media engine reads the socket and hands each valid packet to the
 // Session's consumer, a Relay or a Listener, one at a time; with none, the
@@ -44,21 +46,20 @@ type Session struct {
 
 	mu      sync.Mutex
 	sdp     netip.AddrPort // remote from SDP
+	peer    netip.Addr     // the only source taken; invalid: none yet
 	remote  netip.AddrPort // where Write sends
 	latched bool
-	closed  bool // fd is closed; its number may already be another socket's
+	learn   time.Time // the latched port may move until then
+	closed  bool      // fd is closed; its number may already be another socket's
 
 	format   atomic.Pointer[Format] // never nil once Open returns
 	consumer atomic.Pointer[consumer]
 
 	// Owned by the engine's loop.
-	hdr      rtp.Header
-	cand     netip.AddrPort
-	candSSRC uint32
-	candSeq  uint16
-	candN    int
+	hdr rtp.Header
 
 	rejected atomic.Uint64
+	foreign  atomic.Uint64
 	close    sync.Once
 }
 
@@ -129,20 +130,46 @@ func (s *Session) LocalAddr() netip.AddrPort { return s.local }
 // Port returns the bound RTP port.
 func (s *Session) Port() int { return int(s.local.Port()) }
 
-// SetRemote sets the address the leg's SDP gave. When it differs from the
-// previous SDP address the latch is dropped, so media follows a re-INVITE to
-// a new device; an unchanged address (a NATed phone putting the call on hold
-// and back) keeps the latched source. An unspecified address (0.0.0.0, hold)
+// SetRemote names the leg's peer: sdp is the address its SDP gave, from
+// the address its signalling came from. Media goes to sdp until the leg is
+// heard from; packets are taken only from the peer's IP (see Session), and
+// the pool's Learning time starts. When sdp differs from the previous SDP
+// address the latch is dropped, so media follows a re-INVITE to a new
+// device; an unchanged address (a NATed phone putting the call on hold and
+// back) keeps the latched source. An unspecified address (0.0.0.0, hold)
 // sends nothing until the leg is heard from.
-func (s *Session) SetRemote(ap netip.AddrPort) {
-	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+func (s *Session) SetRemote(sdp netip.AddrPort, from netip.Addr) {
+	sdp = netip.AddrPortFrom(sdp.Addr().Unmap(), sdp.Port())
+	peer := Peer(sdp.Addr(), from)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ap == s.sdp && s.latched {
+	if sdp == s.sdp && peer == s.peer && s.latched {
 		return
 	}
-	s.sdp, s.remote, s.latched = ap, ap, false
+	s.sdp, s.peer, s.remote, s.latched = sdp, peer, sdp, false
+	s.learn = time.Now().Add(s.pool.Learning)
 }
+
+// Peer returns the address a leg's media must come from: the one its SDP
+// gives when that can be reached as it is written, else the one its
+// signalling comes from (from). An SDP address that is private, loopback,
+// link-local, shared (RFC 6598) or unspecified, and differs from the
+// signalling's, is a device behind NAT describing itself.
+func Peer(sdp, from netip.Addr) netip.Addr {
+	sdp, from = sdp.Unmap(), from.Unmap()
+	switch {
+	case !sdp.IsValid() || sdp.IsUnspecified():
+		return from
+	case sdp == from || !from.IsValid():
+		return sdp
+	case sdp.IsPrivate() || sdp.IsLoopback() || sdp.IsLinkLocalUnicast() || cgnat.Contains(sdp):
+		return from
+	}
+	return sdp
+}
+
+// cgnat is the carrier-grade NAT range (RFC 6598).
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 
 // Remote returns where Write sends, and whether that address was learnt from
 // received packets rather than taken from SDP.
@@ -160,8 +187,13 @@ func (s *Session) SetFormat(f Format) { s.format.Store(&f) }
 func (s *Session) Format() Format { return *s.format.Load() }
 
 // Rejected returns how many datagrams the Session dropped: not RTP, a payload type
-// not negotiated, or from a source other than the latched one.
+// not negotiated, or from a source other than the peer.
 func (s *Session) Rejected() uint64 { return s.rejected.Load() }
+
+// Foreign returns how many RTP packets the Session dropped because they
+// came from a source other than its peer: another address, or another port
+// of the peer once the learning time was over.
+func (s *Session) Foreign() uint64 { return s.foreign.Load() }
 
 // readOne reads one datagram, if one is queued, and hands it to the
 // consumer if it is accepted. The engine's loop calls it when the socket is
@@ -192,27 +224,23 @@ func (s *Session) accept(b []byte, src netip.AddrPort) (packet, bool) {
 	if err != nil {
 		return packet{}, false
 	}
-	pt, ssrc, seq := s.hdr.PayloadType, s.hdr.SSRC, s.hdr.SequenceNumber
+	pt := s.hdr.PayloadType
 	if f := s.format.Load(); f.Audio.Name != "" && pt != f.Audio.PT && pt != 13 && !(f.HasEvent() && pt == f.Event.PT) {
 		return packet{}, false
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.latched || src == s.remote {
-		s.remote, s.latched, s.candN = src, true, 0
+	switch {
+	case s.latched && src == s.remote:
+		return p, true
+	case src.Addr() != s.peer:
+	case !s.latched || time.Now().Before(s.learn):
+		s.remote, s.latched = src, true
 		return p, true
 	}
-	if src == s.cand && ssrc == s.candSSRC && seq == s.candSeq+1 {
-		s.candN++
-	} else {
-		s.cand, s.candSSRC, s.candN = src, ssrc, 1
-	}
-	s.candSeq = seq
-	if s.candN >= RelatchAfter {
-		s.remote, s.candN = src, 0
-		return p, true
-	}
+	s.foreign.Add(1)
+	s.pool.foreign.Add(1)
 	return packet{}, false
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,7 +51,7 @@ type Call struct {
 	log    *slog.Logger
 	dlg    *sipgo.DialogServerSession
 	offer  *media.SDP
-	a      *media.Session // faces the caller
+	from   netip.Addr // where the caller's signalling comes from
 	cancel context.CancelCauseFunc
 
 	started    time.Time
@@ -62,9 +63,12 @@ type Call struct {
 	playMu sync.Mutex // held while a prompt plays
 
 	mu        sync.Mutex
+	a         *media.Session // faces the caller; nil until the call needs media
 	b         *media.Session // faces the agent
+	slots     []func()       // give back the call's places under the limits
 	agent     *sipgo.DialogClientSession
 	agentOf   uint
+	agentFrom netip.Addr // where the agent's signalling comes from
 	relay     *media.Relay
 	answered  time.Time
 	listener  *media.Listener // reads the caller while the PBX answers them itself
@@ -101,11 +105,17 @@ func (c *Call) Ring() error {
 
 // Reject ends the call with code, or hangs it up if the PBX answered it
 // already (after a prompt, say).
+//
+// The call's media ports and its places under the limits are given back
+// before the answer is sent: sipgo's Respond returns only once the caller
+// ACKs a final non-2xx answer or the transaction gives up (Timer H, 64*T1 =
+// 32 s), and a caller that never ACKs must not hold them that long.
 func (c *Call) Reject(code int, reason string) error {
 	if !c.final.CompareAndSwap(0, int32(code)) {
 		c.hangUp(context.Background())
 		return nil
 	}
+	c.releaseMedia()
 	return c.dlg.Respond(code, reason, nil)
 }
 
@@ -125,7 +135,7 @@ func (c *Call) Dial(ctx context.Context, users []uint, timeout time.Duration) (u
 	if len(targets) == 0 {
 		return 0, ErrUnavailable
 	}
-	b, err := c.agentMedia()
+	b, err := c.openMedia()
 	if err != nil {
 		return 0, err
 	}
@@ -236,11 +246,12 @@ func (c *Call) bridge(ctx context.Context, agent *sipgo.DialogClientSession, use
 		agent.Bye(context.WithoutCancel(ctx))
 		return err
 	}
+	agentFrom := sourceAddr(agent.InviteResponse.Source())
 	c.mu.Lock()
 	b, listener := c.b, c.listener
-	c.bridging = true
+	c.bridging, c.agentFrom = true, agentFrom
 	c.mu.Unlock()
-	b.SetRemote(answer.Remote())
+	b.SetRemote(answer.Remote(), agentFrom)
 	b.SetFormat(format)
 
 	var mine *media.SDP
@@ -271,7 +282,7 @@ func (c *Call) bridge(ctx context.Context, agent *sipgo.DialogClientSession, use
 			agent.Bye(context.WithoutCancel(ctx))
 			return err
 		}
-		c.a.SetRemote(c.offer.Remote())
+		c.a.SetRemote(c.offer.Remote(), c.from)
 		c.a.SetFormat(callerFormat)
 		if !c.final.CompareAndSwap(0, 200) {
 			agent.Bye(context.WithoutCancel(ctx))
@@ -359,19 +370,86 @@ func (c *Call) Wait(ctx context.Context) error {
 	return cause
 }
 
-// agentMedia returns the call's agent-side media session, opening it once.
-func (c *Call) agentMedia() (*media.Session, error) {
+// openMedia opens the call's media sessions, the caller's and the agent's,
+// once, when the router sends the call somewhere, and returns the agent's.
+// Ports are taken only then, not for a call that is refused.
+func (c *Call) openMedia() (*media.Session, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.openCallerLocked(); err != nil {
+		return nil, err
+	}
 	if c.b != nil {
 		return c.b, nil
 	}
 	b, err := c.s.ports.Open()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	c.b = b
 	return b, nil
+}
+
+// openCallerLocked opens the caller's media session once; c.mu is held.
+func (c *Call) openCallerLocked() error {
+	if c.a != nil {
+		return nil
+	}
+	a, err := c.s.ports.Open()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	c.a = a
+	return nil
+}
+
+// releaseMedia closes the media sessions of a call that was not answered
+// and gives back its places under the limits.
+func (c *Call) releaseMedia() {
+	c.mu.Lock()
+	a, b, slots := c.a, c.b, c.slots
+	c.a, c.b, c.slots = nil, nil, nil
+	c.mu.Unlock()
+	for _, m := range []*media.Session{a, b} {
+		if m != nil {
+			m.Close()
+		}
+	}
+	for _, free := range slots {
+		free()
+	}
+}
+
+// takeTrunk takes a place on trunk for the call, until it ends; false when
+// the trunk is at its cap.
+func (c *Call) takeTrunk(trunk uint) bool {
+	release, ok := c.s.limits.takeTrunk(trunk)
+	if ok {
+		c.mu.Lock()
+		c.slots = append(c.slots, release)
+		c.mu.Unlock()
+	}
+	return ok
+}
+
+// peerSignalling returns where the caller's (or the agent's) signalling
+// comes from.
+func (c *Call) peerSignalling(caller bool) netip.Addr {
+	if caller {
+		return c.from
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.agentFrom
+}
+
+// sourceAddr reads the IP of a message's source address ("ip:port").
+func sourceAddr(src string) netip.Addr {
+	ap, err := netip.ParseAddrPort(src)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
 }
 
 // media returns one side's media session and the relay, once bridged.
@@ -390,7 +468,6 @@ func (c *Call) media(callerSide bool) (*media.Session, *media.Relay) {
 func (c *Call) close() {
 	c.s.dropLeg(c.dlg.ID)
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.agent != nil {
 		c.s.dropLeg(c.agent.ID)
 	}
@@ -403,10 +480,8 @@ func (c *Call) close() {
 	if c.relay != nil {
 		c.relay.Close()
 	}
-	if c.b != nil {
-		c.b.Close()
-	}
-	c.a.Close()
+	c.mu.Unlock()
+	c.releaseMedia()
 	c.dlg.Close()
 }
 
@@ -431,15 +506,19 @@ func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inboun
 		respond(tx, req, 480, "Temporarily Unavailable", nil)
 		return
 	}
-	a, err := s.ports.Open()
-	if err != nil {
-		s.log.Error("no media port for a call", "error", err)
-		respond(tx, req, 503, "Service Unavailable", nil)
+	from := sourceAddr(req.Source())
+	slots, code, reason := s.limits.admit(in, from)
+	if code != 0 {
+		s.metrics.limited.WithLabelValues(reason).Inc()
+		s.log.Debug("call over a limit", "limit", reason, "from", in.From, "trunk", in.TrunkID, "remote", from.String())
+		respond(tx, req, code, limitReasons[reason], nil)
 		return
 	}
 	dlg, err := s.callers.ReadInvite(req, tx)
 	if err != nil {
-		a.Close()
+		for _, free := range slots {
+			free()
+		}
 		respond(tx, req, 400, "Bad Request", nil)
 		return
 	}
@@ -451,7 +530,7 @@ func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inboun
 	// 481, or not at all, never ends the dialog's context.
 	ctx, cancel := context.WithCancelCause(context.Background())
 	stopWatch := context.AfterFunc(dlg.Context(), func() { cancel(ErrCallerGone) })
-	c := &Call{s: s, id: id, dlg: dlg, offer: offer, a: a, cancel: cancel, keys: make(chan rune, 32),
+	c := &Call{s: s, id: id, dlg: dlg, offer: offer, from: from, slots: slots, cancel: cancel, keys: make(chan rune, 32),
 		started: s.now(), log: s.log.With("call_id", id, "from", in.From, "to", in.To)}
 	s.callsMu.Lock()
 	s.calls[c] = struct{}{}

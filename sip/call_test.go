@@ -70,8 +70,17 @@ func packet(seq uint16) []byte {
 
 func startCallServer(t *testing.T, router Router) (*testServer, *Location) {
 	t.Helper()
+	return startCallServerWith(t, router, nil)
+}
+
+// startCallServerWith is startCallServer with the SIP settings edit changes.
+func startCallServerWith(t *testing.T, router Router, edit func(*configs.SIP)) (*testServer, *Location) {
+	t.Helper()
 	cfg := configs.Default().SIP
 	cfg.Addr, cfg.Transports, cfg.Registrar.Keepalive = "127.0.0.1:0", []string{"udp"}, 0
+	if edit != nil {
+		edit(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	loc := NewLocation(nil, log, 10, time.Now)
 	ports, err := media.NewPortPool(netip.MustParseAddr("127.0.0.1"), 32000, 32999)

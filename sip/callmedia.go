@@ -30,6 +30,10 @@ func (c *Call) Answer(ctx context.Context) error {
 		c.mu.Unlock()
 		return nil
 	}
+	if err := c.openCallerLocked(); err != nil {
+		c.mu.Unlock()
+		return err
+	}
 	ans, err := media.Answer(c.offer, c.s.local(c.a, nil))
 	if err != nil {
 		c.mu.Unlock()
@@ -44,7 +48,7 @@ func (c *Call) Answer(ctx context.Context) error {
 		c.mu.Unlock()
 		return ErrCallerGone
 	}
-	c.a.SetRemote(c.offer.Remote())
+	c.a.SetRemote(c.offer.Remote(), c.from)
 	c.a.SetFormat(f)
 	// The Listener's keys pass through watchMedia, which counts them.
 	heard := make(chan rune, cap(c.keys))

@@ -103,7 +103,9 @@ func (s *Server) serveReinvite(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 		if !offer.Addr.IsUnspecified() {
-			m.SetRemote(offer.Remote())
+			// The peer's signalling address stays the one the call began
+			// with: a re-INVITE does not move where media may come from.
+			m.SetRemote(offer.Remote(), c.peerSignalling(l.caller))
 		}
 		relay.SetHold(offer.Hold())
 		if !l.caller {

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"pbx/media"
 )
 
 // Metrics are the SIP edge's Prometheus series.
@@ -18,6 +20,7 @@ type Metrics struct {
 	lateness       prometheus.Histogram
 	dtmf           *prometheus.CounterVec
 	playing        prometheus.Gauge
+	limited        *prometheus.CounterVec
 }
 
 // observeLateness records how late a prompt's RTP packet left against its
@@ -80,7 +83,14 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard, active f
 		Name: "pbx_calls_playing",
 		Help: "Calls the PBX is playing a prompt or hold music to now.",
 	})
-	reg.MustRegister(m.lateness, m.dtmf, m.playing)
+	m.limited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pbx_sip_calls_limited_total",
+		Help: "Calls refused for a cap on calls in progress, by limit (user, source, trunk).",
+	}, []string{"limit"})
+	for _, l := range []string{limitUser, limitSource, limitTrunk} {
+		m.limited.WithLabelValues(l)
+	}
+	reg.MustRegister(m.lateness, m.dtmf, m.playing, m.limited)
 	reg.MustRegister(m.requests, m.authFailures, m.blockedPackets, m.shed, m.rtp, m.rtpLost, m.calls,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pbx_registrations",
@@ -96,4 +106,19 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard, active f
 		}, func() float64 { return float64(guard.BlockedCount()) }),
 	)
 	return m
+}
+
+// registerPorts adds the media port pool's series to reg, read at scrape
+// time.
+func registerPorts(reg prometheus.Registerer, ports *media.PortPool) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pbx_rtp_ports_in_use",
+			Help: "RTP/RTCP port pairs held by calls now.",
+		}, func() float64 { return float64(ports.InUse()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "pbx_rtp_foreign_packets_total",
+			Help: "RTP packets dropped because they came from an address other than the leg's peer (a port sweep, RTP Bleed).",
+		}, func() float64 { return float64(ports.Foreign()) }),
+	)
 }

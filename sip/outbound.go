@@ -58,7 +58,12 @@ func (c *Call) DialOut(ctx context.Context, trunkID uint, to, callerID string, t
 }
 
 func (c *Call) dialTrunk(ctx context.Context, tr Trunk, to, callerID string, timeout time.Duration) error {
-	b, err := c.agentMedia()
+	if !c.takeTrunk(tr.ID) {
+		c.s.metrics.limited.WithLabelValues(limitTrunk).Inc()
+		c.log.Warn("call over a limit", "limit", limitTrunk, "trunk", tr.Name)
+		return fmt.Errorf("trunk %s: %w", tr.Name, ErrUnavailable)
+	}
+	b, err := c.openMedia()
 	if err != nil {
 		return err
 	}

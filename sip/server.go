@@ -45,6 +45,7 @@ type Server struct {
 	// Calls.
 	router    Router
 	ports     *media.PortPool
+	limits    *limits
 	mediaIP   netip.Addr
 	deadAfter time.Duration
 	holdMusic *media.Clip
@@ -105,6 +106,10 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	s.reg = NewRegistrar(cfg.Registrar, s.auth, s.loc, d.Log, now)
 	s.trunks = d.Trunks
 	s.router, s.ports, s.deadAfter = d.Router, d.Ports, d.DeadMedia
+	s.limits = newLimits(cfg.Limits)
+	if s.ports != nil {
+		registerPorts(d.Metrics, s.ports)
+	}
 	s.holdMusic, s.onFree = d.HoldMusic, d.OnFree
 	if s.holdMusic == nil {
 		s.holdMusic = media.HoldMusic()

@@ -162,6 +162,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	if err != nil {
 		return err
 	}
+	ports.Learning, ports.Quarantine = cfg.RTPLearning, cfg.RTPPortQuarantine
 	bill, err := newBilling(ctx, cfg.Billing, db, log.With("component", "billing"))
 	if err != nil {
 		return err

@@ -535,8 +535,13 @@ func TestBaresipAnswersACarrierCall(t *testing.T) {
 	os.WriteFile(filepath.Join(conf, "accounts"), []byte(
 		"<sip:6601@"+p.sipAddr()+";transport=udp>;auth_pass=baresip-pass-6601;answermode=auto;audio_codecs=PCMU,PCMA;regint=120\n"), 0o600)
 	os.WriteFile(filepath.Join(conf, "config"), []byte(strings.Join([]string{
-		"sip_listen 127.0.0.64:25160",
-		"net_interface 127.0.0.64",
+		// baresip binds its RTP socket to every address, so on loopback
+		// its packets leave from 127.0.0.1 whatever its interface; the PBX
+		// takes media only from the address the SDP and the signalling
+		// name, so baresip is all on 127.0.0.1, as on a real network a
+		// phone's packets leave from its interface's address.
+		"sip_listen 127.0.0.1:25160",
+		"net_interface 127.0.0.1",
 		"rtp_ports 31900-31999",
 		"audio_player aufile," + filepath.Join(conf, "heard.wav"),
 		"audio_source aufile," + tone,
