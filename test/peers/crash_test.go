@@ -9,18 +9,27 @@ import (
 	"time"
 )
 
-// TestCrashMidCallLeavesTheCallInTheHistory: a recorded carrier call
-// (sipp) to an agent (sipp) is up and talking when the server is killed
-// with SIGKILL. At the next start the call is in the history, ended by
-// "server restart", answered by the agent, with its recording: a WAV that
-// plays and holds the seconds recorded before the crash.
+// TestCrashMidCallLeavesTheCallInTheHistory: a recorded, billed carrier
+// call (sipp) to an agent (sipp) is up and talking when the server is
+// killed with SIGKILL. At the next start the call is in the history, ended
+// by "server restart", answered by the agent, with its recording (a WAV
+// that plays and holds the seconds recorded before the crash) and what it
+// paid: exactly what the ledger took for it, each increment once.
 func TestCrashMidCallLeavesTheCallInTheHistory(t *testing.T) {
 	const (
 		pbxIP, carrierIP, phoneIP = "127.0.58.1", "127.0.58.2", "127.0.58.3"
 		number                    = "+15550058001"
 	)
 	data := t.TempDir()
-	p := startPBX(t, pbxIP, data, "PBX_RTP_PORTS=33400-33599")
+	env := []string{"PBX_RTP_PORTS=33400-33599", "PBX_BILLING_ENABLED=true"}
+	p := startPBX(t, pbxIP, data, env...)
+	// Inbound calls to the number cost 0.6 a minute, by the second.
+	if code := p.api("POST", "/api/v1/rates", map[string]any{"prefix": "1555", "direction": "inbound",
+		"price_per_minute": "0.6", "increment": "1/1"}, nil); code != 201 {
+		t.Fatalf("rate: %d", code)
+	}
+	pp := &prepaid{pbx: p}
+	pp.buy("10")
 	trunk := p.carrierTrunk(carrierIP)
 	p.addNumber(number, trunk)
 	agent := p.createAgent("7801", "pass-7801")
@@ -52,7 +61,7 @@ func TestCrashMidCallLeavesTheCallInTheHistory(t *testing.T) {
 	<-p.done
 	p.done = nil
 
-	p = startPBX(t, pbxIP, data, "PBX_RTP_PORTS=33400-33599")
+	p = startPBX(t, pbxIP, data, env...)
 	if !strings.Contains(p.log.String(), "closed a call the server stopped without ending") {
 		t.Errorf("the restart did not say it closed the call:\n%s", tail(p.log.String(), 20))
 	}
@@ -61,6 +70,17 @@ func TestCrashMidCallLeavesTheCallInTheHistory(t *testing.T) {
 		!c.HasRecording || c.RecordingSeconds < 1 || c.RecordingSeconds > 4 {
 		t.Fatalf("call record %v; want an answered call owned by %d, ended by the restart, with 1-4 s of recording", c, agent)
 	}
+	pp = &prepaid{pbx: p}
+	var billed []billedCall
+	var out struct{ Calls []billedCall }
+	p.api("GET", "/api/v1/calls", nil, &out)
+	billed = out.Calls
+	a := pp.audit()
+	if !a.Consistent || len(billed) != 1 || micro(t, billed[0].CreditsCharged) < 10_000 ||
+		micro(t, billed[0].CreditsCharged) != 10_000_000-micro(t, a.Balance) {
+		t.Fatalf("the call paid %v; the wallet audit says %+v (10 bought)", billed, a)
+	}
+	t.Logf("the interrupted call paid %s; balance %s", billed[0].CreditsCharged, a.Balance)
 	res, wav := p.get(fmt.Sprintf("/api/v1/calls/%d/recording", c.ID))
 	if res.StatusCode != 200 {
 		t.Fatalf("recording: %d", res.StatusCode)
