@@ -110,6 +110,8 @@ type WalletConfig struct {
 	// PartnerManaged: a partner manages the organisation's credits, so
 	// auto-recharge is refused.
 	PartnerManaged bool
+	// Calendar is the organisation's, for usage periods.
+	Calendar Calendar
 }
 
 // Wallet sells credits and keeps the auto-recharge settings.
@@ -309,3 +311,19 @@ func (w *Wallet) crossed(e Entry) {
 
 // Wait waits for the auto-recharges under way (at shutdown, in tests).
 func (w *Wallet) Wait() { w.wg.Wait() }
+
+// Usage returns what was bought and used in the named period (see
+// Calendar.Period), at the wallet's now.
+func (w *Wallet) Usage(ctx context.Context, period, from, to string) (Usage, error) {
+	cal := w.cfg.Calendar
+	if cal.Location == nil {
+		cal.Location = time.UTC
+	}
+	start, end, err := cal.Period(period, w.now(), from, to)
+	if err != nil {
+		return Usage{}, err
+	}
+	u, err := w.ledger.Usage(ctx, cal, start, end)
+	u.Period = period
+	return u, err
+}

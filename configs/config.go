@@ -73,6 +73,11 @@ type Billing struct {
 	// PartnerManaged marks an organisation whose credits a partner
 	// manages: auto-recharge is refused.
 	PartnerManaged bool `yaml:"partner_managed" env:"PBX_PARTNER_MANAGED"`
+	// TimeZone is the organisation's (an IANA name such as Europe/Paris):
+	// usage periods and monthly charges follow its calendar; WeekStart is
+	// the day its weeks begin.
+	TimeZone  string `yaml:"time_zone" env:"PBX_TIME_ZONE"`
+	WeekStart string `yaml:"week_start" env:"PBX_WEEK_START"`
 	// Rates is a CSV file of rates loaded at start when there are none;
 	// empty loads the example rates built in (configs/rates.example.csv).
 	Rates string `yaml:"rates" env:"PBX_RATES"`
@@ -160,6 +165,16 @@ type Media struct {
 	HoldMusic string `yaml:"hold_music" env:"PBX_HOLD_MUSIC"`
 }
 
+// Weekday returns the day weeks start on, and whether WeekStart names one.
+func (b Billing) Weekday() (time.Weekday, bool) {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(b.WeekStart, d.String()) {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
 // Default returns the settings `pbx serve` runs with when nothing is configured.
 func Default() Config {
 	return Config{
@@ -201,6 +216,8 @@ func Default() Config {
 			ExchangeRate:    "1",
 			UnratedOutbound: "refuse", // an unpriced destination is where toll fraud goes
 			UnratedInbound:  "free",
+			TimeZone:        "UTC",
+			WeekStart:       "monday",
 		},
 		Media: Media{
 			TTSCommand:  "espeak-ng",
@@ -361,6 +378,12 @@ func (c Config) Validate() error {
 	}
 	if _, err := money.ParseExchangeRate(b.ExchangeRate); err != nil {
 		bad("billing.exchange_rate (PBX_EXCHANGE_RATE)", "%v", err)
+	}
+	if _, err := time.LoadLocation(b.TimeZone); err != nil || b.TimeZone == "" || b.TimeZone == "Local" {
+		bad("billing.time_zone (PBX_TIME_ZONE)", "%q is not an IANA time zone such as Europe/Paris or UTC", b.TimeZone)
+	}
+	if _, ok := b.Weekday(); !ok {
+		bad("billing.week_start (PBX_WEEK_START)", "%q is not a day of the week such as monday or sunday", b.WeekStart)
 	}
 	for name, v := range map[string]string{"billing.unrated_outbound (PBX_UNRATED_OUTBOUND)": b.UnratedOutbound,
 		"billing.unrated_inbound (PBX_UNRATED_INBOUND)": b.UnratedInbound} {

@@ -194,3 +194,23 @@ func (s *Server) importRates(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"imported": n})
 }
+
+func (s *Server) walletUsage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	for k := range q {
+		if k != "period" && k != "from" && k != "to" {
+			writeError(w, s.log, invalid.New(k, "is not a parameter of this list; use period, from and to"))
+			return
+		}
+	}
+	period := q.Get("period")
+	if period == "" {
+		period = billing.ThisMonth
+	}
+	u, err := s.wallet.Usage(r.Context(), period, q.Get("from"), q.Get("to"))
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}

@@ -111,3 +111,16 @@ func TestRatesAPI(t *testing.T) {
 	wantStatus(t, api("DELETE", "/api/v1/rates/"+itoa(r.ID), ""), http.StatusNoContent)
 	wantStatus(t, api("GET", "/api/v1/rates/"+itoa(r.ID), ""), http.StatusNotFound)
 }
+
+func TestWalletUsageAPI(t *testing.T) {
+	s := billingServer(t)
+	api := func(path string) *http.Response { return do(t, s, req{method: "GET", path: path, bearer: bootstrap}) }
+	res := api("/api/v1/wallet/usage?period=this_week")
+	wantStatus(t, res, http.StatusOK)
+	if u := decodeBody[billing.Usage](t, res); u.Period != "this_week" || len(u.Daily) != 7 || u.Used != 0 {
+		t.Fatalf("usage %+v", u)
+	}
+	wantFields(t, api("/api/v1/wallet/usage?period=fortnight"), "period")
+	wantFields(t, api("/api/v1/wallet/usage?period=custom&from=2026-03-09&to=2026-03-01"), "to")
+	wantFields(t, api("/api/v1/wallet/usage?period=this_week&owner=3"), "owner")
+}

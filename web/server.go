@@ -97,6 +97,7 @@ func (s *Server) routes() http.Handler {
 	if s.wallet != nil {
 		api.HandleFunc("GET /api/v1/wallet", s.getWallet)
 		api.HandleFunc("GET /api/v1/wallet/check", s.checkWallet)
+		api.HandleFunc("GET /api/v1/wallet/usage", s.walletUsage)
 		api.HandleFunc("POST /api/v1/wallet/quotes", s.createQuote)
 		api.HandleFunc("GET /api/v1/wallet/purchases", s.listPurchases)
 		api.HandleFunc("POST /api/v1/wallet/purchases", s.createPurchase)

@@ -29,10 +29,15 @@ func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, log *slog
 	if err != nil {
 		return nil, err // validated with the configuration
 	}
+	loc, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return nil, err // validated with the configuration
+	}
+	weekStart, _ := cfg.Weekday()
 	ledger := billing.NewLedger(db, time.Now)
 	b := &billingParts{cfg: cfg, rates: billing.NewRates(db, time.Now)}
 	b.wallet = billing.NewWallet(db, ledger, billing.Manual{}, billing.WalletConfig{Currency: cfg.Currency, Rate: rate,
-		PartnerManaged: cfg.PartnerManaged}, log, time.Now)
+		PartnerManaged: cfg.PartnerManaged, Calendar: billing.Calendar{Location: loc, WeekStart: weekStart}}, log, time.Now)
 	if !cfg.Enabled {
 		log.Warn("billing is off: every call is free (billing.enabled, PBX_BILLING_ENABLED)")
 		return b, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	_ "time/tzdata" // the organisation's time zone works on a machine without zoneinfo
 
 	"github.com/spf13/cobra"
 )
