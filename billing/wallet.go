@@ -119,6 +119,7 @@ type Wallet struct {
 	db       *gorm.DB
 	ledger   *Ledger
 	payments Payments
+	notes    *Notifier
 	cfg      WalletConfig
 	log      *slog.Logger
 	now      func() time.Time
@@ -130,9 +131,9 @@ type Wallet struct {
 }
 
 // NewWallet returns the wallet over ledger, paying through payments, and
-// wires auto-recharge into the ledger.
-func NewWallet(db *gorm.DB, ledger *Ledger, payments Payments, cfg WalletConfig, log *slog.Logger, now func() time.Time) *Wallet {
-	w := &Wallet{db: db, ledger: ledger, payments: payments, cfg: cfg, log: log, now: now}
+// wires the low balance notification and auto-recharge into the ledger.
+func NewWallet(db *gorm.DB, ledger *Ledger, payments Payments, notes *Notifier, cfg WalletConfig, log *slog.Logger, now func() time.Time) *Wallet {
+	w := &Wallet{db: db, ledger: ledger, payments: payments, notes: notes, cfg: cfg, log: log, now: now}
 	ledger.minimum = w.minimum
 	ledger.crossed = w.crossed
 	return w
@@ -274,38 +275,52 @@ func (w *Wallet) SetAutoRecharge(ctx context.Context, a AutoRecharge) (AutoRecha
 	return a, nil
 }
 
-// minimum is the balance below which auto-recharge fires (none: it never
-// fires).
+// minimum is the balance below which the administrators are told, and
+// auto-recharge (when on) buys credits: none when it is 0.
 func (w *Wallet) minimum() money.Credits {
 	s, err := w.load(context.Background())
-	if err != nil || !s.AutoRecharge || w.cfg.PartnerManaged {
+	if err != nil || s.MinBalance <= 0 {
 		return -1 << 62
 	}
 	return s.MinBalance
 }
 
 // crossed runs for each charge that took the balance below the minimum:
-// it buys the configured credits, once for that charge (the purchase is
-// keyed by the entry), without holding up the charge. A failure is logged
-// and recorded as a failed purchase, never more.
+// the administrators are told, and auto-recharge buys the configured
+// credits, once for that charge, without holding up the charge. A failure
+// is a notification and a failed purchase, never more.
 func (w *Wallet) crossed(e Entry) {
 	s, err := w.load(context.Background())
-	if err != nil || !s.AutoRecharge {
+	if err != nil {
 		return
 	}
+	auto := s.AutoRecharge && !w.cfg.PartnerManaged
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		w.notes.Notify(ctx, fmt.Sprintf("low:%d", e.ID), NoteLowBalance, "Low balance",
+			fmt.Sprintf("The balance is %s credits, below the minimum of %s.", e.Balance, s.MinBalance))
+		if !auto {
+			return
+		}
 		p := Purchase{Credits: s.RechargeCredits, Price: w.cfg.Rate.Local(s.RechargeCredits), Currency: w.cfg.Currency,
 			Actor: "auto-recharge", Automatic: true}
 		p, err := w.pay(ctx, p)
 		if err != nil || p.Status == PurchaseFailed {
-			w.log.Error("auto-recharge failed", "after_entry", e.ID, "error", err, "reason", p.Reason)
+			reason := p.Reason
+			if err != nil {
+				reason = err.Error()
+			}
+			w.log.Error("auto-recharge failed", "after_entry", e.ID, "reason", reason)
+			w.notes.Notify(ctx, fmt.Sprintf("auto-failed:%d", e.ID), NoteAutoRechargeFailed, "Auto-recharge failed",
+				fmt.Sprintf("Buying %s credits failed: %s.", s.RechargeCredits, reason))
 			return
 		}
 		w.log.Info("auto-recharge", "after_entry", e.ID, "credits", p.Credits.String(), "reference", p.Reference)
+		w.notes.Notify(ctx, fmt.Sprintf("auto-done:%d", e.ID), NoteAutoRechargeDone, "Auto-recharge",
+			fmt.Sprintf("%s credits were bought (%s %s, %s).", p.Credits, p.Price, p.Currency, p.Reference))
 	}()
 }
 

@@ -20,7 +20,7 @@ func testWallet(t *testing.T, cfg WalletConfig, now func() time.Time) (*Wallet, 
 	if cfg.Rate == 0 {
 		cfg.Rate, cfg.Currency = 920_000, "EUR"
 	}
-	return NewWallet(db, l, Manual{}, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), now), l
+	return NewWallet(db, l, Manual{}, NewNotifier(db, "", "", slog.New(slog.NewTextHandler(io.Discard, nil)), now), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), now), l
 }
 
 func TestBuyCreditsThroughAQuote(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -78,6 +79,10 @@ type Billing struct {
 	// the day its weeks begin.
 	TimeZone  string `yaml:"time_zone" env:"PBX_TIME_ZONE"`
 	WeekStart string `yaml:"week_start" env:"PBX_WEEK_START"`
+	// WebhookURL receives each new notification as JSON, signed with
+	// WebhookSecret (header X-PBX-Signature: sha256=<hex HMAC-SHA256>).
+	WebhookURL    string `yaml:"webhook_url" env:"PBX_WEBHOOK_URL"`
+	WebhookSecret string `yaml:"webhook_secret" env:"PBX_WEBHOOK_SECRET"`
 	// Rates is a CSV file of rates loaded at start when there are none;
 	// empty loads the example rates built in (configs/rates.example.csv).
 	Rates string `yaml:"rates" env:"PBX_RATES"`
@@ -381,6 +386,14 @@ func (c Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(b.TimeZone); err != nil || b.TimeZone == "" || b.TimeZone == "Local" {
 		bad("billing.time_zone (PBX_TIME_ZONE)", "%q is not an IANA time zone such as Europe/Paris or UTC", b.TimeZone)
+	}
+	if b.WebhookURL != "" {
+		if u, err := url.Parse(b.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("billing.webhook_url (PBX_WEBHOOK_URL)", "%q is not an http(s) URL", b.WebhookURL)
+		}
+		if len(b.WebhookSecret) < 16 {
+			bad("billing.webhook_secret (PBX_WEBHOOK_SECRET)", "must be at least 16 characters when a webhook is set")
+		}
 	}
 	if _, ok := b.Weekday(); !ok {
 		bad("billing.week_start (PBX_WEEK_START)", "%q is not a day of the week such as monday or sunday", b.WeekStart)

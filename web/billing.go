@@ -17,6 +17,22 @@ func WithBilling(w *billing.Wallet, r *billing.Rates) Option {
 	return func(s *Server) { s.wallet, s.rates = w, r }
 }
 
+// WithNotifications serves the notifications.
+func WithNotifications(n *billing.Notifier) Option { return func(s *Server) { s.notes = n } }
+
+func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
+	list, unread, err := s.notes.List(r.Context())
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": list, "unread": unread})
+}
+
+func (s *Server) dismissNotification(ctx context.Context, id uint) error {
+	return s.notes.Dismiss(ctx, id)
+}
+
 // actor names who made a request, for the purchase history.
 func actor(ctx context.Context) string {
 	if p := principalFrom(ctx); p.session != nil {

@@ -32,7 +32,7 @@ func billingServer(t *testing.T) *Server {
 		t.Fatal(err)
 	}
 	ledger := billing.NewLedger(db, time.Now)
-	w := billing.NewWallet(db, ledger, billing.Manual{}, billing.WalletConfig{Currency: "EUR", Rate: 920_000}, log, time.Now)
+	w := billing.NewWallet(db, ledger, billing.Manual{}, billing.NewNotifier(db, "", "", log, time.Now), billing.WalletConfig{Currency: "EUR", Rate: 920_000}, log, time.Now)
 	t.Cleanup(w.Wait)
 	return NewServer(Config{AdminToken: bootstrap}, db, routing.NewDirectory(db, "pbx"), noRegistrations{}, prometheus.NewRegistry(), log,
 		WithBilling(w, billing.NewRates(db, time.Now)))

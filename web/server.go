@@ -45,6 +45,7 @@ type Server struct {
 	calls   *routing.History
 	wallet  *billing.Wallet
 	rates   *billing.Rates
+	notes   *billing.Notifier
 	// recordings is the directory of call recordings; "" serves none.
 	recordings string
 	handler    http.Handler
@@ -102,6 +103,11 @@ func (s *Server) routes() http.Handler {
 		api.HandleFunc("GET /api/v1/wallet/purchases", s.listPurchases)
 		api.HandleFunc("POST /api/v1/wallet/purchases", s.createPurchase)
 		api.HandleFunc("PUT /api/v1/wallet/auto-recharge", s.setAutoRecharge)
+	}
+	if s.notes != nil {
+		api.HandleFunc("GET /api/v1/notifications", s.listNotifications)
+		api.HandleFunc("POST /api/v1/notifications/{id}/read", byID(s, s.notes.MarkRead))
+		api.HandleFunc("DELETE /api/v1/notifications/{id}", remove(s, s.dismissNotification))
 	}
 	if s.rates != nil {
 		api.HandleFunc("GET /api/v1/rates", s.listRates)

@@ -19,6 +19,7 @@ import (
 // billingParts are billing's pieces the rest of the server uses.
 type billingParts struct {
 	cfg    configs.Billing
+	notes  *billing.Notifier
 	wallet *billing.Wallet
 	rates  *billing.Rates
 	meter  *billing.Meter // nil when billing is off
@@ -35,8 +36,9 @@ func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, log *slog
 	}
 	weekStart, _ := cfg.Weekday()
 	ledger := billing.NewLedger(db, time.Now)
-	b := &billingParts{cfg: cfg, rates: billing.NewRates(db, time.Now)}
-	b.wallet = billing.NewWallet(db, ledger, billing.Manual{}, billing.WalletConfig{Currency: cfg.Currency, Rate: rate,
+	b := &billingParts{cfg: cfg, rates: billing.NewRates(db, time.Now),
+		notes: billing.NewNotifier(db, cfg.WebhookURL, cfg.WebhookSecret, log, time.Now)}
+	b.wallet = billing.NewWallet(db, ledger, billing.Manual{}, b.notes, billing.WalletConfig{Currency: cfg.Currency, Rate: rate,
 		PartnerManaged: cfg.PartnerManaged, Calendar: billing.Calendar{Location: loc, WeekStart: weekStart}}, log, time.Now)
 	if !cfg.Enabled {
 		log.Warn("billing is off: every call is free (billing.enabled, PBX_BILLING_ENABLED)")
