@@ -79,6 +79,8 @@ type Billing struct {
 	// the day its weeks begin.
 	TimeZone  string `yaml:"time_zone" env:"PBX_TIME_ZONE"`
 	WeekStart string `yaml:"week_start" env:"PBX_WEEK_START"`
+	// BillingDay is the day of the month (1-28) monthly charges fall on.
+	BillingDay int `yaml:"billing_day" env:"PBX_BILLING_DAY"`
 	// WebhookURL receives each new notification as JSON, signed with
 	// WebhookSecret (header X-PBX-Signature: sha256=<hex HMAC-SHA256>).
 	WebhookURL    string `yaml:"webhook_url" env:"PBX_WEBHOOK_URL"`
@@ -223,6 +225,7 @@ func Default() Config {
 			UnratedInbound:  "free",
 			TimeZone:        "UTC",
 			WeekStart:       "monday",
+			BillingDay:      1,
 		},
 		Media: Media{
 			TTSCommand:  "espeak-ng",
@@ -386,6 +389,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(b.TimeZone); err != nil || b.TimeZone == "" || b.TimeZone == "Local" {
 		bad("billing.time_zone (PBX_TIME_ZONE)", "%q is not an IANA time zone such as Europe/Paris or UTC", b.TimeZone)
+	}
+	if b.BillingDay < 1 || b.BillingDay > 28 {
+		bad("billing.billing_day (PBX_BILLING_DAY)", "%d must be 1-28 (every month has it)", b.BillingDay)
 	}
 	if b.WebhookURL != "" {
 		if u, err := url.Parse(b.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -32,10 +32,12 @@ func billingServer(t *testing.T) *Server {
 		t.Fatal(err)
 	}
 	ledger := billing.NewLedger(db, time.Now)
-	w := billing.NewWallet(db, ledger, billing.Manual{}, billing.NewNotifier(db, "", "", log, time.Now), billing.WalletConfig{Currency: "EUR", Rate: 920_000}, log, time.Now)
+	notes := billing.NewNotifier(db, "", "", log, time.Now)
+	w := billing.NewWallet(db, ledger, billing.Manual{}, notes, billing.WalletConfig{Currency: "EUR", Rate: 920_000}, log, time.Now)
 	t.Cleanup(w.Wait)
+	subs := billing.NewSubscriptions(db, ledger, notes, billing.Calendar{Location: time.UTC}, 1, time.Now)
 	return NewServer(Config{AdminToken: bootstrap}, db, routing.NewDirectory(db, "pbx"), noRegistrations{}, prometheus.NewRegistry(), log,
-		WithBilling(w, billing.NewRates(db, time.Now)))
+		WithBilling(w, billing.NewRates(db, time.Now)), WithNotifications(notes), WithNumberStore(subs))
 }
 
 func TestBuyCredits(t *testing.T) {
@@ -123,4 +125,34 @@ func TestWalletUsageAPI(t *testing.T) {
 	wantFields(t, api("/api/v1/wallet/usage?period=fortnight"), "period")
 	wantFields(t, api("/api/v1/wallet/usage?period=custom&from=2026-03-09&to=2026-03-01"), "to")
 	wantFields(t, api("/api/v1/wallet/usage?period=this_week&owner=3"), "owner")
+}
+
+func TestBuyANumber(t *testing.T) {
+	s := billingServer(t)
+	api := func(method, path, body string) *http.Response {
+		return do(t, s, req{method: method, path: path, body: body, bearer: bootstrap})
+	}
+	wantStatus(t, api("POST", "/api/v1/numbers/available", `{"numbers":[{"e164":"+15550100001","trunk_id":1,"country":"US","type":"local","region":"New York","monthly_price":"2"}]}`), http.StatusCreated)
+	wantFields(t, api("POST", "/api/v1/numbers/available", `{"numbers":[{"e164":"555","trunk_id":1,"country":"US","type":"local","monthly_price":"2"}]}`),
+		"numbers[0].e164", "numbers[0].region")
+	res := api("POST", "/api/v1/numbers/quotes", `{"e164":"+15550100001"}`)
+	wantStatus(t, res, http.StatusCreated)
+	o := decodeBody[billing.Offer](t, res)
+	wantStatus(t, api("POST", "/api/v1/numbers/purchases", `{"offer_id":`+itoa(o.ID)+`}`), http.StatusPaymentRequired)
+	q := decodeBody[billing.Quote](t, api("POST", "/api/v1/wallet/quotes", `{"credits":"5"}`))
+	wantStatus(t, api("POST", "/api/v1/wallet/purchases", `{"quote_id":`+itoa(q.ID)+`}`), http.StatusCreated)
+	res = api("POST", "/api/v1/numbers/purchases", `{"offer_id":`+itoa(o.ID)+`}`)
+	wantStatus(t, res, http.StatusCreated)
+	bought := decodeBody[struct{ Number routing.Number }](t, res)
+	if bought.Number.E164 != "+15550100001" || bought.Number.Region != "New York" {
+		t.Fatalf("bought %+v", bought)
+	}
+	if w := decodeBody[walletBody](t, api("GET", "/api/v1/wallet", "")); w.Balance.String() != "3" {
+		t.Fatalf("balance %s after the first month", w.Balance)
+	}
+	wantStatus(t, api("DELETE", "/api/v1/numbers/"+itoa(bought.Number.ID), ""), http.StatusNoContent)
+	list := decodeBody[struct{ Numbers []billing.Available }](t, api("GET", "/api/v1/numbers/available?country=US", ""))
+	if len(list.Numbers) != 1 {
+		t.Fatalf("the deleted number is not offered again: %+v", list)
+	}
 }

@@ -46,6 +46,7 @@ type Server struct {
 	wallet  *billing.Wallet
 	rates   *billing.Rates
 	notes   *billing.Notifier
+	subs    *billing.Subscriptions
 	// recordings is the directory of call recordings; "" serves none.
 	recordings string
 	handler    http.Handler
@@ -77,7 +78,14 @@ func (s *Server) routes() http.Handler {
 	d := s.dir
 	crud(api, s, "/api/v1/users", s.listUsers, d.CreateUser, func(u routing.User) uint { return u.ID }, d.User, d.UpdateUser, d.DeleteUser)
 	crud(api, s, "/api/v1/groups", s.listGroups, d.CreateGroup, func(g routing.Group) uint { return g.ID }, d.Group, d.UpdateGroup, d.DeleteGroup)
-	crud(api, s, "/api/v1/numbers", s.listNumbers, d.CreateNumber, func(n routing.Number) uint { return n.ID }, d.Number, d.UpdateNumber, d.DeleteNumber)
+	crud(api, s, "/api/v1/numbers", s.listNumbers, d.CreateNumber, func(n routing.Number) uint { return n.ID }, d.Number, d.UpdateNumber, s.deleteNumber)
+	if s.subs != nil {
+		api.HandleFunc("GET /api/v1/numbers/available", s.listAvailable)
+		api.HandleFunc("POST /api/v1/numbers/available", s.addAvailable)
+		api.HandleFunc("POST /api/v1/numbers/available.csv", s.importAvailable)
+		api.HandleFunc("POST /api/v1/numbers/quotes", s.quoteNumber)
+		api.HandleFunc("POST /api/v1/numbers/purchases", s.buyNumber)
+	}
 	api.HandleFunc("GET /api/v1/flows", s.listFlows)
 	api.HandleFunc("POST /api/v1/flows", create(s, "/api/v1/flows", s.dir.CreateFlow, func(f routing.Flow) uint { return f.ID }))
 	api.HandleFunc("GET /api/v1/flows/{id}", byID(s, s.dir.Flow))

@@ -21,6 +21,7 @@ type billingParts struct {
 	cfg    configs.Billing
 	notes  *billing.Notifier
 	wallet *billing.Wallet
+	subs   *billing.Subscriptions
 	rates  *billing.Rates
 	meter  *billing.Meter // nil when billing is off
 }
@@ -40,6 +41,7 @@ func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, log *slog
 		notes: billing.NewNotifier(db, cfg.WebhookURL, cfg.WebhookSecret, log, time.Now)}
 	b.wallet = billing.NewWallet(db, ledger, billing.Manual{}, b.notes, billing.WalletConfig{Currency: cfg.Currency, Rate: rate,
 		PartnerManaged: cfg.PartnerManaged, Calendar: billing.Calendar{Location: loc, WeekStart: weekStart}}, log, time.Now)
+	b.subs = billing.NewSubscriptions(db, ledger, b.notes, billing.Calendar{Location: loc, WeekStart: weekStart}, cfg.BillingDay, time.Now)
 	if !cfg.Enabled {
 		log.Warn("billing is off: every call is free (billing.enabled, PBX_BILLING_ENABLED)")
 		return b, nil
@@ -129,4 +131,46 @@ func creditErr(err error) error {
 		return routing.ErrInsufficientCredit
 	}
 	return err
+}
+
+// chargeEvery is how often the monthly charges are looked at: a month is
+// charged within this of its billing day, and an unpaid one retried.
+const chargeEvery = time.Hour
+
+// runMonthly charges the numbers and the storage plan every chargeEvery,
+// from start, until ctx ends. A number unpaid past the grace period is
+// deleted through dir (and so stops ringing).
+func (b *billingParts) runMonthly(ctx context.Context, dir *routing.Directory, log *slog.Logger) error {
+	if !b.cfg.Enabled {
+		return nil
+	}
+	release := func(ctx context.Context, sub billing.Subscription) error {
+		if sub.Kind != billing.SubNumber {
+			return nil
+		}
+		numbers, err := dir.ListNumbers(ctx, routing.NumberFilter{})
+		if err != nil {
+			return err
+		}
+		for _, n := range numbers {
+			if n.E164 == sub.Ref {
+				return dir.DeleteNumber(ctx, n.ID)
+			}
+		}
+		return nil
+	}
+	t := time.NewTicker(chargeEvery)
+	defer t.Stop()
+	for {
+		if n, err := b.subs.ChargeMonths(ctx, release); err != nil && ctx.Err() == nil {
+			log.Error("monthly charges", "error", err)
+		} else if n > 0 {
+			log.Info("monthly charges", "charged", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }

@@ -193,7 +193,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 		return err
 	}
 	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"), web.WithTrunks(trunks), web.WithRecordings(recordings), web.WithMedia(prompts),
-		web.WithBilling(bill.wallet, bill.rates), web.WithNotifications(bill.notes))
+		web.WithBilling(bill.wallet, bill.rates), web.WithNotifications(bill.notes), web.WithNumberStore(bill.subs))
 	httpLn, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
@@ -215,6 +215,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	g.Go(func() error { return sipSrv.Serve(gctx) })
 	g.Go(func() error { return calls.engine.KeepAlive(gctx, keepAliveEvery) })
 	g.Go(func() error { return bill.notes.Run(gctx) })
+	g.Go(func() error { return bill.runMonthly(gctx, dir, log.With("component", "billing")) })
 	g.Go(func() error {
 		if err := httpSrv.Serve(httpLn); !errors.Is(err, http.ErrServerClosed) {
 			return err
