@@ -56,3 +56,5 @@ require (
 	modernc.org/memory v1.5.0 // indirect
 	modernc.org/sqlite v1.23.1 // indirect
 )
+
+replace github.com/emiago/sipgo => ./third_party/sipgo
