@@ -29,8 +29,20 @@ type TransactionLayer struct {
 
 	terminateOnConnClose bool
 
+	// stateless, when set, sees each request that matches no server
+	// transaction before one is created for it.
+	stateless StatelessRequestHandler
+
 	log *slog.Logger
 }
+
+// StatelessRequestHandler sees a request that matches no server transaction
+// before one is created. It returns true when it has dealt with the request
+// itself: no transaction is created and the request is not passed on. It
+// may have answered statelessly (TransportLayer.WriteMsg), as RFC 3261
+// 8.2.7 allows; an ACK to such an answer then matches nothing and comes
+// here too, where it should simply be absorbed.
+type StatelessRequestHandler func(req *Request) bool
 
 type TransactionLayerOption func(tpl *TransactionLayer)
 
@@ -56,6 +68,17 @@ func WithTransactionLayerUnhandledResponseHandler(f func(r *Response)) Transacti
 func WithTransactionLayerTerminateOnConnClose() TransactionLayerOption {
 	return func(txl *TransactionLayer) {
 		txl.terminateOnConnClose = true
+	}
+}
+
+// WithTransactionLayerStatelessHandler lets h deal with requests
+// statelessly before any server transaction exists. A server answering most
+// requests with a challenge or a refusal keeps no state for them this way,
+// and sends each answer once instead of retransmitting it for 32 s (Timer
+// G/H), so neither its memory nor its answers can be multiplied by a flood.
+func WithTransactionLayerStatelessHandler(h StatelessRequestHandler) TransactionLayerOption {
+	return func(txl *TransactionLayer) {
+		txl.stateless = h
 	}
 }
 
@@ -236,6 +259,10 @@ func (txl *TransactionLayer) serverTxRequest(req *Request, key string) error {
 		return nil
 	}
 	txl.serverTransactions.unlock()
+
+	if txl.stateless != nil && txl.stateless(req) {
+		return nil
+	}
 
 	// Connections are singleflight operations
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

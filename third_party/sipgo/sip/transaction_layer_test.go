@@ -179,3 +179,20 @@ func TestTransactionLayerClientTx(t *testing.T) {
 	require.Equal(t, 2, tp.udp.pool.Size())
 	assert.True(t, tp.udp.pool.Get("127.0.0.1:9876") != nil)
 }
+
+func TestTransactionLayerStatelessHandler(t *testing.T) {
+	tp := NewTransportLayer(net.DefaultResolver, NewParser(), nil)
+	var seen, handled int32
+	txl := NewTransactionLayer(tp, WithTransactionLayerStatelessHandler(func(req *Request) bool {
+		atomic.AddInt32(&seen, 1)
+		return true // dealt with: no transaction
+	}))
+	txl.OnRequest(func(req *Request, tx *ServerTx) { atomic.AddInt32(&handled, 1) })
+
+	req := testCreateRequest(t, "INVITE", "sip:192.168.0.1", "UDP", "127.0.0.1:15072")
+	require.NoError(t, txl.handleRequest(req))
+	require.NoError(t, txl.handleRequest(req)) // a retransmission: still no transaction
+	assert.EqualValues(t, 2, atomic.LoadInt32(&seen))
+	assert.EqualValues(t, 0, atomic.LoadInt32(&handled))
+	assert.Empty(t, txl.serverTransactions.items)
+}
