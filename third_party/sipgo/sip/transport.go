@@ -47,6 +47,12 @@ type TransportReadProps struct {
 // TransportReadFilter can inspect or replace raw bytes before SIP parsing.
 type TransportReadFilter func(info TransportReadProps, data []byte) ([]byte, error)
 
+// TransportParseErrorHandler sees a datagram the parser refused, with the
+// parser's error. data is only valid during the call. A server can still
+// answer a request it cannot parse whole (400, RFC 3261 8.2.2 and RFC 4475
+// 3.1.2) when the datagram holds what a response is built from.
+type TransportParseErrorHandler func(info TransportReadProps, data []byte, err error)
+
 // DefaultPort returns transport default port by network.
 func DefaultPort(transport string) int {
 	switch ASCIIToLower(transport) {

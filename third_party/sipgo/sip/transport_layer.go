@@ -41,6 +41,7 @@ type TransportLayer struct {
 	// connectionReuse will force connection reuse when passing request
 	connectionReuse bool
 	readFilter      TransportReadFilter
+	parseError      TransportParseErrorHandler
 
 	// dnsPreferSRV does always SRV lookup first
 	dnsPreferSRV bool
@@ -72,6 +73,14 @@ func WithTransportLayerDNSLookupSRV(preferSRV bool) TransportLayerOption {
 func WithTransportLayerReadFilter(f TransportReadFilter) TransportLayerOption {
 	return func(l *TransportLayer) {
 		l.readFilter = f
+	}
+}
+
+// WithTransportLayerParseErrorHandler passes each UDP datagram the parser
+// refuses to h. Without it such a datagram is only logged.
+func WithTransportLayerParseErrorHandler(h TransportParseErrorHandler) TransportLayerOption {
+	return func(l *TransportLayer) {
+		l.parseError = h
 	}
 }
 
@@ -138,6 +147,7 @@ func NewTransportLayer(
 			log:             l.log.With("caller", "Transport<UDP>"),
 			connectionReuse: l.connectionReuse,
 			readFilter:      l.readFilter,
+			parseError:      l.parseError,
 		},
 		TCP: &TransportTCP{
 			log:             l.log.With("caller", "Transport<TCP>"),
@@ -182,6 +192,7 @@ func (l *TransportLayer) withTransports(conf TransportsConfig) {
 		l.udp = conf.UDP
 		l.udp.connectionReuse = l.connectionReuse
 		l.udp.readFilter = l.readFilter
+		l.udp.parseError = l.parseError
 	}
 	if conf.TCP != nil && l.tcp == nil {
 		l.tcp = conf.TCP

@@ -378,3 +378,37 @@ func TestTransportLayerResolving(t *testing.T) {
 	assert.True(t, addr.IP.To4() != nil)
 	assert.Equal(t, "127.0.0.1:0", addr.String())
 }
+
+func TestTransportLayerParseErrorHandler(t *testing.T) {
+	type parseErr struct {
+		from string
+		data string
+		err  error
+	}
+	got := make(chan parseErr, 1)
+	tp := NewTransportLayer(net.DefaultResolver, NewParser(), nil,
+		WithTransportLayerParseErrorHandler(func(info TransportReadProps, data []byte, err error) {
+			got <- parseErr{info.RemoteAddr.String(), string(data), err}
+		}))
+	defer tp.Close()
+
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go tp.ServeUDP(conn)
+
+	client, err := net.Dial("udp", conn.LocalAddr().String())
+	require.NoError(t, err)
+	defer client.Close()
+	bad := "OPTIONS sip:example.com SIP/2.0\r\nCSeq: 36893488147419103232 OPTIONS\r\n\r\n"
+	_, err = client.Write([]byte(bad))
+	require.NoError(t, err)
+
+	select {
+	case e := <-got:
+		assert.Equal(t, client.LocalAddr().String(), e.from)
+		assert.Equal(t, bad, e.data)
+		assert.Error(t, e.err)
+	case <-time.After(2 * time.Second):
+		t.Fatal("the parse error handler did not see the datagram")
+	}
+}

@@ -24,6 +24,7 @@ type TransportUDP struct {
 	log             *slog.Logger
 	connectionReuse bool
 	readFilter      TransportReadFilter
+	parseError      TransportParseErrorHandler
 }
 
 func (t *TransportUDP) init(par *Parser) {
@@ -162,12 +163,13 @@ func (t *TransportUDP) readListenerConnection(conn *UDPConnection, laddr string,
 			continue
 		}
 		rastr := raddr.String()
+		props := TransportReadProps{
+			Transport:  t.Network(),
+			LocalAddr:  conn.LocalAddr(),
+			RemoteAddr: raddr,
+		}
 		if t.readFilter != nil {
-			filtered, err := t.readFilter(TransportReadProps{
-				Transport:  t.Network(),
-				LocalAddr:  conn.LocalAddr(),
-				RemoteAddr: raddr,
-			}, data)
+			filtered, err := t.readFilter(props, data)
 			if err != nil {
 				t.log.Error("Read filter error", "laddr", laddr, "raddr", rastr, "error", err)
 				return
@@ -185,7 +187,9 @@ func (t *TransportUDP) readListenerConnection(conn *UDPConnection, laddr string,
 			acceptedAddr[rastr] = struct{}{}
 		}
 
-		t.parseAndHandle(data, rastr, handler)
+		if err := t.parseAndHandle(data, rastr, handler); err != nil && t.parseError != nil {
+			t.parseError(props, data, err)
+		}
 		lastRaddr = rastr
 	}
 }
@@ -214,30 +218,31 @@ func (t *TransportUDP) readListenerConnection(conn *UDPConnection, laddr string,
 			continue
 		}
 
-		t.parseAndHandle(data, raddr.String(), handler)
+		_ = t.parseAndHandle(data, raddr.String(), handler)
 	}
 } */
 
-func (t *TransportUDP) parseAndHandle(data []byte, src string, handler MessageHandler) {
+func (t *TransportUDP) parseAndHandle(data []byte, src string, handler MessageHandler) error {
 	// Check is keep alive
 	if len(data) <= 4 {
 		//One or 2 CRLF
 		if len(bytes.Trim(data, "\r\n")) == 0 {
 			t.log.Debug("Keep alive CRLF received")
-			return
+			return nil
 		}
 	}
 
 	msg, err := t.parser.ParseSIP(data) //Very expensive operation
 	if err != nil {
 		t.log.Error("failed to parse", "data", string(data), "error", err)
-		return
+		return err
 	}
 
 	msg.SetTransport(t.Network())
 	// Current transaction are taking connection but for UDP they can forward on different src address
 	msg.SetSource(src) // By default we expect our source is behind NAT. https://datatracker.ietf.org/doc/html/rfc3581#section-6
 	handler(msg)
+	return nil
 }
 
 type UDPConnection struct {
