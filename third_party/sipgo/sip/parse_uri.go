@@ -52,13 +52,17 @@ func uriStateScheme(uri *Uri, s string) (uriFSM, string, error) {
 			}
 			return uriStateSlashes, s[i+1:], nil
 		}
-		// Check is c still ASCII
-		if !isASCII(c) {
+		// RFC 3261 25.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+		if !isASCII(c) && (i == 0 || !isSchemeChar(c)) {
 			return nil, "", fmt.Errorf("invalid uri scheme")
 		}
 	}
 
 	return nil, "", fmt.Errorf("missing protocol scheme")
+}
+
+func isSchemeChar(c rune) bool {
+	return '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'
 }
 
 func uriStateSlashes(uri *Uri, s string) (uriFSM, string, error) {

@@ -177,6 +177,21 @@ func TestParseUriRaw(t *testing.T) {
 			raw:    "user:password@example.com",
 			output: "sipx:user:password@example.com",
 		},
+		{
+			// RFC 4475 3.3.3
+			name:   "scheme with digits, dot, plus and minus",
+			input:  "soap.beep://192.0.2.103:3002",
+			scheme: "soap.beep",
+			raw:    "//192.0.2.103:3002",
+			output: "soap.beep://192.0.2.103:3002",
+		},
+		{
+			name:   "scheme with plus and minus",
+			input:  "x-a+b2:opaque",
+			scheme: "x-a+b2",
+			raw:    "opaque",
+			output: "x-a+b2:opaque",
+		},
 	}
 
 	for _, tt := range tests {
@@ -198,6 +213,10 @@ func TestParseUriRaw(t *testing.T) {
 }
 
 func TestParseUriBad(t *testing.T) {
+	t.Run("scheme starting with a digit", func(t *testing.T) {
+		uri := Uri{}
+		require.Error(t, ParseUri("2sip:user@example.com", &uri))
+	})
 	t.Run("double ports", func(t *testing.T) {
 		str := "sip:127.0.0.1:5060:5060;lr;transport=udp"
 		uri := Uri{}
