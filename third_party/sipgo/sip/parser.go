@@ -310,18 +310,21 @@ func (p *Parser) NewSIPStream() *ParserStream {
 }
 
 func parseLine(startLine string) (msg Message, err error) {
-	if parts, ok := split3(startLine); ok {
-		if isRequest(parts) {
-			recipient := Uri{}
-			method, sipVersion, err := parseRequestLine(parts, &recipient)
-			if err != nil {
-				return nil, err
-			}
-
-			m := NewRequest(method, recipient)
-			m.SipVersion = sipVersion
-			return m, nil
+	// A liberal parser accepts SP after a request's SIP-Version (RFC 4475
+	// 3.1.2.10); the message it passes on has none. A status line keeps its
+	// own: there they end the reason phrase.
+	if parts, ok := split3(strings.TrimRight(startLine, " ")); ok && isRequest(parts) {
+		recipient := Uri{}
+		method, sipVersion, err := parseRequestLine(parts, &recipient)
+		if err != nil {
+			return nil, err
 		}
+
+		m := NewRequest(method, recipient)
+		m.SipVersion = sipVersion
+		return m, nil
+	}
+	if parts, ok := split3(startLine); ok {
 		if isResponse(parts) {
 			sipVersion, statusCode, reason, err := parseStatusLine(parts)
 			if err != nil {
