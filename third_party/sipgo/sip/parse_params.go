@@ -11,7 +11,15 @@ const (
 	paramsStateEqual
 	paramsStateValue
 	paramsStateQuote
+	paramsStateQuoted
 )
+
+// addParam adds a parameter without the linear white space RFC 3261 allows
+// around its "=" and separators (SEMI, EQUAL: SWS "=" SWS, section 25.1),
+// so that "tag = 1918" (RFC 4475 3.1.1.1) is the parameter tag.
+func addParam(p *HeaderParams, k, v string) {
+	p.Add(strings.Trim(k, " \t"), strings.Trim(v, " \t"))
+}
 
 func UnmarshalHeaderParams(s string, seperator rune, ending rune, p *HeaderParams) (n int, err error) {
 	var start, sep, quote int = 0, 0, -1
@@ -34,7 +42,7 @@ func UnmarshalHeaderParams(s string, seperator rune, ending rune, p *HeaderParam
 		case paramsStateEqual:
 			if c == seperator {
 				// Add support for empty values
-				p.Add(s[start:i], "")
+				addParam(p, s[start:i], "")
 				state = paramsStateKey
 				continue
 			}
@@ -52,7 +60,7 @@ func UnmarshalHeaderParams(s string, seperator rune, ending rune, p *HeaderParam
 				state = paramsStateQuote
 				quote = i
 			case seperator:
-				p.Add(s[start:sep], s[sep+1:i])
+				addParam(p, s[start:sep], s[sep+1:i])
 				start = sep + 1
 				state = paramsStateKey
 			}
@@ -61,18 +69,23 @@ func UnmarshalHeaderParams(s string, seperator rune, ending rune, p *HeaderParam
 				//End quoute
 				continue
 			}
-			p.Add(s[start:], s[quote+1:i])
-			state = paramsStateKey
+			// A quoted value is taken as it is, spaces included.
+			p.Add(strings.Trim(s[start:sep], " \t"), s[quote+1:i])
+			state = paramsStateQuoted
+		case paramsStateQuoted:
+			if c == seperator {
+				state = paramsStateKey
+			}
 		}
 	}
 
 	// Do the last one
-	if sep > 0 && n >= 0 && (start < sep) {
-		p.Add(s[start:sep], s[sep+1:n])
+	if state != paramsStateQuoted && sep > 0 && n >= 0 && (start < sep) {
+		addParam(p, s[start:sep], s[sep+1:n])
 	}
 	// No seperator
 	if sep == 0 && start < n && n >= 0 {
-		p.Add(s[start:], "")
+		addParam(p, s[start:n], "")
 	}
 
 	return n, nil

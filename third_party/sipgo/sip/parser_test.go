@@ -23,6 +23,22 @@ func TestUnmarshalParams(t *testing.T) {
 	assert.Equal(t, "", params.GetOr("lr", "<missing>"))
 }
 
+func TestUnmarshalParamsLWS(t *testing.T) {
+	// RFC 3261 25.1 allows LWS around "=" and ";" (RFC 4475 3.1.1.1).
+	params := HeaderParams{}
+	UnmarshalHeaderParams("  tag    = 1918181833n ; lr ;q = 0.33", ';', '?', &params)
+	assert.Equal(t, "1918181833n", params.GetOr("tag", ""))
+	assert.Equal(t, "", params.GetOr("lr", "<missing>"))
+	assert.Equal(t, "0.33", params.GetOr("q", ""))
+
+	// A quoted value keeps its spaces, and the parameter after it is its own.
+	params = HeaderParams{}
+	UnmarshalHeaderParams(`a = " x y " ; b=c`, ';', '?', &params)
+	assert.Equal(t, " x y ", params.GetOr("a", ""))
+	assert.Equal(t, "c", params.GetOr("b", ""))
+	assert.Equal(t, 2, len(params))
+}
+
 func testParseHeader(t *testing.T, parser *Parser, header string) Header {
 	// This is fake way to get parsing done. We use fake message and read first header
 	_, h := testParseHeaderOnRequest(t, parser, header)
