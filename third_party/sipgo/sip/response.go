@@ -203,7 +203,8 @@ func NewResponseFromRequest(
 		statusCode,
 		reason,
 	)
-	res.SipVersion = req.SipVersion
+	// The response speaks our version, SIP/2.0 (NewResponse), whatever the
+	// request's: a 505 (RFC 3261 8.2.2.1) to "SIP/7.0" is still SIP/2.0.
 	// RFC 3261 §20, Table 3.
 	allowedMethod := req.Method != REGISTER && !req.IsAck()
 	allowedStatus := (statusCode >= 180 && statusCode < 190) ||

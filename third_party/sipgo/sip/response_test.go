@@ -49,3 +49,13 @@ func TestNewResponseFromRequestRecordRoute(t *testing.T) {
 		})
 	}
 }
+
+func TestNewResponseFromRequestVersion(t *testing.T) {
+	// RFC 4475 3.1.2.16: a 505 to a request of another version is a
+	// SIP/2.0 response.
+	req := NewRequest(OPTIONS, Uri{Host: "example.org"})
+	req.SipVersion = "SIP/7.0"
+	res := NewResponseFromRequest(req, StatusVersionNotSupported, "Version Not Supported", nil)
+	require.Equal(t, "SIP/2.0", res.SipVersion)
+	require.Equal(t, "SIP/2.0 505 Version Not Supported", res.StartLine())
+}
