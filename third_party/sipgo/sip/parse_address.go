@@ -135,29 +135,33 @@ func addressStateUri(a *nameAddress, s string) (addressFSM, string, error) {
 
 	for i, c := range s {
 		if c == ';' {
-			err := ParseUri(s[:i], a.uri)
+			// LWS may come before the SEMI of the first parameter.
+			err := ParseUri(strings.TrimRight(s[:i], " \t"), a.uri)
 			return addressStateHeaderParams, s[i+1:], err
 		}
 	}
 
 	// No header params detected
-	err := ParseUri(s, a.uri)
+	err := ParseUri(strings.TrimRight(s, " \t"), a.uri)
 	return nil, s, err
 }
 
 func addressStateHeaderParams(a *nameAddress, s string) (addressFSM, string, error) {
 
+	// RFC 3261 25.1 allows LWS around ";" and "=" (SEMI, EQUAL): the
+	// parameter is what is between it.
 	addParam := func(equal int, s string) {
 
 		if equal > 0 {
-			name := s[:equal]
-			val := s[equal+1:]
-			if a.headerParams != nil {
+			name := strings.Trim(s[:equal], " \t")
+			val := strings.Trim(s[equal+1:], " \t")
+			if a.headerParams != nil && name != "" {
 				a.headerParams.Add(name, val)
 			}
 			return
 		}
 
+		s = strings.Trim(s, " \t")
 		if len(s) == 0 {
 			// could be just ;
 			return

@@ -123,3 +123,21 @@ func BenchmarkParseAddress(b *testing.B) {
 		assert.Equal(b, "Bob", displayName)
 	}
 }
+
+func TestParseAddressValueLWS(t *testing.T) {
+	// RFC 4475 3.1.1.1 (wsinv): LWS around the SEMI and EQUAL of parameters.
+	for _, tc := range []struct{ in, uri, tag string }{
+		{"sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n", "sip:vivekg@chair-dnrc.example.com", "1918181833n"},
+		{`"J Rosenberg \\\""       <sip:jdrosen@example.com> ; tag = 98asjd8`, "sip:jdrosen@example.com", "98asjd8"},
+	} {
+		uri := Uri{}
+		var params HeaderParams
+		_, err := ParseAddressValue(tc.in, &uri, &params)
+		require.NoError(t, err)
+		assert.Equal(t, tc.uri, uri.String())
+		tag, ok := params.Get("tag")
+		assert.True(t, ok, "tag in %q: %v", tc.in, params)
+		assert.Equal(t, tc.tag, tag)
+		assert.Len(t, params, 1)
+	}
+}
