@@ -196,3 +196,23 @@ func TestTransactionLayerStatelessHandler(t *testing.T) {
 	assert.EqualValues(t, 0, atomic.LoadInt32(&handled))
 	assert.Empty(t, txl.serverTransactions.items)
 }
+
+func TestServerTxKeyRFC2543(t *testing.T) {
+	// RFC 4475 3.4.1: an RFC 2543 INVITE, with no branch and no From tag.
+	raw := "INVITE sip:UserB@example.com SIP/2.0\r\n" +
+		"Via: SIP/2.0/UDP iftgw.example.com\r\n" +
+		"From: <sip:+13035551111@ift.client.example.net;user=phone>\r\n" +
+		"To: sip:+16505552222@ss1.example.net;user=phone\r\n" +
+		"Call-ID: inv2543.1717@ift.client.example.com\r\n" +
+		"CSeq: 56 INVITE\r\n\r\n"
+	msg, err := ParseMessage([]byte(raw))
+	require.NoError(t, err)
+	key, err := ServerTxKeyMake(msg)
+	require.NoError(t, err)
+
+	other, err := ParseMessage([]byte(strings.Replace(raw, "CSeq: 56", "CSeq: 57", 1)))
+	require.NoError(t, err)
+	otherKey, err := ServerTxKeyMake(other)
+	require.NoError(t, err)
+	assert.NotEqual(t, key, otherKey)
+}
