@@ -79,24 +79,6 @@ func (p *Pike) Allow(ip netip.Addr) bool {
 	return false
 }
 
-// Blocked returns how many of the tracked sources are being dropped now.
-func (p *Pike) Blocked() int {
-	if p == nil {
-		return 0
-	}
-	now, n := p.now(), 0
-	for _, ip := range p.sources.Keys() {
-		if src, ok := p.sources.Peek(ip); ok {
-			src.mu.Lock()
-			if now.Before(src.blockedUntil) {
-				n++
-			}
-			src.mu.Unlock()
-		}
-	}
-	return n
-}
-
 // Tracked returns how many sources the limiter holds state for.
 func (p *Pike) Tracked() int {
 	if p == nil {

@@ -234,8 +234,11 @@ func badRequest(data []byte, server string) (method string, res []byte) {
 		if !ok || l[1] == "" || (name != "Via" && seen[name] > 0) {
 			continue
 		}
-		seen[name]++
 		value := l[1]
+		if strings.ContainsAny(value, "\r\n\x00") {
+			return "", nil // a bare CR or LF would end our header early
+		}
+		seen[name]++
 		if name == "To" && !hasTag(value) {
 			value += ";tag=" + sip.GenerateTagN(10)
 		}
