@@ -91,12 +91,13 @@ type Guard struct {
 }
 
 // RateLimit drops SIP packets from a source address that sends too many
+// requests
 // (Kamailio's pike). Trunks' networks and sip.guard.allow are exempt.
 type RateLimit struct {
-	// Rate is the packets a second one source may send on average; 0
+	// Rate is the requests a second one source may send on average; 0
 	// turns the limit off.
 	Rate int `yaml:"rate" env:"PBX_SIP_RATE_LIMIT"`
-	// Burst is how many packets a source may send at once above Rate.
+	// Burst is how many requests a source may send at once above Rate.
 	Burst int `yaml:"burst" env:"PBX_SIP_RATE_LIMIT_BURST"`
 	// BlockFor is how long a source over the limit is ignored.
 	BlockFor time.Duration `yaml:"block_for" env:"PBX_SIP_RATE_LIMIT_BLOCK_FOR"`

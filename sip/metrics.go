@@ -71,7 +71,7 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard, active f
 		}),
 		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pbx_sip_rate_limited_total",
-			Help: "SIP packets dropped because their source sent more than sip.rate_limit allows.",
+			Help: "SIP packets dropped because their source sent more requests than sip.rate_limit allows.",
 		}),
 		shed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pbx_sip_shed_total",

@@ -11,8 +11,8 @@ import (
 
 // Pike limits the requests each source IP may send, as Kamailio's pike
 // module does: a source over its rate is ignored for a while. It sees
-// packets before anything parses them, so a flood from one address costs a
-// map lookup each. It drops rather than answering 503: an answer would go
+// requests before anything parses them, so a flood from one address costs
+// a map lookup each. It drops rather than answering 503: an answer would go
 // to a source address that may be forged, and a flood that gets nothing
 // back learns nothing.
 type Pike struct {

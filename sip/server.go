@@ -419,7 +419,10 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 		s.metrics.blockedPackets.Inc()
 		return nil, nil
 	}
-	if src.IsValid() && !s.pike.Allow(src) {
+	// Only requests count: answers to our own requests are matched by
+	// their transactions, and an agent's phone answering a busy day's
+	// calls is no flood.
+	if src.IsValid() && !bytes.HasPrefix(data, []byte("SIP/")) && !s.pike.Allow(src) {
 		s.metrics.rateLimited.Inc()
 		return nil, nil
 	}

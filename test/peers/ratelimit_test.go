@@ -3,6 +3,7 @@ package peers
 import (
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 )
 
@@ -35,6 +36,17 @@ func TestRateLimitDropsAFloodingSource(t *testing.T) {
 	t.Logf("flooder: %d of 300 answered, %d packets dropped by the limit", flooder, limited)
 	if flooder > 120 || limited < 180 {
 		t.Errorf("flooder: %d answered, %d dropped; want the burst (100) answered and the rest dropped", flooder, limited)
+	}
+	// Responses do not count: a phone answering many calls is no flood.
+	phone := listenUDP(t, "127.0.0.121")
+	for i := range 300 {
+		res := strings.Replace(string(rawRequest("OPTIONS", "sip:"+p.ip, phone.LocalAddr().String(), fmt.Sprintf("res-%d", i))),
+			"OPTIONS sip:"+p.ip+" SIP/2.0", "SIP/2.0 200 OK", 1)
+		phone.WriteToUDP([]byte(res), server)
+	}
+	phone.Close()
+	if got := send("127.0.0.121", 1); got != 1 {
+		t.Errorf("a source that sent 300 responses got %d answers to a request, want 1", got)
 	}
 	if got := send("127.0.0.120", 1); got != 1 {
 		t.Errorf("another source's OPTIONS got %d answers, want 1: the limit is per source", got)
