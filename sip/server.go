@@ -134,7 +134,14 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 		sipgo.WithUserAgentTransportLayerOptions(
 			sip.WithTransportLayerReadFilter(s.readFilter),
 			sip.WithTransportLayerParseErrorHandler(s.unparsable)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerStatelessHandler(s.beforeTransaction)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sip.WithTransactionLayerStatelessHandler(s.beforeTransaction),
+			// A response that matches none of our requests is dropped
+			// (RFC 3261 17.1.3); logging each would let a flood of forged
+			// ones fill the log.
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				s.log.Debug("response matches no transaction", "remote", r.Source(), "status", r.StatusCode)
+			})),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("sip user agent: %w", err)
@@ -408,12 +415,14 @@ func (s *Server) exempt(ip netip.Addr) bool {
 // would hold its request and response for 32 s (Timer J) to absorb
 // retransmissions that re-processing answers just as well.
 func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
+	// src is written as the Guard's keys are (sourceIP of the request's
+	// source), IPv4-mapped or not; the rate limit unmaps it itself.
 	var src netip.Addr
 	switch a := p.RemoteAddr.(type) {
 	case *net.UDPAddr:
-		src = a.AddrPort().Addr().Unmap()
+		src = a.AddrPort().Addr()
 	case *net.TCPAddr:
-		src = a.AddrPort().Addr().Unmap()
+		src = a.AddrPort().Addr()
 	}
 	if s.guard.maxFailures > 0 && src.IsValid() && s.guard.Blocked(src.String()) {
 		s.metrics.blockedPackets.Inc()
