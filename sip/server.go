@@ -409,11 +409,11 @@ func (s *Server) exempt(ip netip.Addr) bool {
 
 // readFilter sees every packet before sipgo parses it. It drops packets from
 // blocked sources and from sources over the rate limit, and takes REGISTERs
-// over UDP off sipgo's transaction
-// layer: the registrar answers them statelessly, as registrars usually do,
-// because a REGISTER is safe to process twice and a server transaction
-// would hold its request and response for 32 s (Timer J) to absorb
-// retransmissions that re-processing answers just as well.
+// over UDP off sipgo's transaction layer: the registrar answers them
+// statelessly, as registrars usually do, because a REGISTER is safe to
+// process twice and a server transaction would hold its request and
+// response for 32 s (Timer J) to absorb retransmissions that re-processing
+// answers just as well.
 func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
 	// src is written as the Guard's keys are (sourceIP of the request's
 	// source), IPv4-mapped or not; the rate limit unmaps it itself.
