@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -108,6 +109,7 @@ type SIP struct {
 
 	Registrar Registrar `yaml:"registrar"`
 	Guard     Guard     `yaml:"guard"`
+	RateLimit RateLimit `yaml:"rate_limit"`
 	Limits    Limits    `yaml:"limits"`
 }
 
@@ -143,6 +145,25 @@ type Guard struct {
 	MaxFailures int           `yaml:"max_failures" env:"PBX_GUARD_MAX_FAILURES"`
 	Window      time.Duration `yaml:"window" env:"PBX_GUARD_WINDOW"`
 	BlockFor    time.Duration `yaml:"block_for" env:"PBX_GUARD_BLOCK_FOR"`
+	// Allow lists networks (CIDRs or addresses) never blocked or
+	// rate-limited, besides trunks' inbound networks.
+	Allow []string `yaml:"allow" env:"PBX_GUARD_ALLOW"`
+}
+
+// RateLimit drops SIP packets from a source address that sends too many
+// requests
+// (Kamailio's pike). Trunks' networks and sip.guard.allow are exempt.
+type RateLimit struct {
+	// Rate is the requests a second one source may send on average; 0
+	// turns the limit off.
+	Rate int `yaml:"rate" env:"PBX_SIP_RATE_LIMIT"`
+	// Burst is how many requests a source may send at once above Rate.
+	Burst int `yaml:"burst" env:"PBX_SIP_RATE_LIMIT_BURST"`
+	// BlockFor is how long a source over the limit is ignored.
+	BlockFor time.Duration `yaml:"block_for" env:"PBX_SIP_RATE_LIMIT_BLOCK_FOR"`
+	// MaxSources bounds the sources tracked at once; the least recently
+	// seen is forgotten first.
+	MaxSources int `yaml:"max_sources" env:"PBX_SIP_RATE_LIMIT_MAX_SOURCES"`
 }
 
 // HTTP is the web listener: REST API, admin app, health and metrics.
@@ -215,6 +236,12 @@ func Default() Config {
 				BlockFor:    15 * time.Minute,
 			},
 			Limits: Limits{CallsPerUser: 10, CallsPerSource: 50},
+			RateLimit: RateLimit{
+				Rate:       1000,
+				Burst:      2000,
+				BlockFor:   30 * time.Second,
+				MaxSources: 65536,
+			},
 		},
 		HTTP: HTTP{Addr: "0.0.0.0:8080"},
 		Billing: Billing{
@@ -376,6 +403,18 @@ func (c Config) Validate() error {
 	}
 	if g.MaxFailures > 0 && (g.Window <= 0 || g.BlockFor <= 0) {
 		bad("sip.guard", "window and block_for must be positive when max_failures is set")
+	}
+	for _, a := range g.Allow {
+		if _, err := netip.ParsePrefix(a); err != nil {
+			if _, err := netip.ParseAddr(a); err != nil {
+				bad("sip.guard.allow (PBX_GUARD_ALLOW)", "%q is neither a CIDR nor an address", a)
+			}
+		}
+	}
+	if rl := c.SIP.RateLimit; rl.Rate < 0 {
+		bad("sip.rate_limit.rate (PBX_SIP_RATE_LIMIT)", "must not be negative")
+	} else if rl.Rate > 0 && (rl.Burst < 1 || rl.BlockFor <= 0 || rl.MaxSources < 1) {
+		bad("sip.rate_limit", "burst, block_for and max_sources must be positive when rate is set")
 	}
 	if l := c.SIP.Limits; l.CallsPerUser < 0 || l.CallsPerSource < 0 || l.CallsPerTrunk < 0 {
 		bad("sip.limits", "calls_per_user, calls_per_source and calls_per_trunk must not be negative (0 is no cap)")

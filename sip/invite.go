@@ -27,9 +27,13 @@ func (s *Server) serveInvite(req *sip.Request, tx sip.ServerTransaction) {
 			}
 		}
 	}
-	acct, ok := s.auth.Authenticate(req, tx, 407)
+	// beforeTransaction authenticated the INVITE before its transaction
+	// existed; checking again would count the nonce twice.
+	acct, ok := s.admitted.take(req)
 	if !ok {
-		return
+		if acct, ok = s.auth.Authenticate(req, tx, 407); !ok {
+			return
+		}
 	}
 	in.From, in.Presented = acct.Username, in.From
 	s.serveCall(req, tx, in)

@@ -1,8 +1,10 @@
 package sip
 
 import (
+	"strconv"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pbx/media"
@@ -13,6 +15,7 @@ type Metrics struct {
 	requests       *prometheus.CounterVec
 	authFailures   prometheus.Counter
 	blockedPackets prometheus.Counter
+	rateLimited    prometheus.Counter
 	shed           prometheus.Counter
 	rtp            *prometheus.CounterVec
 	rtpLost        *prometheus.CounterVec
@@ -33,13 +36,33 @@ const (
 	dtmfInfo    = "info"
 )
 
+// methodLabel is the pbx_sip_requests_total label for a request's method:
+// the method itself when it is one of RFC 3261 and its extensions, else
+// "other". A label taken from the wire would let anyone create series
+// without end, each held in memory for the life of the process.
+func methodLabel(m sip.RequestMethod) string {
+	if knownMethods[m] {
+		return string(m)
+	}
+	return "other"
+}
+
+// codeLabel is the label for a response code: codes are ours, but a value
+// outside 100-699 would still be no SIP code.
+func codeLabel(code int) string {
+	if code < 100 || code > 699 {
+		return "other"
+	}
+	return strconv.Itoa(code)
+}
+
 // NewMetrics creates the SIP series and registers them, with gauges read from
 // loc and guard at scrape time, in reg.
 func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard, active func() int) *Metrics {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pbx_sip_requests_total",
-			Help: "SIP requests answered, by method and final response code.",
+			Help: "SIP requests answered, by method (\"other\" for methods not in RFC 3261 or its extensions) and final response code.",
 		}, []string{"method", "code"}),
 		authFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pbx_sip_auth_failures_total",
@@ -48,6 +71,10 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard, active f
 		blockedPackets: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pbx_sip_blocked_packets_total",
 			Help: "SIP packets dropped because their source is blocked.",
+		}),
+		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pbx_sip_rate_limited_total",
+			Help: "SIP packets dropped because their source sent more requests than sip.rate_limit allows.",
 		}),
 		shed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pbx_sip_shed_total",
@@ -91,7 +118,7 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard, active f
 		m.limited.WithLabelValues(l)
 	}
 	reg.MustRegister(m.lateness, m.dtmf, m.playing, m.limited)
-	reg.MustRegister(m.requests, m.authFailures, m.blockedPackets, m.shed, m.rtp, m.rtpLost, m.calls,
+	reg.MustRegister(m.requests, m.authFailures, m.blockedPackets, m.rateLimited, m.shed, m.rtp, m.rtpLost, m.calls,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pbx_registrations",
 			Help: "Devices registered now.",

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
 
@@ -36,6 +35,12 @@ type Server struct {
 	auth    *Authenticator
 	trunks  *Trunks
 	parser  *sip.Parser
+	// pike drops requests from sources that send too many.
+	pike *Pike
+	// allow are networks never blocked or rate-limited (sip.guard.allow).
+	allow []netip.Prefix
+	// admitted carries accounts from beforeTransaction to the handlers.
+	admitted admissions
 	// registers carries stateless REGISTERs from the readers to the workers.
 	registers chan *sip.Request
 
@@ -97,6 +102,13 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location, parser: sip.NewParser(),
 		registers: make(chan *sip.Request, 8192)}
 	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, now)
+	for _, a := range cfg.Guard.Allow {
+		if p, err := parseCIDR(a); err == nil {
+			s.allow = append(s.allow, p)
+		}
+	}
+	rl := cfg.RateLimit
+	s.pike = NewPike(rl.Rate, rl.Burst, rl.BlockFor, rl.MaxSources, s.exempt, now)
 	s.metrics = NewMetrics(d.Metrics, s.loc, s.guard, func() int {
 		s.callsMu.Lock()
 		defer s.callsMu.Unlock()
@@ -124,7 +136,17 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(cfg.UserAgent),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.readFilter)),
+		sipgo.WithUserAgentTransportLayerOptions(
+			sip.WithTransportLayerReadFilter(s.readFilter),
+			sip.WithTransportLayerParseErrorHandler(s.unparsable)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sip.WithTransactionLayerStatelessHandler(s.beforeTransaction),
+			// A response that matches none of our requests is dropped
+			// (RFC 3261 17.1.3); logging each would let a flood of forged
+			// ones fill the log.
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				s.log.Debug("response matches no transaction", "remote", r.Source(), "status", r.StatusCode)
+			})),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("sip user agent: %w", err)
@@ -258,7 +280,7 @@ func (s *Server) Serve(ctx context.Context) error {
 				case <-ctx.Done():
 					return
 				case req := <-s.registers:
-					s.reg.ServeRegister(req, &udpResponder{s: s, method: "REGISTER"})
+					s.reg.ServeRegister(req, &statelessResponder{s: s, method: "REGISTER"})
 				}
 			}
 		})
@@ -306,6 +328,7 @@ func (s *Server) maintain(ctx context.Context) {
 		case <-expiry.C:
 			s.loc.Expire()
 			s.guard.Sweep()
+			s.admitted.sweep(s.now().Add(-time.Minute))
 		case <-keepalive:
 			s.keepalive()
 		}
@@ -374,22 +397,48 @@ func (s *Server) ping(b Binding) {
 // Location returns the server's location service.
 func (s *Server) Location() *Location { return s.loc }
 
+// exempt reports whether ip is never rate-limited: a carrier trunk's
+// address or one on the allow-list.
+func (s *Server) exempt(ip netip.Addr) bool {
+	for _, p := range s.allow {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	if s.trunks != nil {
+		_, ok := s.trunks.Match(ip)
+		return ok
+	}
+	return false
+}
+
 // readFilter sees every packet before sipgo parses it. It drops packets from
-// blocked sources, and takes REGISTERs over UDP off sipgo's transaction
-// layer: the registrar answers them statelessly, as registrars usually do,
-// because a REGISTER is safe to process twice and a server transaction
-// would hold its request and response for 32 s (Timer J) to absorb
-// retransmissions that re-processing answers just as well.
+// blocked sources and from sources over the rate limit, and takes REGISTERs
+// over UDP off sipgo's transaction layer: the registrar answers them
+// statelessly, as registrars usually do, because a REGISTER is safe to
+// process twice and a server transaction would hold its request and
+// response for 32 s (Timer J) to absorb retransmissions that re-processing
+// answers just as well.
 func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
-	if s.guard.maxFailures > 0 {
-		ip := p.RemoteAddr.String()
-		if host, _, err := net.SplitHostPort(ip); err == nil {
-			ip = host
-		}
-		if s.guard.Blocked(ip) {
-			s.metrics.blockedPackets.Inc()
-			return nil, nil
-		}
+	// src is written as the Guard's keys are (sourceIP of the request's
+	// source), IPv4-mapped or not; the rate limit unmaps it itself.
+	var src netip.Addr
+	switch a := p.RemoteAddr.(type) {
+	case *net.UDPAddr:
+		src = a.AddrPort().Addr()
+	case *net.TCPAddr:
+		src = a.AddrPort().Addr()
+	}
+	if s.guard.maxFailures > 0 && src.IsValid() && s.guard.Blocked(src.String()) {
+		s.metrics.blockedPackets.Inc()
+		return nil, nil
+	}
+	// Only requests count: answers to our own requests are matched by
+	// their transactions, and an agent's phone answering a busy day's
+	// calls is no flood.
+	if src.IsValid() && !bytes.HasPrefix(data, []byte("SIP/")) && !s.pike.Allow(src) {
+		s.metrics.rateLimited.Inc()
+		return nil, nil
 	}
 	if p.Transport != "UDP" || !bytes.HasPrefix(data, []byte("REGISTER ")) || s.udp == nil {
 		return data, nil
@@ -405,7 +454,7 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 	req.SetTransport("UDP")
 	req.SetSource(p.RemoteAddr.String())
 	if code, reason, hdrs := check(req); code != 0 {
-		respond(&udpResponder{s: s, method: "REGISTER"}, req, code, reason, hdrs)
+		respond(&statelessResponder{s: s, method: "REGISTER"}, req, code, reason, hdrs)
 		return nil, nil
 	}
 	select {
@@ -416,37 +465,25 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 	return nil, nil
 }
 
-// udpResponder answers a request outside any transaction, straight from the
-// UDP listener, to the address the request came from (RFC 3581).
-type udpResponder struct {
-	s      *Server
-	method string
-}
+func (s *Server) serveOptions(req *sip.Request, tx sip.ServerTransaction) { answerOptions(tx, req) }
 
-func (r *udpResponder) Respond(res *sip.Response) error {
-	r.s.count(r.method, res)
-	// The destination is always the packet's source, an ip:port: no lookup.
-	ap, err := netip.ParseAddrPort(res.Destination())
-	if err != nil {
-		return err
-	}
-	_, err = r.s.udp.WriteTo([]byte(res.String()), net.UDPAddrFromAddrPort(ap))
-	return err
-}
-
-func (s *Server) serveOptions(req *sip.Request, tx sip.ServerTransaction) {
-	respond(tx, req, 200, "OK", []sip.Header{
+// answerOptions says what this server supports (RFC 3261 11.2).
+func answerOptions(w Responder, req *sip.Request) {
+	respond(w, req, 200, "OK", []sip.Header{
 		sip.NewHeader("Allow", allowed),
 		sip.NewHeader("Accept", "application/sdp"),
 		sip.NewHeader("Accept-Language", "en"),
 	})
 }
 
-func (s *Server) serveNotAllowed(req *sip.Request, tx sip.ServerTransaction) {
+func (s *Server) serveNotAllowed(req *sip.Request, tx sip.ServerTransaction) { notAllowed(tx, req) }
+
+// notAllowed refuses a method this server knows but does not serve.
+func notAllowed(w Responder, req *sip.Request) {
 	if req.IsAck() {
 		return // an ACK gets no answer
 	}
-	respond(tx, req, 405, "Method Not Allowed", []sip.Header{sip.NewHeader("Allow", allowed)})
+	respond(w, req, 405, "Method Not Allowed", []sip.Header{sip.NewHeader("Allow", allowed)})
 }
 
 // counted wraps a handler so every final response is counted by method and
@@ -457,7 +494,7 @@ func (s *Server) counted(h sipgo.RequestHandler) sipgo.RequestHandler {
 			h(req, tx)
 			return
 		}
-		ctx := &countingTx{ServerTransaction: tx, s: s, method: string(req.Method)}
+		ctx := &countingTx{ServerTransaction: tx, s: s, method: methodLabel(req.Method)}
 		if code, reason, hdrs := check(req); code != 0 {
 			respond(ctx, req, code, reason, hdrs)
 			return
@@ -480,7 +517,7 @@ func (t *countingTx) Respond(res *sip.Response) error {
 // count records a final response and adds our Server header.
 func (s *Server) count(method string, res *sip.Response) {
 	if res.StatusCode >= 200 {
-		s.metrics.requests.WithLabelValues(method, strconv.Itoa(res.StatusCode)).Inc()
+		s.metrics.requests.WithLabelValues(method, codeLabel(res.StatusCode)).Inc()
 	}
 	if res.GetHeader("Server") == nil {
 		res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))

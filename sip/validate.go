@@ -43,6 +43,13 @@ func check(req *sip.Request) (int, string, []sip.Header) {
 	if req.From() == nil || req.To() == nil || req.CallID() == nil {
 		return 400, "Missing Required Header", nil
 	}
+	// A branch of the magic cookie alone claims RFC 3261 transaction
+	// matching but gives no ID to match by (RFC 4475 3.2.1).
+	if v := req.Via(); v != nil {
+		if b, _ := v.Params.Get("branch"); b == "z9hG4bK" {
+			return 400, "Missing Transaction Identifier", nil
+		}
+	}
 	if req.IsAck() || req.IsCancel() {
 		return 0, "", nil // answered as part of the INVITE they belong to
 	}

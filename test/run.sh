@@ -30,7 +30,8 @@ done
 command -v go >/dev/null 2>&1 || { echo "FATAL: go is not installed (https://go.dev/dl, into /usr/local/go)" >&2; exit 1; }
 
 echo "== static checks"
-unformatted=$(gofmt -l $(git ls-files '*.go'))
+# third_party/ holds forks kept byte-close to their upstream: their own style.
+unformatted=$(gofmt -l $(git ls-files '*.go' ':!:third_party/'))
 if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted" >&2; exit 1; fi
 go vet ./...
 

@@ -49,7 +49,7 @@ echo "building pbx"
 go build -o "$OUT/pbx" ./cmd/pbx
 data=$(mktemp -d)
 PBX_ADMIN_TOKEN=bench PBX_SIP_ADDR=$PBX_IP:25060 PBX_HTTP_ADDR=$PBX_IP:28080 PBX_DATA_DIR=$data \
-  PBX_RTP_PORTS=20000-39999 PBX_MEDIA_TIMEOUT=120s PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_HTTP_PPROF=true "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
+  PBX_RTP_PORTS=20000-39999 PBX_MEDIA_TIMEOUT=120s PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_SIP_RATE_LIMIT=0 PBX_HTTP_PPROF=true "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
 pbx=$!; pids+=("$pbx")
 for _ in $(seq 100); do curl -sf "http://$PBX_IP:28080/healthz" >/dev/null && break; sleep 0.1; done
 sleep 0.3; kill -0 "$pbx" || { cat "$OUT/pbx.log"; exit 1; }
