@@ -59,6 +59,7 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{"url timeout", []string{"PBX_MEDIA_URL_TIMEOUT=0s"}, "PBX_MEDIA_URL_TIMEOUT"},
 		{"url max bytes", []string{"PBX_MEDIA_URL_MAX_BYTES=lots"}, "PBX_MEDIA_URL_MAX_BYTES"},
 		{"hold music", []string{"PBX_HOLD_MUSIC=ftp://example.com/music.wav"}, "PBX_HOLD_MUSIC"},
+		{"short admin token", []string{"PBX_ADMIN_TOKEN=peer-test-token"}, "admin_token (PBX_ADMIN_TOKEN): is 15 characters; use at least 20"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,6 +68,12 @@ func TestBadSettingsAreNamed(t *testing.T) {
 				t.Fatalf("error %v does not name %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestAdminTokenOfSafeLength(t *testing.T) {
+	if _, err := Load("", []string{"PBX_ADMIN_TOKEN=" + strings.Repeat("k", MinAdminTokenLen)}); err != nil {
+		t.Fatalf("a %d-character token refused: %v", MinAdminTokenLen, err)
 	}
 }
 

@@ -17,16 +17,10 @@ import (
 
 // Config is what the web layer needs of the settings.
 type Config struct {
-	// AdminToken is PBX_ADMIN_TOKEN: always a valid bearer token, and the
-	// admin app's password until the admin sets another.
+	// AdminToken is PBX_ADMIN_TOKEN: the admin app's password and a bearer
+	// token until the admin sets a password.
 	AdminToken string
 }
-
-// Sign-in attempts allowed per client IP before it must wait.
-const (
-	signInFailures = 5
-	signInWindow   = time.Minute
-)
 
 // Server is the HTTP side of the PBX.
 type Server struct {
@@ -37,7 +31,7 @@ type Server struct {
 	regs    Registrations
 	gather  prometheus.Gatherer
 	creds   *Credentials
-	signIns *failureLimiter
+	guesses *failureLimiter // wrong passwords and bearer tokens
 	ui      fs.FS
 	trunks  Trunks
 	media   MediaFiles
@@ -59,7 +53,7 @@ func NewServer(cfg Config, db *gorm.DB, dir *routing.Directory, regs Registratio
 	}
 	now := func() time.Time { return s.now() } // follows s.now, which tests replace
 	s.creds = NewCredentials(db, cfg.AdminToken, now)
-	s.signIns = newFailureLimiter(signInFailures, signInWindow, now)
+	s.guesses = newFailureLimiter(maxGuesses, guessWindow, now)
 	s.handler = s.routes()
 	return s
 }
@@ -108,7 +102,7 @@ func (s *Server) routes() http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", s.authenticate(api))
-	mux.Handle("POST /api/v1/session", limitFailures(s.signIns, http.HandlerFunc(s.signIn)))
+	mux.Handle("POST /api/v1/session", limitFailures(s.guesses, http.HandlerFunc(s.signIn)))
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

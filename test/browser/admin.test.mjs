@@ -538,7 +538,7 @@ test('signs out', async () => {
   assert.deepEqual(b.problems.filter((p) => !/40[13]/.test(p)), [])
 })
 
-test('changes the admin password; the bootstrap token then stops signing in', async () => {
+test('changes the admin password; the bootstrap token then stops signing in and stops being a bearer token', async () => {
   const signInWith = async (password) => {
     // Right after signing out, Settings' "Admin password" form may still be
     // on screen: wait for the sign-in page.
@@ -565,6 +565,6 @@ test('changes the admin password; the bootstrap token then stops signing in', as
   await fieldError(page, 'Admin password').filter({ hasText: 'not the admin password' }).waitFor()
   await signInWith('correct horse battery')
   await page.getByRole('heading', { name: 'Telephony' }).waitFor()
-  // Programs holding PBX_ADMIN_TOKEN keep working.
-  assert.equal((await api('GET', '/users')).status, 200)
+  // PBX_ADMIN_TOKEN is no bearer token once a password is set.
+  assert.equal((await api('GET', '/users')).status, 401)
 })
