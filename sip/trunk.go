@@ -154,25 +154,42 @@ func (t *Trunks) status(tr *Trunk) {
 // Create validates in and stores a new trunk.
 func (t *Trunks) Create(ctx context.Context, in TrunkInput) (Trunk, error) {
 	tr := Trunk{Port: 5060, Transport: "udp", CallerIDFormat: "e164", Enabled: true, InboundCIDRs: []string{}}
-	if err := t.save(ctx, &tr, in, true); err != nil {
+	if err := t.save(t.db.WithContext(ctx), &tr, in, true); err != nil {
 		return Trunk{}, err
 	}
-	return t.Get(ctx, tr.ID)
+	return t.saved(ctx, tr)
 }
 
-// Update changes the fields in sets.
+// Update changes the fields in sets. The trunk is read, changed and
+// written in one transaction: a field the client did not send (the carrier
+// password above all) is written back as it was read, or nothing is written.
 func (t *Trunks) Update(ctx context.Context, id uint, in TrunkInput) (Trunk, error) {
-	tr, err := t.Get(ctx, id)
+	var tr Trunk
+	err := t.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.First(&tr, id).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return fmt.Errorf("trunk %d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("read trunk %d: %w", id, err)
+		}
+		return t.save(tx, &tr, in, false)
+	})
 	if err != nil {
 		return Trunk{}, err
 	}
-	var stored Trunk
-	t.db.WithContext(ctx).First(&stored, id)
-	tr.Password = stored.Password
-	if err := t.save(ctx, &tr, in, false); err != nil {
+	return t.saved(ctx, tr)
+}
+
+// saved reloads the inbound networks after tr was stored, and returns tr as
+// the API shows it.
+func (t *Trunks) saved(ctx context.Context, tr Trunk) (Trunk, error) {
+	if err := t.reload(ctx); err != nil {
 		return Trunk{}, err
 	}
-	return t.Get(ctx, id)
+	tr.prepare()
+	t.status(&tr)
+	return tr, nil
 }
 
 // Delete removes the trunk.
@@ -187,12 +204,13 @@ func (t *Trunks) Delete(ctx context.Context, id uint) error {
 	return t.reload(ctx)
 }
 
-func (t *Trunks) save(ctx context.Context, tr *Trunk, in TrunkInput, create bool) error {
+// save validates in over tr and writes tr through db.
+func (t *Trunks) save(db *gorm.DB, tr *Trunk, in TrunkInput, create bool) error {
 	v := applyTrunk(tr, in, create)
 	if in.Name != nil {
 		var n int64
-		if err := t.db.WithContext(ctx).Model(&Trunk{}).Where("name = ? AND id <> ?", tr.Name, tr.ID).Count(&n).Error; err != nil {
-			return err
+		if err := db.Model(&Trunk{}).Where("name = ? AND id <> ?", tr.Name, tr.ID).Count(&n).Error; err != nil {
+			return fmt.Errorf("check trunk name: %w", err)
 		}
 		if n > 0 {
 			v.Add("name", fmt.Sprintf("a trunk named %q already exists", tr.Name))
@@ -203,9 +221,9 @@ func (t *Trunks) save(ctx context.Context, tr *Trunk, in TrunkInput, create bool
 	}
 	var err error
 	if create {
-		err = t.db.WithContext(ctx).Create(tr).Error
+		err = db.Create(tr).Error
 	} else {
-		err = t.db.WithContext(ctx).Select("*").Omit("created_at").Save(tr).Error
+		err = db.Select("*").Omit("created_at").Save(tr).Error
 	}
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return invalid.New("name", "a trunk with this name already exists")
@@ -213,7 +231,7 @@ func (t *Trunks) save(ctx context.Context, tr *Trunk, in TrunkInput, create bool
 	if err != nil {
 		return fmt.Errorf("save trunk: %w", err)
 	}
-	return t.reload(ctx)
+	return nil
 }
 
 var hostRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,253})$`)
