@@ -66,6 +66,9 @@ var ErrNotFound = errors.New("not found")
 type Trunks struct {
 	db  *gorm.DB
 	reg registrations // the PBX's own registrations to carriers
+	// numbersUsing names the numbers reached through a trunk, which keep
+	// it from being deleted; nil: none do.
+	numbersUsing func(tx *gorm.DB, id uint) ([]string, error)
 
 	mu      sync.RWMutex
 	inbound []trunkNet
@@ -76,9 +79,21 @@ type trunkNet struct {
 	trunk  Trunk
 }
 
+// TrunkOption adds an optional part to Trunks.
+type TrunkOption func(*Trunks)
+
+// WithNumbersUsing has Delete refuse a trunk that numbers(tx, id) names
+// numbers for (the numbers are kept elsewhere; routing.NumbersUsingTrunk).
+func WithNumbersUsing(numbers func(tx *gorm.DB, id uint) ([]string, error)) TrunkOption {
+	return func(t *Trunks) { t.numbersUsing = numbers }
+}
+
 // NewTrunks returns the trunk store over db and loads the inbound networks.
-func NewTrunks(ctx context.Context, db *gorm.DB) (*Trunks, error) {
+func NewTrunks(ctx context.Context, db *gorm.DB, opts ...TrunkOption) (*Trunks, error) {
 	t := &Trunks{db: db}
+	for _, o := range opts {
+		o(t)
+	}
 	return t, t.reload(ctx)
 }
 
@@ -192,16 +207,45 @@ func (t *Trunks) saved(ctx context.Context, tr Trunk) (Trunk, error) {
 	return tr, nil
 }
 
-// Delete removes the trunk.
+// Delete removes the trunk, or returns an *invalid.InUseError naming the
+// numbers reached through it.
 func (t *Trunks) Delete(ctx context.Context, id uint) error {
-	res := t.db.WithContext(ctx).Delete(&Trunk{}, id)
-	if res.Error != nil {
-		return fmt.Errorf("delete trunk %d: %w", id, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("trunk %d: %w", id, ErrNotFound)
+	err := t.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&Trunk{}).Where("id = ?", id).Count(&n).Error; err != nil {
+			return fmt.Errorf("trunk %d: %w", id, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("trunk %d: %w", id, ErrNotFound)
+		}
+		if t.numbersUsing != nil {
+			numbers, err := t.numbersUsing(tx, id)
+			if err != nil {
+				return err
+			}
+			if err := invalid.InUse("the trunk", nil, numbers); err != nil {
+				return err
+			}
+		}
+		if err := tx.Delete(&Trunk{}, id).Error; err != nil {
+			return fmt.Errorf("delete trunk %d: %w", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return t.reload(ctx)
+}
+
+// TrunkExists reports whether trunk id exists, for the numbers kept
+// elsewhere that name one. Give db a context with WithContext.
+func TrunkExists(db *gorm.DB, id uint) (bool, error) {
+	var n int64
+	if err := db.Model(&Trunk{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("trunk %d: %w", id, err)
+	}
+	return n > 0, nil
 }
 
 // save validates in over tr and writes tr through db.

@@ -75,18 +75,27 @@ type errorBody struct {
 	Errors []invalid.Field `json:"errors,omitempty"`
 }
 
+// conflictBody is the 409 answer to deleting what is still in use: the
+// names of the call flows and the numbers that use it.
+type conflictBody struct {
+	Error   string   `json:"error"`
+	Flows   []string `json:"flows"`
+	Numbers []string `json:"numbers"`
+}
+
 // writeError answers err with its status: 422 with the fields for invalid
-// input, 404 for a missing resource, 500 (logged, not shown) otherwise.
+// input, 404 for a missing resource, 409 naming the users of what is still
+// in use, 500 (logged, not shown) otherwise.
 func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	var inv *invalid.Error
-	var inUse *ivr.InUseError
+	var inUse *invalid.InUseError
 	switch {
 	case errors.As(err, &inv):
 		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: "invalid input", Errors: inv.Fields})
 	case errors.Is(err, routing.ErrNotFound), errors.Is(err, sip.ErrNotFound), errors.Is(err, ivr.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, errorBody{Error: err.Error()})
 	case errors.As(err, &inUse):
-		writeJSON(w, http.StatusConflict, mediaConflict{Error: inUse.Error(), Flows: inUse.Flows})
+		writeJSON(w, http.StatusConflict, conflictBody{Error: inUse.Error(), Flows: inUse.Flows, Numbers: inUse.Numbers})
 	default:
 		log.Error("api", "error", err)
 		writeJSON(w, http.StatusInternalServerError, errorBody{Error: "internal error"})

@@ -39,11 +39,12 @@ func trunkServerDB(t *testing.T) (*Server, *gorm.DB) {
 	if err := store.Migrate(context.Background(), db, models...); err != nil {
 		t.Fatal(err)
 	}
-	trunks, err := sip.NewTrunks(context.Background(), db)
+	// Wired as cmd/pbx wires them.
+	trunks, err := sip.NewTrunks(context.Background(), db, sip.WithNumbersUsing(routing.NumbersUsingTrunk))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewServer(Config{AdminToken: bootstrap}, db, routing.NewDirectory(db, "pbx"), noRegistrations{},
+	return NewServer(Config{AdminToken: bootstrap}, db, routing.NewDirectory(db, "pbx", routing.WithTrunks(sip.TrunkExists)), noRegistrations{},
 		prometheus.NewRegistry(), log, WithTrunks(trunks)), db
 }
 
