@@ -164,6 +164,7 @@ func TestOpenAPIDescribesFlowsAndNumbers(t *testing.T) {
 		"get /api/v1/numbers", "post /api/v1/numbers", "get /api/v1/numbers/{id}", "put /api/v1/numbers/{id}",
 		"patch /api/v1/numbers/{id}", "delete /api/v1/numbers/{id}",
 		"get /api/v1/flows", "post /api/v1/flows", "get /api/v1/flows/{id}", "put /api/v1/flows/{id}",
+		"patch /api/v1/flows/{id}", "patch /api/v1/flows/{id}/draft",
 		"delete /api/v1/flows/{id}", "get /api/v1/flows/{id}/draft", "put /api/v1/flows/{id}/draft",
 		"post /api/v1/flows/{id}/publish", "put /api/v1/flows/{id}/enable", "get /api/v1/flows/{id}/versions",
 	} {

@@ -20,7 +20,7 @@ func TestDeleteInUseIsRefused(t *testing.T) {
 	api(t, s, "POST", "/api/v1/trunks", `{"name":"Carrier","host":"10.0.0.1"}`, http.StatusCreated)
 	number := decodeBody[routing.Number](t, api(t, s, "POST", "/api/v1/numbers", `{"e164":"+15550001111","type":"toll_free","country":"US","trunk_id":1}`, http.StatusCreated))
 	doc := func(name, states, conns string) string {
-		return `{"name":"` + name + `","states":[{"id":"start","type":"start"},` + states + `],"connections":[` + conns + `]}`
+		return `{"name":"` + name + `","description":"","numbers":[],"states":[{"id":"start","type":"start"},` + states + `],"connections":[` + conns + `]}`
 	}
 	both := doc("Support", `{"id":"alice","type":"transfer_user","user_id":`+itoa(user.ID)+`},{"id":"sales","type":"transfer_group","group_id":`+itoa(group.ID)+`}`,
 		`{"from":"start","outcome":"next","to":"alice"},{"from":"alice","outcome":"timeout","to":"sales"}`)

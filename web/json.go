@@ -21,7 +21,12 @@ const maxBody = 1 << 20
 // decode reads a JSON object from r into v. A body that is not valid JSON, or
 // holds unknown fields or wrong types, is an *invalid.Error naming the field.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	return decodeJSON(io.LimitReader(r.Body, maxBody), v)
+}
+
+// decodeJSON is decode from any reader.
+func decodeJSON(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	var typeErr *json.UnmarshalTypeError
