@@ -59,16 +59,16 @@ func NewServer(cfg Config, db *gorm.DB, dir *routing.Directory, regs Registratio
 }
 
 func (s *Server) routes() http.Handler {
-	api := http.NewServeMux()
+	api, mux := http.NewServeMux(), http.NewServeMux()
 	if s.trunks != nil {
 		t := s.trunks
-		crud(api, s, "/api/v1/trunks", s.listTrunks, t.Create, func(t sip.Trunk) uint { return t.ID }, t.Get, t.Update, t.Delete)
+		crud(api, s, "/api/v1/trunks", knownParams(s.listTrunks), t.Create, func(t sip.Trunk) uint { return t.ID }, t.Get, t.Update, t.Delete)
 	}
 	d := s.dir
-	crud(api, s, "/api/v1/users", s.listUsers, d.CreateUser, func(u routing.User) uint { return u.ID }, d.User, d.UpdateUser, d.DeleteUser)
-	crud(api, s, "/api/v1/groups", s.listGroups, d.CreateGroup, func(g routing.Group) uint { return g.ID }, d.Group, d.UpdateGroup, d.DeleteGroup)
-	crud(api, s, "/api/v1/numbers", s.listNumbers, d.CreateNumber, func(n routing.Number) uint { return n.ID }, d.Number, d.UpdateNumber, d.DeleteNumber)
-	api.HandleFunc("GET /api/v1/flows", s.listFlows)
+	crud(api, s, "/api/v1/users", knownParams(s.listUsers, "group_id"), d.CreateUser, func(u routing.User) uint { return u.ID }, d.User, d.UpdateUser, d.DeleteUser)
+	crud(api, s, "/api/v1/groups", knownParams(s.listGroups), d.CreateGroup, func(g routing.Group) uint { return g.ID }, d.Group, d.UpdateGroup, d.DeleteGroup)
+	crud(api, s, "/api/v1/numbers", knownParams(s.listNumbers, "flow_id", "type"), d.CreateNumber, func(n routing.Number) uint { return n.ID }, d.Number, d.UpdateNumber, d.DeleteNumber)
+	api.HandleFunc("GET /api/v1/flows", knownParams(s.listFlows))
 	api.HandleFunc("POST /api/v1/flows", create(s, "/api/v1/flows", s.dir.CreateFlow, func(f routing.Flow) uint { return f.ID }))
 	api.HandleFunc("GET /api/v1/flows/{id}", byID(s, s.dir.Flow))
 	api.HandleFunc("PUT /api/v1/flows/{id}", s.putFlowDraft)
@@ -79,30 +79,27 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("PATCH /api/v1/flows/{id}/draft", s.patchFlowDraft)
 	api.HandleFunc("POST /api/v1/flows/{id}/publish", byID(s, s.dir.PublishFlow))
 	api.HandleFunc("PUT /api/v1/flows/{id}/enable", s.setFlowEnabled)
-	api.HandleFunc("GET /api/v1/flows/{id}/versions", s.listFlowVersions)
+	api.HandleFunc("GET /api/v1/flows/{id}/versions", knownParams(s.listFlowVersions))
 	if s.media != nil {
-		api.HandleFunc("GET /api/v1/media", s.listMedia)
+		api.HandleFunc("GET /api/v1/media", knownParams(s.listMedia))
 		api.HandleFunc("POST /api/v1/media", s.uploadMedia)
 		api.HandleFunc("GET /api/v1/media/{id}", byID(s, s.media.Get))
 		api.HandleFunc("DELETE /api/v1/media/{id}", remove(s, s.media.Delete))
 		api.HandleFunc("GET /api/v1/media/{id}/audio", s.streamMedia)
 	}
-	api.HandleFunc("GET /api/v1/calls", s.listCalls)
-	api.HandleFunc("GET /api/v1/calls.csv", s.exportCalls)
+	api.HandleFunc("GET /api/v1/calls", knownParams(s.listCalls, "owner", "type", "from", "to", "limit", "offset"))
+	api.HandleFunc("GET /api/v1/calls.csv", knownParams(s.exportCalls, "owner", "type", "from", "to")) // every matching call: no paging
 	api.HandleFunc("GET /api/v1/calls/{id}", byID(s, s.calls.Call))
 	api.HandleFunc("GET /api/v1/calls/{id}/recording", s.streamRecording)
-	api.HandleFunc("GET /api/v1/registrations", s.listRegistrations)
+	api.HandleFunc("GET /api/v1/registrations", knownParams(s.listRegistrations, "user"))
 	api.HandleFunc("GET /api/v1/session", s.getSession)
 	api.HandleFunc("DELETE /api/v1/session", s.signOut)
 	api.HandleFunc("PUT /api/v1/session/password", s.changePassword)
-	api.HandleFunc("GET /api/v1/tokens", s.listTokens)
+	api.HandleFunc("GET /api/v1/tokens", knownParams(s.listTokens))
 	api.HandleFunc("POST /api/v1/tokens", s.createToken)
 	api.HandleFunc("DELETE /api/v1/tokens/{id}", s.revokeToken)
-	api.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, errorBody{Error: "no such API resource"})
-	})
+	api.HandleFunc("/api/v1/", methodNotAllowed(api, mux))
 
-	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", s.authenticate(api))
 	mux.Handle("POST /api/v1/session", limitFailures(s.guesses, http.HandlerFunc(s.signIn)))
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
