@@ -100,12 +100,15 @@ test('adds a phone user', async () => {
   await d.getByLabel('Extension', { exact: true }).fill('1001')
   await d.getByLabel('SIP password', { exact: true }).fill('alice-secret-1')
   await d.getByLabel('Outbound caller IDs', { exact: true }).fill('+15550001111')
+  // Outbound calls start off, as the API's default has it.
+  assert.equal(await d.getByLabel('Allow outbound calls', { exact: true }).isChecked(), false)
   await d.getByRole('button', { name: 'Add user' }).click()
   await row('1001').waitFor()
   await page.getByText('Alice Archer was added with extension 1001.').waitFor()
-  assert.match(await row('1001').textContent(), /Alice Archer.*1001.*Allowed.*Offline/)
+  assert.match(await row('1001').textContent(), /Alice Archer.*1001.*Not allowed.*Offline/)
 
   const alice = await userByExtension('1001')
+  assert.equal(alice.allow_outbound, false)
   assert.equal(alice.name, 'Alice Archer')
   assert.equal(alice.sip_username, '1001')
   assert.deepEqual(alice.caller_ids, ['+15550001111'])
@@ -150,6 +153,7 @@ test('edits the user', async () => {
   assert.equal(await d.getByLabel('Extension', { exact: true }).inputValue(), '1001')
   await d.getByLabel('Name', { exact: true }).fill('Alice Abbott')
   await d.getByLabel('Outbound caller IDs', { exact: true }).fill('+15550001111\n+15550002222')
+  await d.getByLabel('Allow outbound calls', { exact: true }).check()
   await d.getByLabel('Record outbound calls', { exact: true }).check()
   await d.getByLabel('Allow a custom caller ID', { exact: true }).check()
   await d.getByRole('button', { name: 'Save changes' }).click()
@@ -160,6 +164,7 @@ test('edits the user', async () => {
 
   const alice = await userByExtension('1001')
   assert.equal(alice.name, 'Alice Abbott')
+  assert.equal(alice.allow_outbound, true)
   assert.equal(alice.record_outbound, true)
   assert.equal(alice.allow_custom_caller_id, true)
   assert.deepEqual(alice.caller_ids, ['+15550001111', '+15550002222'])

@@ -164,7 +164,9 @@ function UserForm(props: { api: Api; user: User | null; groups: Group[]; onClose
   const [sipUsername, setSipUsername] = useState(u?.sip_username ?? '')
   const [sipPassword, setSipPassword] = useState('')
   const [callerIds, setCallerIds] = useState((u?.caller_ids ?? []).join('\n'))
-  const [allowOutbound, setAllowOutbound] = useState(u?.allow_outbound ?? true)
+  // A new user may not call out until allowed, as the API's default has it:
+  // outbound calls cost money and are what toll fraud is after.
+  const [allowOutbound, setAllowOutbound] = useState(u?.allow_outbound ?? false)
   const [recordOutbound, setRecordOutbound] = useState(u?.record_outbound ?? false)
   const [customCallerId, setCustomCallerId] = useState(u?.allow_custom_caller_id ?? false)
   const [groupIds, setGroupIds] = useState<number[]>(u?.group_ids ?? [])
