@@ -124,3 +124,20 @@ func TestGuessStateIsBounded(t *testing.T) {
 		t.Fatal("the guesser was forgotten")
 	}
 }
+
+// BenchmarkGuessSpray is one guess from a new address while the limiter
+// is full of recent guessers: the cost a spray of addresses imposes.
+func BenchmarkGuessSpray(b *testing.B) {
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	l := newFailureLimiter(maxGuesses, guessWindow, func() time.Time { return now })
+	keys := make([]string, 4*maxGuessKeys)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		l.take(keys[i%len(keys)])
+		now = now.Add(time.Microsecond)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -74,20 +75,29 @@ func (l *failureLimiter) forgive(key string, at time.Time) {
 	l.fails[key] = ts
 }
 
-// evict makes room for one more client: it drops everyone whose failures
-// have aged out, and if that frees nothing, the client whose last failure
-// is the oldest. The map never holds more than maxKeys clients, whatever
-// number of addresses a guesser sprays from.
+// evict makes room for more clients: it drops everyone whose failures have
+// aged out, and if that leaves the map over half full, the clients
+// whose last failure is the oldest, down to half. The map never
+// holds more than maxKeys clients, whatever number of addresses a guesser
+// sprays from, and the sweep runs at most once per maxKeys/2 new clients.
 func (l *failureLimiter) evict(now time.Time) {
-	oldest, at := "", time.Time{}
+	type client struct {
+		key  string
+		last time.Time
+	}
+	all := make([]client, 0, len(l.fails))
 	for k := range l.fails {
-		ts := l.prune(k, now)
-		if len(ts) > 0 && (oldest == "" || ts[len(ts)-1].Before(at)) {
-			oldest, at = k, ts[len(ts)-1]
+		if ts := l.prune(k, now); len(ts) > 0 {
+			all = append(all, client{k, ts[len(ts)-1]})
 		}
 	}
-	if len(l.fails) >= l.maxKeys {
-		delete(l.fails, oldest)
+	keep := l.maxKeys / 2
+	if len(all) <= keep {
+		return
+	}
+	slices.SortFunc(all, func(a, b client) int { return a.last.Compare(b.last) })
+	for _, c := range all[:len(all)-keep] {
+		delete(l.fails, c.key)
 	}
 }
 
