@@ -6,7 +6,7 @@ import "strings"
 // answers it with 409, naming them, so that the client can say what to
 // change first.
 type InUseError struct {
-	What    string   // what was to be deleted, for the message: "the user"
+	What    string   // what was to be deleted, starting the message: "the user"
 	Flows   []string // names of the call flows that use it
 	Numbers []string // the numbers (E.164) that use it
 }

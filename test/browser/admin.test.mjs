@@ -220,6 +220,23 @@ test('deletes with a confirmation', async () => {
   await dialog().waitFor({ state: 'detached' })
   assert.ok(await userByExtension('1002'))
 
+  // A user a call flow rings is kept, and the dialog says which flow.
+  const bob = await userByExtension('1002')
+  const flow = await api('POST', '/flows', {
+    name: 'Night line',
+    states: [{ id: 'start', type: 'start' }, { id: 'bob', type: 'transfer_user', user_id: bob.id }],
+    connections: [{ from: 'start', outcome: 'next', to: 'bob' }],
+  })
+  assert.equal(flow.status, 201)
+  await row('1002').getByRole('button', { name: 'Remove' }).click()
+  await dialog().getByRole('button', { name: 'Remove user' }).click()
+  await dialog().getByText('the user is used by call flows: Night line. Take the user out of those flows first.').waitFor()
+  await shot(page, '10-remove-refused-in-use')
+  assert.ok(await userByExtension('1002'))
+  await page.keyboard.press('Escape')
+  await dialog().waitFor({ state: 'detached' })
+  assert.equal((await api('DELETE', `/flows/${flow.body.id}`)).status, 204)
+
   await row('1002').getByRole('button', { name: 'Remove' }).click()
   await dialog().getByRole('button', { name: 'Remove user' }).click()
   await page.getByText('Bob Baker was removed.').waitFor()

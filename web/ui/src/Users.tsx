@@ -142,7 +142,13 @@ export function Users({ api }: { api: Api }) {
           action="Remove user"
           onClose={() => setRemoving(null)}
           onConfirm={async () => {
-            await api.deleteUser(removing.id)
+            try {
+              await api.deleteUser(removing.id)
+            } catch (e) {
+              // 409 names the flows that ring the user; say what to do about it.
+              if (e instanceof ApiError && e.status === 409) throw new Error(`${e.message}. Take the user out of those flows first.`)
+              throw e
+            }
             setRemoving(null)
             setDone(`${removing.name} was removed.`)
             load()
