@@ -38,17 +38,18 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		ctx := r.Context()
 		if h := r.Header.Get("Authorization"); h != "" {
 			key := guessKey(r)
-			d, at := s.guesses.take(key)
-			if d > 0 {
+			if d := s.guesses.take(key); d > 0 {
 				tooManyGuesses(w, d)
 				return
 			}
 			tok, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
+				s.guesses.done(key, true)
 				unauthorized(w, "send Authorization: Bearer <token>")
 				return
 			}
 			err := s.creds.CheckBearer(ctx, strings.TrimSpace(tok))
+			s.guesses.done(key, errors.Is(err, ErrNoToken)) // a database error is not the client's
 			switch {
 			case errors.Is(err, ErrBootstrapRetired):
 				s.log.Warn("PBX_ADMIN_TOKEN refused as a bearer token: the admin password is set; use an API token", "remote", clientIP(r))
@@ -59,11 +60,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				unauthorized(w, "missing or wrong bearer token")
 				return
 			case err != nil:
-				s.guesses.forgive(key, at) // not the client's fault
 				writeError(w, s.log, err)
 				return
 			}
-			s.guesses.forgive(key, at)
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, principalKey{}, principal{})))
 			return
 		}

@@ -17,78 +17,103 @@ import (
 const (
 	maxGuesses   = 5
 	guessWindow  = time.Minute
+	maxInFlight  = 64    // credential checks under way per client at once, beyond maxGuesses
 	maxGuessKeys = 10000 // clients remembered at once
 )
 
 // failureLimiter counts failed attempts per client and refuses a client that
 // has failed max times within window, until its oldest failure ages out.
 //
-// An attempt is counted when it starts (take) and forgiven if it succeeds,
-// so that a burst of parallel guesses cannot all pass before the first
-// failure is recorded.
+// A failure is known only once its check ends, so a burst of parallel
+// guesses could all start before the first is counted. The checks under
+// way count too, up to inFlight more than max: a burst gets at most
+// max+inFlight guesses checked a window, while a program with the right
+// token is held back (1 s) only beyond max+inFlight requests at once.
 type failureLimiter struct {
-	max     int
-	window  time.Duration
-	maxKeys int
-	now     func() time.Time
+	max      int
+	inFlight int
+	window   time.Duration
+	maxKeys  int
+	now      func() time.Time
 
-	mu    sync.Mutex
-	fails map[string][]time.Time
+	mu      sync.Mutex
+	clients map[string]*guesser
+}
+
+type guesser struct {
+	fails   []time.Time // within the window, oldest first
+	pending int         // checks under way
 }
 
 func newFailureLimiter(max int, window time.Duration, now func() time.Time) *failureLimiter {
-	return &failureLimiter{max: max, window: window, maxKeys: maxGuessKeys, now: now, fails: map[string][]time.Time{}}
+	return &failureLimiter{max: max, inFlight: maxInFlight, window: window, maxKeys: maxGuessKeys, now: now, clients: map[string]*guesser{}}
 }
 
-// take starts an attempt by key. It returns how long key must wait, or 0 and
-// the attempt's time, which the caller passes to forgive if it succeeds.
-func (l *failureLimiter) take(key string) (wait time.Duration, at time.Time) {
+// take starts a check for key. It returns how long key must wait first; 0
+// means go ahead, and the caller must call done when the check ends.
+func (l *failureLimiter) take(key string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	recent := l.prune(key, now)
-	if len(recent) >= l.max {
-		return recent[len(recent)-l.max].Add(l.window).Sub(now), time.Time{}
+	g := l.prune(key, now)
+	switch {
+	case g == nil:
+		if len(l.clients) >= l.maxKeys {
+			l.evict(now)
+		}
+		g = &guesser{}
+		l.clients[key] = g
+	case len(g.fails) >= l.max:
+		return g.fails[len(g.fails)-l.max].Add(l.window).Sub(now)
+	case len(g.fails)+g.pending >= l.max+l.inFlight:
+		return time.Second
 	}
-	if recent == nil && len(l.fails) >= l.maxKeys {
-		l.evict(now)
-	}
-	l.fails[key] = append(recent, now)
-	return 0, now
+	g.pending++
+	return 0
 }
 
-// forgive takes back the attempt key started at at: it succeeded.
-func (l *failureLimiter) forgive(key string, at time.Time) {
+// done ends a check take let through; failed counts it against key.
+func (l *failureLimiter) done(key string, failed bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ts := l.fails[key]
-	for i := len(ts) - 1; i >= 0; i-- {
-		if ts[i].Equal(at) {
-			ts = append(ts[:i], ts[i+1:]...)
-			break
+	now := l.now()
+	g := l.prune(key, now)
+	if g == nil {
+		if !failed {
+			return
 		}
+		g = &guesser{} // evicted meanwhile; the failure still counts
+		l.clients[key] = g
 	}
-	if len(ts) == 0 {
-		delete(l.fails, key)
-		return
+	if g.pending > 0 {
+		g.pending--
 	}
-	l.fails[key] = ts
+	if failed {
+		g.fails = append(g.fails, now)
+	}
+	if len(g.fails) == 0 && g.pending == 0 {
+		delete(l.clients, key)
+	}
 }
 
 // evict makes room for more clients: it drops everyone whose failures have
-// aged out, and if that leaves the map over half full, the clients
-// whose last failure is the oldest, down to half. The map never
-// holds more than maxKeys clients, whatever number of addresses a guesser
-// sprays from, and the sweep runs at most once per maxKeys/2 new clients.
+// aged out, and if that leaves the map over half full, the clients whose
+// last failure is the oldest, down to half. The map never holds more than
+// maxKeys clients, whatever number of addresses a guesser sprays from, and
+// the sweep runs at most once per maxKeys/2 new clients.
 func (l *failureLimiter) evict(now time.Time) {
 	type client struct {
 		key  string
 		last time.Time
 	}
-	all := make([]client, 0, len(l.fails))
-	for k := range l.fails {
-		if ts := l.prune(k, now); len(ts) > 0 {
-			all = append(all, client{k, ts[len(ts)-1]})
+	all := make([]client, 0, len(l.clients))
+	for k := range l.clients {
+		if g := l.prune(k, now); g != nil {
+			var last time.Time // checks under way, no failure: the oldest
+			if len(g.fails) > 0 {
+				last = g.fails[len(g.fails)-1]
+			}
+			all = append(all, client{k, last})
 		}
 	}
 	keep := l.maxKeys / 2
@@ -97,23 +122,27 @@ func (l *failureLimiter) evict(now time.Time) {
 	}
 	slices.SortFunc(all, func(a, b client) int { return a.last.Compare(b.last) })
 	for _, c := range all[:len(all)-keep] {
-		delete(l.fails, c.key)
+		delete(l.clients, c.key)
 	}
 }
 
-func (l *failureLimiter) prune(key string, now time.Time) []time.Time {
-	ts := l.fails[key]
-	i := 0
-	for i < len(ts) && now.Sub(ts[i]) >= l.window {
-		i++
-	}
-	ts = ts[i:]
-	if len(ts) == 0 {
-		delete(l.fails, key)
+// prune drops key's failures that have aged out, and key itself when
+// nothing is left; it returns what is.
+func (l *failureLimiter) prune(key string, now time.Time) *guesser {
+	g := l.clients[key]
+	if g == nil {
 		return nil
 	}
-	l.fails[key] = ts
-	return ts
+	i := 0
+	for i < len(g.fails) && now.Sub(g.fails[i]) >= l.window {
+		i++
+	}
+	g.fails = g.fails[i:]
+	if len(g.fails) == 0 && g.pending == 0 {
+		delete(l.clients, key)
+		return nil
+	}
+	return g
 }
 
 // tooManyGuesses answers 429 with Retry-After for a client that must wait d.
@@ -129,16 +158,13 @@ func tooManyGuesses(w http.ResponseWriter, d time.Duration) {
 func limitFailures(l *failureLimiter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := guessKey(r)
-		d, at := l.take(key)
-		if d > 0 {
+		if d := l.take(key); d > 0 {
 			tooManyGuesses(w, d)
 			return
 		}
 		rec := &statusRecorder{ResponseWriter: w}
+		defer func() { l.done(key, rec.status == http.StatusUnauthorized) }()
 		next.ServeHTTP(rec, r)
-		if rec.status != http.StatusUnauthorized {
-			l.forgive(key, at)
-		}
 	})
 }
 
