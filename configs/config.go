@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caarlos0/env/v11"
 	"gopkg.in/yaml.v3"
@@ -45,7 +46,9 @@ type Config struct {
 	// MediaTimeout hangs up a call that carries no RTP either way for this
 	// long (a phone that vanished without a BYE).
 	MediaTimeout time.Duration `yaml:"media_timeout" env:"PBX_MEDIA_TIMEOUT"`
-	// AdminToken is the bootstrap API token and admin password.
+	// AdminToken is the bootstrap admin password, and a bearer token for the
+	// API until the admin sets a password. Empty: a random one per run.
+	// At least MinAdminTokenLen characters.
 	AdminToken string `yaml:"admin_token" env:"PBX_ADMIN_TOKEN"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level" env:"PBX_LOG_LEVEL"`
@@ -334,6 +337,11 @@ func toMap(environ []string) map[string]string {
 	return m
 }
 
+// MinAdminTokenLen is the shortest admin token accepted. It is a password
+// and a bearer token; with five guesses a minute per address allowed, 20
+// random characters are out of any guesser's reach, while a short word is not.
+const MinAdminTokenLen = 20
+
 // Validate reports every bad setting at once, each with the name a user sets.
 func (c Config) Validate() error {
 	var errs []error
@@ -360,6 +368,9 @@ func (c Config) Validate() error {
 	}
 	if c.PublicIP != "" && net.ParseIP(c.PublicIP) == nil {
 		bad("public_ip (PBX_PUBLIC_IP)", "%q is not an IP address", c.PublicIP)
+	}
+	if n := utf8.RuneCountInString(c.AdminToken); n > 0 && n < MinAdminTokenLen {
+		bad("admin_token (PBX_ADMIN_TOKEN)", "is %d characters; use at least %d (for example: openssl rand -base64 24)", n, MinAdminTokenLen)
 	}
 	if c.DataDir == "" {
 		bad("data_dir (PBX_DATA_DIR)", "must not be empty")

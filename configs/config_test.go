@@ -63,6 +63,7 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{"rtp learning", []string{"PBX_RTP_LEARNING=-1s"}, "PBX_RTP_LEARNING"},
 		{"rtp quarantine", []string{"PBX_RTP_PORT_QUARANTINE=1h"}, "PBX_RTP_PORT_QUARANTINE"},
 		{"call caps", []string{"PBX_SIP_CALLS_PER_USER=-1"}, "calls_per_user"},
+		{"short admin token", []string{"PBX_ADMIN_TOKEN=peer-test-token"}, "admin_token (PBX_ADMIN_TOKEN): is 15 characters; use at least 20"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,6 +72,12 @@ func TestBadSettingsAreNamed(t *testing.T) {
 				t.Fatalf("error %v does not name %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestAdminTokenOfSafeLength(t *testing.T) {
+	if _, err := Load("", []string{"PBX_ADMIN_TOKEN=" + strings.Repeat("k", MinAdminTokenLen)}); err != nil {
+		t.Fatalf("a %d-character token refused: %v", MinAdminTokenLen, err)
 	}
 }
 

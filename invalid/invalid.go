@@ -1,5 +1,6 @@
-// Package invalid carries validation failures from domain code to the API:
-// a list of fields, each with the reason it was refused. It imports nothing of ours.
+// Package invalid carries refusals from domain code to the API: validation
+// failures, a list of fields each with the reason it was refused (422), and
+// deletions of what is still in use (409). It imports nothing of ours.
 package invalid
 
 import "strings"

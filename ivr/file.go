@@ -54,17 +54,6 @@ const MaxFileBytes = 20 << 20
 // maxNameLen bounds a File's name, in characters.
 const maxNameLen = 200
 
-// InUseError is returned by Delete for a file that call flows still play.
-type InUseError struct {
-	// Flows are the names of the flows whose draft or published version
-	// names the file.
-	Flows []string
-}
-
-func (e *InUseError) Error() string {
-	return "the file is used by call flows: " + strings.Join(e.Flows, ", ")
-}
-
 // Add checks that data is a WAV file calls can play and keeps it as a new
 // File named name. Data that is not is an *invalid.Error on "file" saying
 // what was expected and what was found; a bad name one on "name".
@@ -166,7 +155,7 @@ func (l *Library) data(ctx context.Context, id uint) ([]byte, error) {
 }
 
 // Delete removes the File with id, or returns ErrNotFound, or an
-// *InUseError when Options.InUse names flows that play it. Calls that
+// *invalid.InUseError when Options.InUse names flows that play it. Calls that
 // already hold its audio finish playing it.
 func (l *Library) Delete(ctx context.Context, id uint) error {
 	if err := l.open(); err != nil {
@@ -178,8 +167,8 @@ func (l *Library) Delete(ctx context.Context, id uint) error {
 			if err != nil {
 				return fmt.Errorf("flows using media file %d: %w", id, err)
 			}
-			if len(flows) > 0 {
-				return &InUseError{Flows: flows}
+			if err := invalid.InUse("the file", flows, nil); err != nil {
+				return err
 			}
 		}
 		res := tx.Delete(&File{}, id)

@@ -119,7 +119,7 @@ func TestFiles(t *testing.T) {
 	}
 
 	inUse = []string{"Support", "Sales"}
-	var used *InUseError
+	var used *invalid.InUseError
 	if err := l.Delete(ctx, f.ID); !errors.As(err, &used) || strings.Join(used.Flows, ",") != "Support,Sales" {
 		t.Fatalf("delete of a file in use: %v", err)
 	}

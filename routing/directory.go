@@ -25,14 +25,30 @@ type Directory struct {
 	// change clears both.
 	accounts *cache[string, sipAccount]
 	groups   *cache[uint, Group]
+	// trunkExists tells whether a carrier trunk (kept by the sip package)
+	// exists; nil: none does, and numbers can name no trunk.
+	trunkExists func(db *gorm.DB, id uint) (bool, error)
+}
+
+// DirectoryOption adds an optional part to a Directory.
+type DirectoryOption func(*Directory)
+
+// WithTrunks lets numbers name the carrier trunks that exists reports
+// (sip.TrunkExists).
+func WithTrunks(exists func(db *gorm.DB, id uint) (bool, error)) DirectoryOption {
+	return func(d *Directory) { d.trunkExists = exists }
 }
 
 // NewDirectory returns a Directory over db. realm is the SIP digest realm the
 // stored password hashes are computed for.
-func NewDirectory(db *gorm.DB, realm string) *Directory {
-	return &Directory{db: db, realm: realm, now: time.Now,
+func NewDirectory(db *gorm.DB, realm string, opts ...DirectoryOption) *Directory {
+	d := &Directory{db: db, realm: realm, now: time.Now,
 		accounts: newCache[string, sipAccount](30*time.Second, time.Now),
 		groups:   newCache[uint, Group](30*time.Second, time.Now)}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
 }
 
 var (
@@ -143,10 +159,21 @@ func (d *Directory) UpdateUser(ctx context.Context, id uint, in UserInput) (User
 	return d.User(ctx, id)
 }
 
-// DeleteUser removes the user and their group memberships.
+// DeleteUser removes the user and their group memberships, or returns an
+// *invalid.InUseError naming the flows that transfer calls to the user.
 func (d *Directory) DeleteUser(ctx context.Context, id uint) error {
 	defer d.forget()
 	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := d.user(ctx, tx, id); err != nil {
+			return err
+		}
+		flows, err := FlowsUsingUser(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := invalid.InUse("the user", flows, nil); err != nil {
+			return err
+		}
 		res := tx.Delete(&User{}, id)
 		if res.Error != nil {
 			return fmt.Errorf("delete user %d: %w", id, res.Error)

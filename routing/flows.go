@@ -110,8 +110,19 @@ func (d *Directory) CreateFlow(ctx context.Context, doc Document) (Flow, error) 
 // SaveFlowDraft replaces the draft of flow id with doc. The published
 // version, and the calls that run it, are not affected.
 func (d *Directory) SaveFlowDraft(ctx context.Context, id uint, doc Document) (Flow, error) {
+	return d.EditFlowDraft(ctx, id, func(Document) (Document, error) { return doc, nil })
+}
+
+// EditFlowDraft replaces the draft of flow id with what edit makes of it,
+// in one transaction, so that two edits at once cannot lose one. An error
+// from edit is returned as it is and nothing changes.
+func (d *Directory) EditFlowDraft(ctx context.Context, id uint, edit func(Document) (Document, error)) (Flow, error) {
 	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		f, err := flow(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		doc, err := edit(f.Draft.withDefaults())
 		if err != nil {
 			return err
 		}

@@ -135,10 +135,22 @@ func (d *Directory) UpdateGroup(ctx context.Context, id uint, in GroupInput) (Gr
 	return d.Group(ctx, id)
 }
 
-// DeleteGroup removes the group and its memberships; the users stay.
+// DeleteGroup removes the group and its memberships; the users stay. A
+// group that flows transfer calls to is kept: an *invalid.InUseError names
+// the flows.
 func (d *Directory) DeleteGroup(ctx context.Context, id uint) error {
 	defer d.forget()
 	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := d.group(ctx, tx, id); err != nil {
+			return err
+		}
+		flows, err := FlowsUsingGroup(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := invalid.InUse("the group", flows, nil); err != nil {
+			return err
+		}
 		res := tx.Delete(&Group{}, id)
 		if res.Error != nil {
 			return fmt.Errorf("delete group %d: %w", id, res.Error)

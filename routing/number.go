@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -140,7 +141,7 @@ func number(ctx context.Context, tx *gorm.DB, id uint) (Number, error) {
 func (d *Directory) CreateNumber(ctx context.Context, in NumberInput) (Number, error) {
 	var n Number
 	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := applyNumber(ctx, tx, &n, in, true); err != nil {
+		if err := d.applyNumber(ctx, tx, &n, in, true); err != nil {
 			return err
 		}
 		if err := tx.Create(&n).Error; err != nil {
@@ -163,7 +164,7 @@ func (d *Directory) UpdateNumber(ctx context.Context, id uint, in NumberInput) (
 			return err
 		}
 		was := n
-		if err := applyNumber(ctx, tx, &n, in, false); err != nil {
+		if err := d.applyNumber(ctx, tx, &n, in, false); err != nil {
 			return err
 		}
 		if err := tx.Select("*").Omit("created_at").Save(&n).Error; err != nil {
@@ -195,7 +196,7 @@ func isNumberType(t string) bool {
 	return t == NumberLocal || t == NumberMobile || t == NumberTollFree
 }
 
-func applyNumber(ctx context.Context, tx *gorm.DB, n *Number, in NumberInput, create bool) error {
+func (d *Directory) applyNumber(ctx context.Context, tx *gorm.DB, n *Number, in NumberInput, create bool) error {
 	var v invalid.Error
 	required := func(field string, present bool) bool {
 		if !present && create {
@@ -219,6 +220,15 @@ func applyNumber(ctx context.Context, tx *gorm.DB, n *Number, in NumberInput, cr
 		n.Country = *in.Country
 		if !isCountry(n.Country) {
 			v.Add("country", "must be an ISO 3166 two-letter country code in capitals, such as US or DE")
+		}
+	}
+	if (in.E164 != nil || in.Country != nil) && e164Re.MatchString(n.E164) && isCountry(n.Country) {
+		code, countries := numberCountries(n.E164)
+		switch {
+		case code == "":
+			v.Add("e164", fmt.Sprintf("%s begins with no country's calling code", n.E164))
+		case !slices.Contains(countries, n.Country):
+			v.Add("country", fmt.Sprintf("%s is a number of %s (+%s), not %s", n.E164, strings.Join(countries, " or "), code, n.Country))
 		}
 	}
 	if in.Region != nil {
@@ -245,8 +255,20 @@ func applyNumber(ctx context.Context, tx *gorm.DB, n *Number, in NumberInput, cr
 	}
 	if in.TrunkID.Set {
 		n.TrunkID = in.TrunkID.ID
-		if n.TrunkID != nil && *n.TrunkID == 0 {
+		switch {
+		case n.TrunkID == nil:
+		case *n.TrunkID == 0:
 			v.Add("trunk_id", "must be a trunk's id or null")
+		case d.trunkExists == nil:
+			v.Add("trunk_id", fmt.Sprintf("trunk %d does not exist", *n.TrunkID))
+		default:
+			ok, err := d.trunkExists(tx.WithContext(ctx), *n.TrunkID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				v.Add("trunk_id", fmt.Sprintf("trunk %d does not exist", *n.TrunkID))
+			}
 		}
 	}
 	if in.FlowID.Set {

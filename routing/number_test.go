@@ -4,12 +4,55 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
+
+	"gorm.io/gorm"
 )
+
+func TestNumberCountries(t *testing.T) {
+	for _, tt := range []struct{ e164, code, countries string }{
+		{"+15550001111", "1", "US CA UM"},
+		{"+18095550100", "1809", "DO"},
+		{"+74951234567", "7", "RU"},
+		{"+77011234567", "77", "KZ"},
+		{"+442071234567", "44", "GB GG IM JE"},
+		{"+35312345678", "353", "IE"},
+		{"+8613812345678", "86", "CN"},
+		{"+80012345678", "", ""},
+		{"+88212345678", "", ""},
+	} {
+		code, cs := numberCountries(tt.e164)
+		if code != tt.code || strings.Join(cs, " ") != tt.countries {
+			t.Errorf("%s: +%s %v, want +%s %s", tt.e164, code, cs, tt.code, tt.countries)
+		}
+	}
+}
+
+// TestEveryCountryHasACallingCode: a country a number may name is in the
+// calling-code table, and the table names only countries.
+func TestEveryCountryHasACallingCode(t *testing.T) {
+	has := map[string]bool{}
+	for code, cs := range callingCodes {
+		for _, c := range strings.Fields(cs) {
+			if !isCountry(c) {
+				t.Errorf("+%s lists %q, not an ISO 3166 code", code, c)
+			}
+			has[c] = true
+		}
+	}
+	for _, c := range strings.Fields(iso3166) {
+		if !has[c] {
+			t.Errorf("%s has no calling code", c)
+		}
+	}
+}
 
 func TestNumberValidation(t *testing.T) {
 	ctx := context.Background()
 	d := testDirectory(t)
+	// Trunk 3 exists; no other does.
+	d.trunkExists = func(_ *gorm.DB, id uint) (bool, error) { return id == 3, nil }
 	if _, err := d.CreateNumber(ctx, NumberInput{E164: ptr("+15550001111"), Type: ptr(NumberLocal), Country: ptr("US"), Region: ptr("California")}); err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +77,15 @@ func TestNumberValidation(t *testing.T) {
 		{"no such flow, trunk 0", NumberInput{E164: ptr("+15550002222"), Type: ptr(NumberTollFree), Country: ptr("US"),
 			FlowID: Link{Set: true, ID: &flowID}, TrunkID: Link{Set: true, ID: &zero}},
 			map[string]string{"flow_id": "flow 42 does not exist", "trunk_id": "trunk's id"}},
+		{"no such trunk", NumberInput{E164: ptr("+15550002222"), Type: ptr(NumberTollFree), Country: ptr("US"),
+			TrunkID: Link{Set: true, ID: ptr(uint(4))}},
+			map[string]string{"trunk_id": "trunk 4 does not exist"}},
+		{"country contradicts the prefix", NumberInput{E164: ptr("+4930123456"), Type: ptr(NumberTollFree), Country: ptr("US")},
+			map[string]string{"country": "+4930123456 is a number of DE (+49), not US"}},
+		{"a Caribbean number is not a US number", NumberInput{E164: ptr("+18765550100"), Type: ptr(NumberTollFree), Country: ptr("US")},
+			map[string]string{"country": "is a number of JM (+1876), not US"}},
+		{"no country's code", NumberInput{E164: ptr("+88234567890"), Type: ptr(NumberTollFree), Country: ptr("US")},
+			map[string]string{"e164": "no country's calling code"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,6 +103,9 @@ func TestNumberValidation(t *testing.T) {
 	if n.TrunkID == nil || *n.TrunkID != 3 || n.FlowID != nil {
 		t.Fatalf("created %+v", n)
 	}
+	// Changing the number or the country alone is checked against the other.
+	_, err = d.UpdateNumber(ctx, n.ID, NumberInput{Country: ptr("IE")})
+	checkViolations(t, err, map[string]string{"country": "a number of GB or GG or IM or JE (+44), not IE"})
 	// Changing the type asks for what the new type needs.
 	_, err = d.UpdateNumber(ctx, n.ID, NumberInput{Type: ptr(NumberLocal)})
 	checkViolations(t, err, map[string]string{"region": "required for a local number"})

@@ -66,6 +66,9 @@ var ErrNotFound = errors.New("not found")
 type Trunks struct {
 	db  *gorm.DB
 	reg registrations // the PBX's own registrations to carriers
+	// numbersUsing names the numbers reached through a trunk, which keep
+	// it from being deleted; nil: none do.
+	numbersUsing func(tx *gorm.DB, id uint) ([]string, error)
 
 	mu      sync.RWMutex
 	inbound []trunkNet
@@ -76,9 +79,21 @@ type trunkNet struct {
 	trunk  Trunk
 }
 
+// TrunkOption adds an optional part to Trunks.
+type TrunkOption func(*Trunks)
+
+// WithNumbersUsing has Delete refuse a trunk that numbers(tx, id) names
+// numbers for (the numbers are kept elsewhere; routing.NumbersUsingTrunk).
+func WithNumbersUsing(numbers func(tx *gorm.DB, id uint) ([]string, error)) TrunkOption {
+	return func(t *Trunks) { t.numbersUsing = numbers }
+}
+
 // NewTrunks returns the trunk store over db and loads the inbound networks.
-func NewTrunks(ctx context.Context, db *gorm.DB) (*Trunks, error) {
+func NewTrunks(ctx context.Context, db *gorm.DB, opts ...TrunkOption) (*Trunks, error) {
 	t := &Trunks{db: db}
+	for _, o := range opts {
+		o(t)
+	}
 	return t, t.reload(ctx)
 }
 
@@ -154,45 +169,92 @@ func (t *Trunks) status(tr *Trunk) {
 // Create validates in and stores a new trunk.
 func (t *Trunks) Create(ctx context.Context, in TrunkInput) (Trunk, error) {
 	tr := Trunk{Port: 5060, Transport: "udp", CallerIDFormat: "e164", Enabled: true, InboundCIDRs: []string{}}
-	if err := t.save(ctx, &tr, in, true); err != nil {
+	if err := t.save(t.db.WithContext(ctx), &tr, in, true); err != nil {
 		return Trunk{}, err
 	}
-	return t.Get(ctx, tr.ID)
+	return t.saved(ctx, tr)
 }
 
-// Update changes the fields in sets.
+// Update changes the fields in sets. The trunk is read, changed and
+// written in one transaction: a field the client did not send (the carrier
+// password above all) is written back as it was read, or nothing is written.
 func (t *Trunks) Update(ctx context.Context, id uint, in TrunkInput) (Trunk, error) {
-	tr, err := t.Get(ctx, id)
+	var tr Trunk
+	err := t.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.First(&tr, id).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return fmt.Errorf("trunk %d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("read trunk %d: %w", id, err)
+		}
+		return t.save(tx, &tr, in, false)
+	})
 	if err != nil {
 		return Trunk{}, err
 	}
-	var stored Trunk
-	t.db.WithContext(ctx).First(&stored, id)
-	tr.Password = stored.Password
-	if err := t.save(ctx, &tr, in, false); err != nil {
-		return Trunk{}, err
-	}
-	return t.Get(ctx, id)
+	return t.saved(ctx, tr)
 }
 
-// Delete removes the trunk.
-func (t *Trunks) Delete(ctx context.Context, id uint) error {
-	res := t.db.WithContext(ctx).Delete(&Trunk{}, id)
-	if res.Error != nil {
-		return fmt.Errorf("delete trunk %d: %w", id, res.Error)
+// saved reloads the inbound networks after tr was stored, and returns tr as
+// the API shows it.
+func (t *Trunks) saved(ctx context.Context, tr Trunk) (Trunk, error) {
+	if err := t.reload(ctx); err != nil {
+		return Trunk{}, err
 	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("trunk %d: %w", id, ErrNotFound)
+	tr.prepare()
+	t.status(&tr)
+	return tr, nil
+}
+
+// Delete removes the trunk, or returns an *invalid.InUseError naming the
+// numbers reached through it.
+func (t *Trunks) Delete(ctx context.Context, id uint) error {
+	err := t.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&Trunk{}).Where("id = ?", id).Count(&n).Error; err != nil {
+			return fmt.Errorf("trunk %d: %w", id, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("trunk %d: %w", id, ErrNotFound)
+		}
+		if t.numbersUsing != nil {
+			numbers, err := t.numbersUsing(tx, id)
+			if err != nil {
+				return err
+			}
+			if err := invalid.InUse("the trunk", nil, numbers); err != nil {
+				return err
+			}
+		}
+		if err := tx.Delete(&Trunk{}, id).Error; err != nil {
+			return fmt.Errorf("delete trunk %d: %w", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return t.reload(ctx)
 }
 
-func (t *Trunks) save(ctx context.Context, tr *Trunk, in TrunkInput, create bool) error {
+// TrunkExists reports whether trunk id exists, for the numbers kept
+// elsewhere that name one. Give db a context with WithContext.
+func TrunkExists(db *gorm.DB, id uint) (bool, error) {
+	var n int64
+	if err := db.Model(&Trunk{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("trunk %d: %w", id, err)
+	}
+	return n > 0, nil
+}
+
+// save validates in over tr and writes tr through db.
+func (t *Trunks) save(db *gorm.DB, tr *Trunk, in TrunkInput, create bool) error {
 	v := applyTrunk(tr, in, create)
 	if in.Name != nil {
 		var n int64
-		if err := t.db.WithContext(ctx).Model(&Trunk{}).Where("name = ? AND id <> ?", tr.Name, tr.ID).Count(&n).Error; err != nil {
-			return err
+		if err := db.Model(&Trunk{}).Where("name = ? AND id <> ?", tr.Name, tr.ID).Count(&n).Error; err != nil {
+			return fmt.Errorf("check trunk name: %w", err)
 		}
 		if n > 0 {
 			v.Add("name", fmt.Sprintf("a trunk named %q already exists", tr.Name))
@@ -203,9 +265,9 @@ func (t *Trunks) save(ctx context.Context, tr *Trunk, in TrunkInput, create bool
 	}
 	var err error
 	if create {
-		err = t.db.WithContext(ctx).Create(tr).Error
+		err = db.Create(tr).Error
 	} else {
-		err = t.db.WithContext(ctx).Select("*").Omit("created_at").Save(tr).Error
+		err = db.Select("*").Omit("created_at").Save(tr).Error
 	}
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return invalid.New("name", "a trunk with this name already exists")
@@ -213,7 +275,7 @@ func (t *Trunks) save(ctx context.Context, tr *Trunk, in TrunkInput, create bool
 	if err != nil {
 		return fmt.Errorf("save trunk: %w", err)
 	}
-	return t.reload(ctx)
+	return nil
 }
 
 var hostRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,253})$`)

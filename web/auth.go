@@ -26,7 +26,10 @@ func principalFrom(ctx context.Context) principal {
 }
 
 // authenticate lets a request through with a valid bearer token (the
-// bootstrap PBX_ADMIN_TOKEN or an API token) or a session cookie. A
+// bootstrap PBX_ADMIN_TOKEN until an admin password is set, or an API token)
+// or a session cookie. A wrong bearer token counts as a guess against the
+// client, like a wrong password at sign-in; a client over the limit gets 429,
+// even with the right token, until its guesses age out. A
 // cookie-authenticated request that changes state must also carry the
 // session's CSRF token in X-CSRF-Token: the cookie rides along on any request
 // the browser sends, the header only on those our own app makes.
@@ -34,17 +37,30 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if h := r.Header.Get("Authorization"); h != "" {
+			key := guessKey(r)
+			if d := s.guesses.take(key); d > 0 {
+				tooManyGuesses(w, d)
+				return
+			}
 			tok, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
+				s.guesses.done(key, true)
 				unauthorized(w, "send Authorization: Bearer <token>")
 				return
 			}
-			if err := s.creds.CheckBearer(ctx, strings.TrimSpace(tok)); err != nil {
-				if !errors.Is(err, ErrNoToken) {
-					writeError(w, s.log, err)
-					return
-				}
+			err := s.creds.CheckBearer(ctx, strings.TrimSpace(tok))
+			s.guesses.done(key, errors.Is(err, ErrNoToken)) // a database error is not the client's
+			switch {
+			case errors.Is(err, ErrBootstrapRetired):
+				s.log.Warn("PBX_ADMIN_TOKEN refused as a bearer token: the admin password is set; use an API token", "remote", clientIP(r))
 				unauthorized(w, "missing or wrong bearer token")
+				return
+			case errors.Is(err, ErrNoToken):
+				s.log.Warn("bearer token refused", "remote", clientIP(r))
+				unauthorized(w, "missing or wrong bearer token")
+				return
+			case err != nil:
+				writeError(w, s.log, err)
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, principalKey{}, principal{})))

@@ -97,7 +97,8 @@ func wantStatus(t *testing.T, res *http.Response, want int) {
 	t.Helper()
 	if res.StatusCode != want {
 		b, _ := io.ReadAll(res.Body)
-		t.Fatalf("%s %s: status %d, want %d; body %s", res.Request.Method, res.Request.URL.Path, res.StatusCode, want, b)
+		// httptest's recorded responses carry no Request to name.
+		t.Fatalf("status %d, want %d; body %s", res.StatusCode, want, b)
 	}
 }
 
@@ -226,8 +227,21 @@ func TestChangePassword(t *testing.T) {
 	if v := decodeBody[sessionView](t, res); !v.PasswordSet {
 		t.Fatalf("password_set false after a change: %+v", v)
 	}
-	// PBX_ADMIN_TOKEN stays a bearer token, so scripts and recovery keep working.
+	// PBX_ADMIN_TOKEN is no bearer token once the password is set: a leaked
+	// start-up environment must not outlive the password it bootstrapped.
+	wantStatus(t, do(t, s, req{method: "GET", path: "/api/v1/users", bearer: bootstrap}), http.StatusUnauthorized)
+	res = do(t, s, req{method: "POST", path: "/api/v1/tokens", body: `{"name":"ops"}`, cookie: newCookie, csrf: decodeBody[sessionView](t, do(t, s, req{method: "GET", path: "/api/v1/session", cookie: newCookie})).CSRFToken})
+	wantStatus(t, res, http.StatusCreated)
+	wantStatus(t, do(t, s, req{method: "GET", path: "/api/v1/users", bearer: decodeBody[createdToken](t, res).Token}), http.StatusOK)
+}
+
+func TestBootstrapTokenIsBearerUntilPasswordSet(t *testing.T) {
+	s, _ := testServer(t)
 	wantStatus(t, do(t, s, req{method: "GET", path: "/api/v1/users", bearer: bootstrap}), http.StatusOK)
+	if err := s.creds.ChangePassword(context.Background(), bootstrap, "a-long-new-password", ""); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, do(t, s, req{method: "GET", path: "/api/v1/users", bearer: bootstrap}), http.StatusUnauthorized)
 }
 
 func TestAPITokens(t *testing.T) {
@@ -272,7 +286,7 @@ func TestSignInRateLimit(t *testing.T) {
 		return do(t, s, req{method: "POST", path: "/api/v1/session", body: `{"password":"` + password + `"}`, remote: remote})
 	}
 	const attacker, neighbour = "192.0.2.7:4000", "192.0.2.8:4000"
-	for range signInFailures {
+	for range maxGuesses {
 		wantStatus(t, attempt("guess", attacker), http.StatusUnauthorized)
 		clk.t = clk.t.Add(time.Second)
 	}

@@ -213,12 +213,6 @@ func (s *Server) importRates(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) walletUsage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	for k := range q {
-		if k != "period" && k != "from" && k != "to" {
-			writeError(w, s.log, invalid.New(k, "is not a parameter of this list; use period, from and to"))
-			return
-		}
-	}
 	period := q.Get("period")
 	if period == "" {
 		period = billing.ThisMonth

@@ -142,8 +142,10 @@ func TestGetCall(t *testing.T) {
 func TestExportCalls(t *testing.T) {
 	s, _ := testServer(t)
 	seedCalls(t, s)
-	// Paging does not apply: the export holds every matching call.
-	res := api(t, s, "GET", "/api/v1/calls.csv?to=2025-03-02&limit=1", "", http.StatusOK)
+	// Paging does not apply: the export holds every matching call, and says
+	// so to a client that asks for a page.
+	wantFields(t, api(t, s, "GET", "/api/v1/calls.csv?to=2025-03-02&limit=1", "", http.StatusUnprocessableEntity), "limit")
+	res := api(t, s, "GET", "/api/v1/calls.csv?to=2025-03-02", "", http.StatusOK)
 	if ct, cd := res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"); ct != "text/csv; charset=utf-8" ||
 		cd != `attachment; filename="calls.csv"` {
 		t.Fatalf("Content-Type %q, Content-Disposition %q", ct, cd)

@@ -80,7 +80,7 @@ type Credentials struct {
 }
 
 // NewCredentials returns Credentials over db. bootstrap is PBX_ADMIN_TOKEN: the
-// password until the admin sets one, and always a valid bearer token.
+// password and a bearer token until the admin sets a password.
 func NewCredentials(db *gorm.DB, bootstrap string, now func() time.Time) *Credentials {
 	return &Credentials{db: db, bootstrap: bootstrap, now: now}
 }
@@ -232,10 +232,19 @@ func (c *Credentials) RevokeToken(ctx context.Context, id uint) error {
 	return nil
 }
 
-// CheckBearer returns nil if secret is the bootstrap token or a live API
-// token, ErrNoToken if not.
+// CheckBearer returns nil if secret is a live API token, or the bootstrap
+// token while no admin password is set; ErrBootstrapRetired for the
+// bootstrap token once a password is set (a row in web_admins); ErrNoToken
+// for anything else.
 func (c *Credentials) CheckBearer(ctx context.Context, secret string) error {
 	if c.bootstrap != "" && equal(secret, c.bootstrap) {
+		set, err := c.PasswordSet(ctx)
+		switch {
+		case err != nil:
+			return err
+		case set:
+			return ErrBootstrapRetired
+		}
 		return nil
 	}
 	if !strings.HasPrefix(secret, tokenPrefix) {

@@ -120,9 +120,17 @@ func TestFlowAPIRefusesBadDocuments(t *testing.T) {
 }
 
 func TestNumberAPI(t *testing.T) {
-	s, _ := testServer(t)
+	s := trunkServer(t)
+	api(t, s, "POST", "/api/v1/trunks", `{"name":"A","host":"10.0.0.1"}`, http.StatusCreated)
+	api(t, s, "POST", "/api/v1/trunks", `{"name":"B","host":"10.0.0.2"}`, http.StatusCreated)
 	wantFields(t, api(t, s, "POST", "/api/v1/numbers", `{"e164":"555","type":"local","country":"us"}`, http.StatusUnprocessableEntity),
 		"e164", "country", "region")
+	wantFields(t, api(t, s, "POST", "/api/v1/numbers", `{"e164":"+15550001111","type":"toll_free","country":"US","trunk_id":3}`, http.StatusUnprocessableEntity),
+		"trunk_id")
+	wantFields(t, api(t, s, "POST", "/api/v1/numbers", `{"e164":"+15550001111","type":"toll_free","country":"DE"}`, http.StatusUnprocessableEntity),
+		"country")
+	wantFields(t, api(t, s, "POST", "/api/v1/numbers", `{"e164":"+8821234567","type":"toll_free","country":"US"}`, http.StatusUnprocessableEntity),
+		"e164")
 	wantFields(t, api(t, s, "POST", "/api/v1/numbers", `{"e164":"+15550001111","type":"toll_free","country":"US","flow_id":"1"}`, http.StatusUnprocessableEntity),
 		"flow_id")
 	res := api(t, s, "POST", "/api/v1/numbers", `{"e164":"+15550001111","type":"local","country":"US","region":"CA","trunk_id":2}`, http.StatusCreated)
@@ -132,6 +140,8 @@ func TestNumberAPI(t *testing.T) {
 		t.Fatalf("created %+v", n)
 	}
 	wantFields(t, api(t, s, "PUT", path, `{"flow_id":9}`, http.StatusUnprocessableEntity), "flow_id")
+	wantFields(t, api(t, s, "PATCH", path, `{"trunk_id":7}`, http.StatusUnprocessableEntity), "trunk_id")
+	wantFields(t, api(t, s, "PATCH", path, `{"country":"CA","e164":"+442071234567"}`, http.StatusUnprocessableEntity), "country")
 	n = decodeBody[routing.Number](t, api(t, s, "PATCH", path, `{"trunk_id":null}`, http.StatusOK))
 	if n.TrunkID != nil || n.Region != "CA" {
 		t.Fatalf("updated %+v", n)
@@ -154,6 +164,7 @@ func TestOpenAPIDescribesFlowsAndNumbers(t *testing.T) {
 		"get /api/v1/numbers", "post /api/v1/numbers", "get /api/v1/numbers/{id}", "put /api/v1/numbers/{id}",
 		"patch /api/v1/numbers/{id}", "delete /api/v1/numbers/{id}",
 		"get /api/v1/flows", "post /api/v1/flows", "get /api/v1/flows/{id}", "put /api/v1/flows/{id}",
+		"patch /api/v1/flows/{id}", "patch /api/v1/flows/{id}/draft",
 		"delete /api/v1/flows/{id}", "get /api/v1/flows/{id}/draft", "put /api/v1/flows/{id}/draft",
 		"post /api/v1/flows/{id}/publish", "put /api/v1/flows/{id}/enable", "get /api/v1/flows/{id}/versions",
 	} {

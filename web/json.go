@@ -22,7 +22,12 @@ const maxBody = 1 << 20
 // decode reads a JSON object from r into v. A body that is not valid JSON, or
 // holds unknown fields or wrong types, is an *invalid.Error naming the field.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	return decodeJSON(io.LimitReader(r.Body, maxBody), v)
+}
+
+// decodeJSON is decode from any reader.
+func decodeJSON(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	var typeErr *json.UnmarshalTypeError
@@ -76,11 +81,20 @@ type errorBody struct {
 	Errors []invalid.Field `json:"errors,omitempty"`
 }
 
+// conflictBody is the 409 answer to deleting what is still in use: the
+// names of the call flows and the numbers that use it.
+type conflictBody struct {
+	Error   string   `json:"error"`
+	Flows   []string `json:"flows"`
+	Numbers []string `json:"numbers"`
+}
+
 // writeError answers err with its status: 422 with the fields for invalid
-// input, 404 for a missing resource, 500 (logged, not shown) otherwise.
+// input, 404 for a missing resource, 409 naming the users of what is still
+// in use, 500 (logged, not shown) otherwise.
 func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	var inv *invalid.Error
-	var inUse *ivr.InUseError
+	var inUse *invalid.InUseError
 	switch {
 	case errors.As(err, &inv):
 		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: "invalid input", Errors: inv.Fields})
@@ -88,7 +102,7 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		errors.Is(err, billing.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, errorBody{Error: err.Error()})
 	case errors.As(err, &inUse):
-		writeJSON(w, http.StatusConflict, mediaConflict{Error: inUse.Error(), Flows: inUse.Flows})
+		writeJSON(w, http.StatusConflict, conflictBody{Error: inUse.Error(), Flows: inUse.Flows, Numbers: inUse.Numbers})
 	default:
 		log.Error("api", "error", err)
 		writeJSON(w, http.StatusInternalServerError, errorBody{Error: "internal error"})

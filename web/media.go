@@ -162,10 +162,3 @@ func (s *Server) streamMedia(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, no-cache")
 	http.ServeContent(w, r, "", f.CreatedAt, bytes.NewReader(data))
 }
-
-// mediaConflict is the 409 answer to deleting a file that flows play
-// (writeError sends it).
-type mediaConflict struct {
-	Error string   `json:"error"`
-	Flows []string `json:"flows"`
-}

@@ -198,7 +198,7 @@ func TestMediaAudioAndDelete(t *testing.T) {
 	flow := strings.Replace(webFlow, `{"text":"Press 1"}`, `{"file_id":`+itoa(f.ID)+`}`, 1)
 	fl := decodeBody[routing.Flow](t, api(t, s, "POST", "/api/v1/flows", flow, http.StatusCreated))
 	res = api(t, s, "DELETE", path, "", http.StatusConflict)
-	conflict := decodeBody[mediaConflict](t, res)
+	conflict := decodeBody[conflictBody](t, res)
 	if !slices.Equal(conflict.Flows, []string{"Support"}) || !strings.Contains(conflict.Error, "Support") {
 		t.Fatalf("409 body %+v", conflict)
 	}
@@ -228,7 +228,7 @@ func TestOpenAPIDescribesMedia(t *testing.T) {
 			t.Errorf("openapi.json lacks %s", route)
 		}
 	}
-	for schema, v := range map[string]any{"MediaFile": ivr.File{}, "MediaInUse": mediaConflict{}} {
+	for schema, v := range map[string]any{"MediaFile": ivr.File{}, "InUse": conflictBody{}} {
 		b, _ := json.Marshal(v)
 		var served map[string]any
 		json.Unmarshal(b, &served)

@@ -38,12 +38,6 @@ func (s *Server) deleteNumber(ctx context.Context, id uint) error {
 
 func (s *Server) listAvailable(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	for k := range q {
-		if k != "country" && k != "type" && k != "region" {
-			writeError(w, s.log, invalid.New(k, "is not a parameter of this list; use country, type and region"))
-			return
-		}
-	}
 	list, err := s.subs.SearchAvailable(r.Context(), q.Get("country"), q.Get("type"), q.Get("region"))
 	if err != nil {
 		writeError(w, s.log, err)

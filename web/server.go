@@ -18,16 +18,10 @@ import (
 
 // Config is what the web layer needs of the settings.
 type Config struct {
-	// AdminToken is PBX_ADMIN_TOKEN: always a valid bearer token, and the
-	// admin app's password until the admin sets another.
+	// AdminToken is PBX_ADMIN_TOKEN: the admin app's password and a bearer
+	// token until the admin sets a password.
 	AdminToken string
 }
-
-// Sign-in attempts allowed per client IP before it must wait.
-const (
-	signInFailures = 5
-	signInWindow   = time.Minute
-)
 
 // Server is the HTTP side of the PBX.
 type Server struct {
@@ -38,7 +32,7 @@ type Server struct {
 	regs    Registrations
 	gather  prometheus.Gatherer
 	creds   *Credentials
-	signIns *failureLimiter
+	guesses *failureLimiter // wrong passwords and bearer tokens
 	ui      fs.FS
 	trunks  Trunks
 	media   MediaFiles
@@ -64,86 +58,85 @@ func NewServer(cfg Config, db *gorm.DB, dir *routing.Directory, regs Registratio
 	}
 	now := func() time.Time { return s.now() } // follows s.now, which tests replace
 	s.creds = NewCredentials(db, cfg.AdminToken, now)
-	s.signIns = newFailureLimiter(signInFailures, signInWindow, now)
+	s.guesses = newFailureLimiter(maxGuesses, guessWindow, now)
 	s.handler = s.routes()
 	return s
 }
 
 func (s *Server) routes() http.Handler {
-	api := http.NewServeMux()
+	api, mux := http.NewServeMux(), http.NewServeMux()
 	if s.trunks != nil {
 		t := s.trunks
-		crud(api, s, "/api/v1/trunks", s.listTrunks, t.Create, func(t sip.Trunk) uint { return t.ID }, t.Get, t.Update, t.Delete)
+		crud(api, s, "/api/v1/trunks", knownParams(s.listTrunks), t.Create, func(t sip.Trunk) uint { return t.ID }, t.Get, t.Update, t.Delete)
 	}
 	d := s.dir
-	crud(api, s, "/api/v1/users", s.listUsers, d.CreateUser, func(u routing.User) uint { return u.ID }, d.User, d.UpdateUser, d.DeleteUser)
-	crud(api, s, "/api/v1/groups", s.listGroups, d.CreateGroup, func(g routing.Group) uint { return g.ID }, d.Group, d.UpdateGroup, d.DeleteGroup)
-	crud(api, s, "/api/v1/numbers", s.listNumbers, d.CreateNumber, func(n routing.Number) uint { return n.ID }, d.Number, d.UpdateNumber, s.deleteNumber)
+	crud(api, s, "/api/v1/users", knownParams(s.listUsers, "group_id"), d.CreateUser, func(u routing.User) uint { return u.ID }, d.User, d.UpdateUser, d.DeleteUser)
+	crud(api, s, "/api/v1/groups", knownParams(s.listGroups), d.CreateGroup, func(g routing.Group) uint { return g.ID }, d.Group, d.UpdateGroup, d.DeleteGroup)
+	crud(api, s, "/api/v1/numbers", knownParams(s.listNumbers, "flow_id", "type"), d.CreateNumber, func(n routing.Number) uint { return n.ID }, d.Number, d.UpdateNumber, s.deleteNumber)
 	if s.subs != nil {
-		api.HandleFunc("GET /api/v1/numbers/available", s.listAvailable)
+		api.HandleFunc("GET /api/v1/numbers/available", knownParams(s.listAvailable, "country", "type", "region"))
 		api.HandleFunc("POST /api/v1/numbers/available", s.addAvailable)
 		api.HandleFunc("POST /api/v1/numbers/available.csv", s.importAvailable)
 		api.HandleFunc("POST /api/v1/numbers/quotes", s.quoteNumber)
 		api.HandleFunc("POST /api/v1/numbers/purchases", s.buyNumber)
 	}
-	api.HandleFunc("GET /api/v1/flows", s.listFlows)
+	api.HandleFunc("GET /api/v1/flows", knownParams(s.listFlows))
 	api.HandleFunc("POST /api/v1/flows", create(s, "/api/v1/flows", s.dir.CreateFlow, func(f routing.Flow) uint { return f.ID }))
 	api.HandleFunc("GET /api/v1/flows/{id}", byID(s, s.dir.Flow))
-	api.HandleFunc("PUT /api/v1/flows/{id}", update(s, s.dir.SaveFlowDraft))
+	api.HandleFunc("PUT /api/v1/flows/{id}", s.putFlowDraft)
+	api.HandleFunc("PATCH /api/v1/flows/{id}", s.patchFlowDraft)
 	api.HandleFunc("DELETE /api/v1/flows/{id}", remove(s, s.dir.DeleteFlow))
 	api.HandleFunc("GET /api/v1/flows/{id}/draft", s.getFlowDraft)
-	api.HandleFunc("PUT /api/v1/flows/{id}/draft", update(s, s.dir.SaveFlowDraft))
+	api.HandleFunc("PUT /api/v1/flows/{id}/draft", s.putFlowDraft)
+	api.HandleFunc("PATCH /api/v1/flows/{id}/draft", s.patchFlowDraft)
 	api.HandleFunc("POST /api/v1/flows/{id}/publish", byID(s, s.dir.PublishFlow))
 	api.HandleFunc("PUT /api/v1/flows/{id}/enable", s.setFlowEnabled)
-	api.HandleFunc("GET /api/v1/flows/{id}/versions", s.listFlowVersions)
+	api.HandleFunc("GET /api/v1/flows/{id}/versions", knownParams(s.listFlowVersions))
 	if s.media != nil {
-		api.HandleFunc("GET /api/v1/media", s.listMedia)
+		api.HandleFunc("GET /api/v1/media", knownParams(s.listMedia))
 		api.HandleFunc("POST /api/v1/media", s.uploadMedia)
 		api.HandleFunc("GET /api/v1/media/{id}", byID(s, s.media.Get))
 		api.HandleFunc("DELETE /api/v1/media/{id}", remove(s, s.media.Delete))
 		api.HandleFunc("GET /api/v1/media/{id}/audio", s.streamMedia)
 	}
 	if s.wallet != nil {
-		api.HandleFunc("GET /api/v1/wallet", s.getWallet)
-		api.HandleFunc("GET /api/v1/wallet/check", s.checkWallet)
-		api.HandleFunc("GET /api/v1/wallet/usage", s.walletUsage)
+		api.HandleFunc("GET /api/v1/wallet", knownParams(s.getWallet))
+		api.HandleFunc("GET /api/v1/wallet/check", knownParams(s.checkWallet))
+		api.HandleFunc("GET /api/v1/wallet/usage", knownParams(s.walletUsage, "period", "from", "to"))
 		api.HandleFunc("POST /api/v1/wallet/quotes", s.createQuote)
-		api.HandleFunc("GET /api/v1/wallet/purchases", s.listPurchases)
+		api.HandleFunc("GET /api/v1/wallet/purchases", knownParams(s.listPurchases))
 		api.HandleFunc("POST /api/v1/wallet/purchases", s.createPurchase)
 		api.HandleFunc("PUT /api/v1/wallet/auto-recharge", s.setAutoRecharge)
 	}
 	if s.notes != nil {
-		api.HandleFunc("GET /api/v1/notifications", s.listNotifications)
+		api.HandleFunc("GET /api/v1/notifications", knownParams(s.listNotifications))
 		api.HandleFunc("POST /api/v1/notifications/{id}/read", byID(s, s.notes.MarkRead))
 		api.HandleFunc("DELETE /api/v1/notifications/{id}", remove(s, s.dismissNotification))
 	}
 	if s.rates != nil {
-		api.HandleFunc("GET /api/v1/rates", s.listRates)
+		api.HandleFunc("GET /api/v1/rates", knownParams(s.listRates))
 		api.HandleFunc("POST /api/v1/rates", create(s, "/api/v1/rates", s.rates.Create, func(r billing.Rate) uint { return r.ID }))
 		api.HandleFunc("GET /api/v1/rates/{id}", byID(s, s.rates.Get))
 		api.HandleFunc("PUT /api/v1/rates/{id}", update(s, s.rates.Update))
 		api.HandleFunc("DELETE /api/v1/rates/{id}", remove(s, s.rates.Delete))
-		api.HandleFunc("GET /api/v1/rates.csv", s.exportRates)
+		api.HandleFunc("GET /api/v1/rates.csv", knownParams(s.exportRates))
 		api.HandleFunc("POST /api/v1/rates.csv", s.importRates)
 	}
-	api.HandleFunc("GET /api/v1/calls", s.listCalls)
-	api.HandleFunc("GET /api/v1/calls.csv", s.exportCalls)
+	api.HandleFunc("GET /api/v1/calls", knownParams(s.listCalls, "owner", "type", "from", "to", "limit", "offset"))
+	api.HandleFunc("GET /api/v1/calls.csv", knownParams(s.exportCalls, "owner", "type", "from", "to")) // every matching call: no paging
 	api.HandleFunc("GET /api/v1/calls/{id}", byID(s, s.calls.Call))
 	api.HandleFunc("GET /api/v1/calls/{id}/recording", s.streamRecording)
-	api.HandleFunc("GET /api/v1/registrations", s.listRegistrations)
+	api.HandleFunc("GET /api/v1/registrations", knownParams(s.listRegistrations, "user"))
 	api.HandleFunc("GET /api/v1/session", s.getSession)
 	api.HandleFunc("DELETE /api/v1/session", s.signOut)
 	api.HandleFunc("PUT /api/v1/session/password", s.changePassword)
-	api.HandleFunc("GET /api/v1/tokens", s.listTokens)
+	api.HandleFunc("GET /api/v1/tokens", knownParams(s.listTokens))
 	api.HandleFunc("POST /api/v1/tokens", s.createToken)
 	api.HandleFunc("DELETE /api/v1/tokens/{id}", s.revokeToken)
-	api.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, errorBody{Error: "no such API resource"})
-	})
+	api.HandleFunc("/api/v1/", methodNotAllowed(api, mux))
 
-	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", s.authenticate(api))
-	mux.Handle("POST /api/v1/session", limitFailures(s.signIns, http.HandlerFunc(s.signIn)))
+	mux.Handle("POST /api/v1/session", limitFailures(s.guesses, http.HandlerFunc(s.signIn)))
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -39,7 +39,7 @@ trap cleanup EXIT INT TERM
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 peak_kib() { awk '/VmHWM/{print $2}' "/proc/$1/status"; }
-api() { curl -sf -H 'Authorization: Bearer bench' -H 'Content-Type: application/json' "http://$PBX_IP:28080/api/v1/$1" "${@:2}"; }
+api() { curl -sf -H 'Authorization: Bearer bench-admin-token-0123456789' -H 'Content-Type: application/json' "http://$PBX_IP:28080/api/v1/$1" "${@:2}"; }
 metric() { curl -s "http://$PBX_IP:28080/metrics" | awk -v m="$1" '$1==m {print $2}'; }
 # live_heap: bytes of live heap right after a forced collection (the
 # profiler endpoint is open on this loopback-only benchmark server).
@@ -48,14 +48,14 @@ live_heap() { curl -s "http://$PBX_IP:28080/debug/pprof/heap?gc=1&debug=1" | awk
 echo "building pbx"
 go build -o "$OUT/pbx" ./cmd/pbx
 data=$(mktemp -d)
-PBX_ADMIN_TOKEN=bench PBX_SIP_ADDR=$PBX_IP:25060 PBX_HTTP_ADDR=$PBX_IP:28080 PBX_DATA_DIR=$data \
-  PBX_RTP_PORTS=20000-39999 PBX_MEDIA_TIMEOUT=120s PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_SIP_RATE_LIMIT=0 PBX_HTTP_PPROF=true "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
+PBX_ADMIN_TOKEN=bench-admin-token-0123456789 PBX_SIP_ADDR=$PBX_IP:25060 PBX_HTTP_ADDR=$PBX_IP:28080 PBX_DATA_DIR=$data \
+  PBX_RTP_PORTS=20000-39999 PBX_MEDIA_TIMEOUT=120s PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_SIP_RATE_LIMIT=0 PBX_BILLING_ENABLED=${BILLING:-false} PBX_HTTP_PPROF=true "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
 pbx=$!; pids+=("$pbx")
 for _ in $(seq 100); do curl -sf "http://$PBX_IP:28080/healthz" >/dev/null && break; sleep 0.1; done
 sleep 0.3; kill -0 "$pbx" || { cat "$OUT/pbx.log"; exit 1; }
 
 echo "creating $AGENTS agents, their group, a trunk, a number and a flow"
-seq 300000 $((300000 + AGENTS - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -H 'Authorization: Bearer bench' \
+seq 300000 $((300000 + AGENTS - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -H 'Authorization: Bearer bench-admin-token-0123456789' \
   "http://$PBX_IP:28080/api/v1/users" -d '{"name":"Agent {}","extension":"{}","sip_password":"pass-{}"}'
 members=$(seq -s, 1 "$AGENTS")
 api groups -d "{\"name\":\"Agents\",\"member_ids\":[$members]}" >/dev/null

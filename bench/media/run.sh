@@ -73,7 +73,7 @@ trap 'echo "run.sh: failed at line $LINENO" >&2' ERR
 hz=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-api() { curl -sf -H 'Authorization: Bearer bench' -H 'Content-Type: application/json' "http://$PBX_IP:28080/api/v1/$1" "${@:2}"; }
+api() { curl -sf -H 'Authorization: Bearer bench-admin-token-0123456789' -H 'Content-Type: application/json' "http://$PBX_IP:28080/api/v1/$1" "${@:2}"; }
 scrape() { curl -s "http://$PBX_IP:28080/metrics"; }
 metric() { scrape | awk -v m="$1" '$1==m {print $2}'; }
 num() { printf '%.0f' "${1:-0}"; }
@@ -97,8 +97,8 @@ echo "building pbx and the helper"
 go build -o "$OUT/pbx" ./cmd/pbx
 go build -o "$OUT/mb" ./bench/media
 data=$(mktemp -d ${BENCH_TMP:+-p $BENCH_TMP})
-PBX_ADMIN_TOKEN=bench PBX_SIP_ADDR=$PBX_IP:25060 PBX_HTTP_ADDR=$PBX_IP:28080 PBX_DATA_DIR=$data \
-  PBX_RTP_PORTS=20000-39999 PBX_MEDIA_TIMEOUT=300s PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_HTTP_PPROF=true \
+PBX_ADMIN_TOKEN=bench-admin-token-0123456789 PBX_SIP_ADDR=$PBX_IP:25060 PBX_HTTP_ADDR=$PBX_IP:28080 PBX_DATA_DIR=$data \
+  PBX_RTP_PORTS=20000-39999 PBX_MEDIA_TIMEOUT=300s PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_SIP_RATE_LIMIT=0 PBX_BILLING_ENABLED=false PBX_HTTP_PPROF=true \
   ${PBX_WRAP:-} "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
 pbx=$!; pids+=("$pbx")
 for _ in $(seq 100); do curl -sf "http://$PBX_IP:28080/healthz" >/dev/null && break; sleep 0.1; done
@@ -113,7 +113,7 @@ echo "creating a trunk, two numbers, $AGENTS agents in a group, a $((HOLD + 30))
 api trunks -d "{\"name\":\"Carrier\",\"host\":\"$CARRIER_IP\",\"inbound_cidrs\":[\"$CARRIER_IP\"]}" >/dev/null
 api numbers -d '{"e164":"+15550006001","type":"toll_free","country":"US","trunk_id":1}' >/dev/null
 api numbers -d '{"e164":"+15550006002","type":"toll_free","country":"US","trunk_id":1}' >/dev/null
-file_id=$(curl -sf -H 'Authorization: Bearer bench' -H 'Content-Type: audio/wav' --data-binary @"$OUT/prompt.wav" \
+file_id=$(curl -sf -H 'Authorization: Bearer bench-admin-token-0123456789' -H 'Content-Type: audio/wav' --data-binary @"$OUT/prompt.wav" \
   "http://$PBX_IP:28080/api/v1/media?name=bench-prompt" | grep -o '"id": *[0-9]*' | head -1 | grep -o '[0-9]*$')
 [ -n "$file_id" ] || { echo "prompt upload failed"; exit 1; }
 api flows -d "{\"name\":\"IVR bench\",\"numbers\":[\"+15550006001\"],\"states\":[{\"id\":\"start\",\"type\":\"start\"},
@@ -123,7 +123,7 @@ api flows -d "{\"name\":\"IVR bench\",\"numbers\":[\"+15550006001\"],\"states\":
   \"connections\":[{\"from\":\"start\",\"outcome\":\"next\",\"to\":\"menu\"},{\"from\":\"menu\",\"outcome\":\"1\",\"to\":\"sales\"},
   {\"from\":\"sales\",\"outcome\":\"9\",\"to\":\"bye\"}]}" >/dev/null
 api flows/1/publish -X POST >/dev/null
-seq 300000 $((300000 + AGENTS - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -H 'Authorization: Bearer bench' \
+seq 300000 $((300000 + AGENTS - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -H 'Authorization: Bearer bench-admin-token-0123456789' \
   "http://$PBX_IP:28080/api/v1/users" -d '{"name":"Agent {}","extension":"{}","sip_password":"pass-{}"}'
 api groups -d "{\"name\":\"Agents\",\"member_ids\":[$(seq -s, 1 "$AGENTS")]}" >/dev/null
 api flows -d '{"name":"Recorded bench","numbers":["+15550006002"],"states":[{"id":"start","type":"start"},

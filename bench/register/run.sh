@@ -69,14 +69,14 @@ done
 echo "building pbx"
 go build -o "$OUT/pbx" ./cmd/pbx
 data=$(mktemp -d)
-PBX_ADMIN_TOKEN=bench PBX_SIP_ADDR=$IP:25060 PBX_HTTP_ADDR=$IP:28080 PBX_DATA_DIR=$data \
+PBX_ADMIN_TOKEN=bench-admin-token-0123456789 PBX_SIP_ADDR=$IP:25060 PBX_HTTP_ADDR=$IP:28080 PBX_DATA_DIR=$data \
   PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_SIP_RATE_LIMIT=0 PBX_HTTP_PPROF=${PPROF:-false} "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
 pbx=$!; pids+=("$pbx")
 for _ in $(seq 100); do curl -sf "http://$IP:28080/healthz" >/dev/null && break; sleep 0.1; done
 sleep 0.5
 kill -0 "$pbx" 2>/dev/null || { echo "pbx did not start:"; cat "$OUT/pbx.log"; exit 1; }
 echo "creating $USERS users"
-seq 100000 $((100000 + USERS - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -H 'Authorization: Bearer bench' \
+seq 100000 $((100000 + USERS - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -H 'Authorization: Bearer bench-admin-token-0123456789' \
   "http://$IP:28080/api/v1/users" -d '{"name":"Bench {}","extension":"{}","sip_password":"pass-{}"}'
 
 kcfg=$(mktemp); sed "s/127.0.0.19:5190/$KIP:25060/" ../shared/anchors/kamailio-registrar.cfg > "$kcfg"
@@ -96,5 +96,5 @@ for r in "${rates[@]}"; do
   step kamailio "$kam" "$KIP:25060" "$OUT/kusers.csv" "$r"
 done
 echo
-echo "registrations held by pbx: $(curl -s -H 'Authorization: Bearer bench' http://$IP:28080/metrics | awk '/^pbx_registrations /{print $2}')"
+echo "registrations held by pbx: $(curl -s -H 'Authorization: Bearer bench-admin-token-0123456789' http://$IP:28080/metrics | awk '/^pbx_registrations /{print $2}')"
 rm -rf "$data" "$kcfg"

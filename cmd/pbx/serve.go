@@ -136,14 +136,14 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	sip.SetProcessLogger(log.With("component", "sipgo"))
-	dir := routing.NewDirectory(db, cfg.SIP.Realm)
+	dir := routing.NewDirectory(db, cfg.SIP.Realm, routing.WithTrunks(sip.TrunkExists))
 	loc := sip.NewLocation(db, log.With("component", "location"), cfg.SIP.Registrar.MaxContacts, time.Now)
 	if n, err := loc.Load(ctx); err != nil {
 		return err
 	} else if n > 0 {
 		log.Info("registrations restored", "count", n)
 	}
-	trunks, err := sip.NewTrunks(ctx, db)
+	trunks, err := sip.NewTrunks(ctx, db, sip.WithNumbersUsing(routing.NumbersUsingTrunk))
 	if err != nil {
 		return err
 	}

@@ -100,12 +100,15 @@ test('adds a phone user', async () => {
   await d.getByLabel('Extension', { exact: true }).fill('1001')
   await d.getByLabel('SIP password', { exact: true }).fill('alice-secret-1')
   await d.getByLabel('Outbound caller IDs', { exact: true }).fill('+15550001111')
+  // Outbound calls start off, as the API's default has it.
+  assert.equal(await d.getByLabel('Allow outbound calls', { exact: true }).isChecked(), false)
   await d.getByRole('button', { name: 'Add user' }).click()
   await row('1001').waitFor()
   await page.getByText('Alice Archer was added with extension 1001.').waitFor()
-  assert.match(await row('1001').textContent(), /Alice Archer.*1001.*Allowed.*Offline/)
+  assert.match(await row('1001').textContent(), /Alice Archer.*1001.*Not allowed.*Offline/)
 
   const alice = await userByExtension('1001')
+  assert.equal(alice.allow_outbound, false)
   assert.equal(alice.name, 'Alice Archer')
   assert.equal(alice.sip_username, '1001')
   assert.deepEqual(alice.caller_ids, ['+15550001111'])
@@ -150,6 +153,7 @@ test('edits the user', async () => {
   assert.equal(await d.getByLabel('Extension', { exact: true }).inputValue(), '1001')
   await d.getByLabel('Name', { exact: true }).fill('Alice Abbott')
   await d.getByLabel('Outbound caller IDs', { exact: true }).fill('+15550001111\n+15550002222')
+  await d.getByLabel('Allow outbound calls', { exact: true }).check()
   await d.getByLabel('Record outbound calls', { exact: true }).check()
   await d.getByLabel('Allow a custom caller ID', { exact: true }).check()
   await d.getByRole('button', { name: 'Save changes' }).click()
@@ -160,6 +164,7 @@ test('edits the user', async () => {
 
   const alice = await userByExtension('1001')
   assert.equal(alice.name, 'Alice Abbott')
+  assert.equal(alice.allow_outbound, true)
   assert.equal(alice.record_outbound, true)
   assert.equal(alice.allow_custom_caller_id, true)
   assert.deepEqual(alice.caller_ids, ['+15550001111', '+15550002222'])
@@ -214,6 +219,23 @@ test('deletes with a confirmation', async () => {
   await page.keyboard.press('Escape')
   await dialog().waitFor({ state: 'detached' })
   assert.ok(await userByExtension('1002'))
+
+  // A user a call flow rings is kept, and the dialog says which flow.
+  const bob = await userByExtension('1002')
+  const flow = await api('POST', '/flows', {
+    name: 'Night line',
+    states: [{ id: 'start', type: 'start' }, { id: 'bob', type: 'transfer_user', user_id: bob.id }],
+    connections: [{ from: 'start', outcome: 'next', to: 'bob' }],
+  })
+  assert.equal(flow.status, 201)
+  await row('1002').getByRole('button', { name: 'Remove' }).click()
+  await dialog().getByRole('button', { name: 'Remove user' }).click()
+  await dialog().getByText('the user is used by call flows: Night line. Take the user out of those flows first.').waitFor()
+  await shot(page, '10-remove-refused-in-use')
+  assert.ok(await userByExtension('1002'))
+  await page.keyboard.press('Escape')
+  await dialog().waitFor({ state: 'detached' })
+  assert.equal((await api('DELETE', `/flows/${flow.body.id}`)).status, 204)
 
   await row('1002').getByRole('button', { name: 'Remove' }).click()
   await dialog().getByRole('button', { name: 'Remove user' }).click()
@@ -538,7 +560,7 @@ test('signs out', async () => {
   assert.deepEqual(b.problems.filter((p) => !/40[13]/.test(p)), [])
 })
 
-test('changes the admin password; the bootstrap token then stops signing in', async () => {
+test('changes the admin password; the bootstrap token then stops signing in and stops being a bearer token', async () => {
   const signInWith = async (password) => {
     // Right after signing out, Settings' "Admin password" form may still be
     // on screen: wait for the sign-in page.
@@ -565,6 +587,6 @@ test('changes the admin password; the bootstrap token then stops signing in', as
   await fieldError(page, 'Admin password').filter({ hasText: 'not the admin password' }).waitFor()
   await signInWith('correct horse battery')
   await page.getByRole('heading', { name: 'Telephony' }).waitFor()
-  // Programs holding PBX_ADMIN_TOKEN keep working.
-  assert.equal((await api('GET', '/users')).status, 200)
+  // PBX_ADMIN_TOKEN is no bearer token once a password is set.
+  assert.equal((await api('GET', '/users')).status, 401)
 })

@@ -54,7 +54,8 @@ func need(t *testing.T, tool, pkg string) string {
 	return p
 }
 
-const token = "peer-test-token"
+// token is PBX_ADMIN_TOKEN: long enough for pbx to accept (configs.MinAdminTokenLen).
+const token = "peer-test-token-0123456789"
 
 // pbx is one running server.
 type pbx struct {

@@ -110,7 +110,13 @@ export function Groups({ api }: { api: Api }) {
           action="Delete group"
           onClose={() => setDeleting(null)}
           onConfirm={async () => {
-            await api.deleteGroup(deleting.id)
+            try {
+              await api.deleteGroup(deleting.id)
+            } catch (e) {
+              // 409 names the flows that ring the group; say what to do about it.
+              if (e instanceof ApiError && e.status === 409) throw new Error(`${e.message}. Take the group out of those flows first.`)
+              throw e
+            }
             setDeleting(null)
             setDone(`Group ${deleting.name} was deleted.`)
             load()

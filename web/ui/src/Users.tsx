@@ -142,7 +142,13 @@ export function Users({ api }: { api: Api }) {
           action="Remove user"
           onClose={() => setRemoving(null)}
           onConfirm={async () => {
-            await api.deleteUser(removing.id)
+            try {
+              await api.deleteUser(removing.id)
+            } catch (e) {
+              // 409 names the flows that ring the user; say what to do about it.
+              if (e instanceof ApiError && e.status === 409) throw new Error(`${e.message}. Take the user out of those flows first.`)
+              throw e
+            }
             setRemoving(null)
             setDone(`${removing.name} was removed.`)
             load()
@@ -164,7 +170,9 @@ function UserForm(props: { api: Api; user: User | null; groups: Group[]; onClose
   const [sipUsername, setSipUsername] = useState(u?.sip_username ?? '')
   const [sipPassword, setSipPassword] = useState('')
   const [callerIds, setCallerIds] = useState((u?.caller_ids ?? []).join('\n'))
-  const [allowOutbound, setAllowOutbound] = useState(u?.allow_outbound ?? true)
+  // A new user may not call out until allowed, as the API's default has it:
+  // outbound calls cost money and are what toll fraud is after.
+  const [allowOutbound, setAllowOutbound] = useState(u?.allow_outbound ?? false)
   const [recordOutbound, setRecordOutbound] = useState(u?.record_outbound ?? false)
   const [customCallerId, setCustomCallerId] = useState(u?.allow_custom_caller_id ?? false)
   const [groupIds, setGroupIds] = useState<number[]>(u?.group_ids ?? [])
