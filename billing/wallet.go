@@ -88,11 +88,13 @@ type AutoRecharge struct {
 }
 
 type settings struct {
-	ID              int
-	AutoRecharge    bool
-	MinBalance      money.Credits
-	RechargeCredits money.Credits
-	UpdatedAt       time.Time
+	ID               int
+	AutoRecharge     bool
+	MinBalance       money.Credits
+	RechargeCredits  money.Credits
+	StoragePlan      string
+	AutoDeleteMonths int
+	UpdatedAt        time.Time
 }
 
 func (settings) TableName() string { return "billing_settings" }
@@ -244,6 +246,23 @@ func (w *Wallet) load(ctx context.Context) (settings, error) {
 	return s, nil
 }
 
+// update changes the settings row through change, and the cached copy.
+func (w *Wallet) update(ctx context.Context, change func(*settings)) error {
+	if _, err := w.load(ctx); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.settings
+	change(&s)
+	s.ID, s.UpdatedAt = 1, w.now().UTC()
+	if err := w.db.WithContext(ctx).Save(&s).Error; err != nil {
+		return fmt.Errorf("billing settings: %w", err)
+	}
+	w.settings = s
+	return nil
+}
+
 // AutoRecharge returns the auto-recharge settings.
 func (w *Wallet) AutoRecharge(ctx context.Context) (AutoRecharge, error) {
 	s, err := w.load(ctx)
@@ -265,13 +284,12 @@ func (w *Wallet) SetAutoRecharge(ctx context.Context, a AutoRecharge) (AutoRecha
 	if err := v.Err(); err != nil {
 		return a, err
 	}
-	s := settings{ID: 1, AutoRecharge: a.Enabled, MinBalance: a.MinBalance, RechargeCredits: a.Credits, UpdatedAt: w.now().UTC()}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.db.WithContext(ctx).Save(&s).Error; err != nil {
+	err := w.update(ctx, func(s *settings) {
+		s.AutoRecharge, s.MinBalance, s.RechargeCredits = a.Enabled, a.MinBalance, a.Credits
+	})
+	if err != nil {
 		return a, fmt.Errorf("auto-recharge: %w", err)
 	}
-	w.settings, w.loaded = s, true
 	return a, nil
 }
 

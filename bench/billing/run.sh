@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Rated debits per second the billing ledger sustains, on SQLite (the
+# default store) and on a private PostgreSQL server this script starts on
+# loopback (stopped by its PID), printed as a table beside the anchor.
+# Usage: bench/billing/run.sh [calls] [seconds]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+export PATH="$PATH:/usr/local/go/bin"
+calls="${1:-64}"
+seconds="${2:-10}"
+port="${PBX_PG_PORT:-25433}"
+work=$(mktemp -d "${TMPDIR:-/tmp}/pbx-billing-bench.XXXXXX")
+pid=""
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -INT "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+go build -o "$work/bench" ./bench/billing
+
+echo "Rated debits (find the rate, reserve, one ledger entry per increment, each its own transaction)"
+echo "$(nproc) cores, $(date -u +%Y-%m-%d), $calls calls debiting at once for ${seconds}s"
+echo
+echo "| store    | calls | debits   | s      | debits/s  | failed | consistent |"
+echo "|----------|------:|---------:|-------:|----------:|-------:|------------|"
+"$work/bench" -db "$work/bench.db" -calls "$calls" -seconds "$seconds"
+
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$bin" ]; then
+  echo "FATAL: PostgreSQL is not installed (apt-get install postgresql)" >&2
+  exit 1
+fi
+run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres "$work"
+run_pg "$bin/initdb" -D "$work/data" -U pbx --auth=trust -E UTF8 >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; exit 1; }
+# Durable commits, as a production server would run (fsync on).
+run_pg "$bin/postgres" -D "$work/data" -h 127.0.0.1 -p "$port" -k "$work" -c max_connections=200 >"$work/pg.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+  run_pg "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q && break
+  sleep 0.1
+done
+run_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U pbx bench
+"$work/bench" -db "postgres://pbx@127.0.0.1:$port/bench?sslmode=disable" -calls "$calls" -seconds "$seconds"
+echo "| CGRateS  |       |          |        |     5000+ | (anchor: advertised on one machine, not measured here) |"
