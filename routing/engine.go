@@ -35,8 +35,9 @@ type Engine struct {
 	beep       *media.Clip // before a voicemail message
 	music      *media.Clip // queue music when a state names none
 	queues     queues
-	ivrTimeout time.Duration // IVRTimeoutSeconds; shorter in tests
-	meter      Meter         // nil: calls are free
+	ivrTimeout time.Duration  // IVRTimeoutSeconds; shorter in tests
+	meter      Meter          // nil: calls are free
+	quota      RecordingQuota // nil: recordings are not limited
 }
 
 // Prompts turns a flow's prompt into audio a call can play.

@@ -380,3 +380,15 @@ func csvCell(s string) string {
 	}
 	return s
 }
+
+// RecordedSeconds returns the seconds of recordings (and voicemail) kept:
+// what counts against the storage quota.
+func (h *History) RecordedSeconds(ctx context.Context) (int64, error) {
+	var sum int64
+	err := h.db.WithContext(ctx).Model(&CallRecord{}).Where("recording <> ''").
+		Select("COALESCE(SUM(recording_seconds), 0)").Scan(&sum).Error
+	if err != nil {
+		return 0, fmt.Errorf("recorded seconds: %w", err)
+	}
+	return sum, nil
+}

@@ -223,6 +223,10 @@ func (r *run) record(ctx context.Context, channels int, suffix string) *media.Re
 	if r.recorder != nil {
 		return r.recorder
 	}
+	if r.e.quota != nil && !r.e.quota.MayRecord(ctx) {
+		r.log.Warn("recording not stored: the storage quota is reached")
+		return nil
+	}
 	rel := filepath.Join(r.rec.StartedAt.UTC().Format("2006/01/02"), fileName(r.rec.StartedAt, r.rec.CallID)+suffix+".wav")
 	rec, err := media.NewRecorder(filepath.Join(r.e.recordings, rel), channels)
 	if err != nil {
@@ -244,6 +248,9 @@ func (r *run) closeRecording() {
 		r.log.Error("close recording", "file", r.recorder.Path(), "error", err)
 	}
 	r.rec.RecordingSeconds = int(r.recorder.Duration().Round(time.Second) / time.Second)
+	if r.e.quota != nil {
+		r.e.quota.Recorded(int64(r.rec.RecordingSeconds))
+	}
 	r.log.Info("recording closed", "file", r.rec.Recording, "seconds", r.rec.RecordingSeconds)
 	r.recorder = nil
 }

@@ -356,3 +356,49 @@ func TestVoicemailOwner(t *testing.T) {
 		})
 	}
 }
+
+type fullQuota struct{ asked int }
+
+func (q *fullQuota) MayRecord(context.Context) bool { q.asked++; return false }
+func (q *fullQuota) Recorded(int64)                 {}
+
+// Past the storage quota a call that asks for a recording goes on without
+// one.
+func TestRecordingPastTheQuota(t *testing.T) {
+	st := user("alice", alice)
+	st.Record = true
+	q := &fullQuota{}
+	m := runMedia(t, flowOf([]State{st}), everyone(), map[uint]error{alice: nil}, func(m *mediaRun) { m.e.quota = q })
+	if m.rec.Type != CallIncoming || m.rec.Recording != "" || q.asked != 1 {
+		t.Fatalf("record %+v, quota asked %d times", m.rec, q.asked)
+	}
+	if files, _ := filepath.Glob(filepath.Join(m.dir, "*", "*", "*", "*")); len(files) != 0 {
+		t.Fatalf("files %v", files)
+	}
+}
+
+// Auto-delete removes exactly the recordings older than the cutoff, and
+// their minutes.
+func TestDeleteRecordingsBefore(t *testing.T) {
+	st := user("alice", alice)
+	st.Record = true
+	m := runMedia(t, flowOf([]State{st}), everyone(), map[uint]error{alice: nil}, nil)
+	ctx := context.Background()
+	if secs, _ := m.e.history.RecordedSeconds(ctx); m.rec.Recording == "" || secs != int64(m.rec.RecordingSeconds) {
+		t.Fatalf("record %+v, %d s recorded", m.rec, secs)
+	}
+	if n, err := m.e.DeleteRecordingsBefore(ctx, m.rec.StartedAt); err != nil || n != 0 {
+		t.Fatalf("deleted %d (%v) of recordings not older than the cutoff", n, err)
+	}
+	n, err := m.e.DeleteRecordingsBefore(ctx, m.rec.StartedAt.Add(time.Second))
+	if err != nil || n != 1 {
+		t.Fatalf("deleted %d (%v)", n, err)
+	}
+	if _, err := os.Stat(filepath.Join(m.dir, m.rec.Recording)); !os.IsNotExist(err) {
+		t.Fatalf("the file is still there: %v", err)
+	}
+	rec, _ := m.e.history.Call(ctx, m.rec.ID)
+	if rec.HasRecording || rec.RecordingSeconds != 0 {
+		t.Fatalf("record after delete %+v", rec)
+	}
+}

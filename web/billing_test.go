@@ -37,8 +37,9 @@ func billingServer(t *testing.T) *Server {
 	w := billing.NewWallet(db, ledger, billing.Manual{}, notes, billing.WalletConfig{Currency: "EUR", Rate: 920_000}, log, time.Now)
 	t.Cleanup(w.Wait)
 	subs := billing.NewSubscriptions(db, ledger, notes, billing.Calendar{Location: time.UTC}, 1, time.Now)
+	storage := billing.NewStorage(w, subs, notes, routing.NewHistory(db).RecordedSeconds)
 	return NewServer(Config{AdminToken: bootstrap}, db, routing.NewDirectory(db, "pbx", routing.WithTrunks(anyTrunk)), noRegistrations{}, prometheus.NewRegistry(), log,
-		WithBilling(w, billing.NewRates(db, time.Now)), WithNotifications(notes), WithNumberStore(subs))
+		WithBilling(w, billing.NewRates(db, time.Now)), WithNotifications(notes), WithNumberStore(subs), WithStorage(storage))
 }
 
 // anyTrunk lets numbers name any trunk: the billing tests have no trunks.
@@ -158,5 +159,33 @@ func TestBuyANumber(t *testing.T) {
 	list := decodeBody[struct{ Numbers []billing.Available }](t, api("GET", "/api/v1/numbers/available?country=US", ""))
 	if len(list.Numbers) != 1 {
 		t.Fatalf("the deleted number is not offered again: %+v", list)
+	}
+}
+
+func TestStorageAPI(t *testing.T) {
+	s := billingServer(t)
+	api := func(method, path, body string) *http.Response {
+		return do(t, s, req{method: method, path: path, body: body, bearer: bootstrap})
+	}
+	st := decodeBody[billing.StorageState](t, api("GET", "/api/v1/storage", ""))
+	if st.Plan != "free" || st.QuotaMinutes != 1000 || len(st.Plans) != 4 {
+		t.Fatalf("storage %+v", st)
+	}
+	wantFields(t, api("PUT", "/api/v1/storage", `{"auto_delete_months": 5}`), "auto_delete_months")
+	wantStatus(t, api("PUT", "/api/v1/storage", `{"auto_delete_months": 6}`), http.StatusOK)
+	wantFields(t, api("POST", "/api/v1/storage/quotes", `{"plan": "huge"}`), "plan")
+	res := api("POST", "/api/v1/storage/quotes", `{"plan": "200k"}`)
+	wantStatus(t, res, http.StatusCreated)
+	o := decodeBody[billing.Offer](t, res)
+	wantStatus(t, api("POST", "/api/v1/storage/purchases", `{"offer_id":`+itoa(o.ID)+`}`), http.StatusPaymentRequired)
+	q := decodeBody[billing.Quote](t, api("POST", "/api/v1/wallet/quotes", `{"credits":"60"}`))
+	wantStatus(t, api("POST", "/api/v1/wallet/purchases", `{"quote_id":`+itoa(q.ID)+`}`), http.StatusCreated)
+	res = api("POST", "/api/v1/storage/purchases", `{"offer_id":`+itoa(o.ID)+`}`)
+	wantStatus(t, res, http.StatusCreated)
+	if st := decodeBody[billing.StorageState](t, res); st.Plan != "200k" || st.AutoDeleteMonths != 6 {
+		t.Fatalf("after buying: %+v", st)
+	}
+	if u := decodeBody[billing.Usage](t, api("GET", "/api/v1/wallet/usage?period=this_month", "")); u.ByCategory["storage"].String() != "50" {
+		t.Fatalf("usage %+v", u)
 	}
 }

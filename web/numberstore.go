@@ -119,3 +119,75 @@ func (s *Server) buyNumber(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"number": bought, "subscription": sub})
 }
+
+// WithStorage serves the recording storage plan, its quota and auto-delete.
+func WithStorage(st *billing.Storage) Option { return func(s *Server) { s.storage = st } }
+
+func (s *Server) getStorage(w http.ResponseWriter, r *http.Request) {
+	st, err := s.storage.State(r.Context())
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) putStorage(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		AutoDeleteMonths *int `json:"auto_delete_months"`
+	}
+	if err := decode(r, &in); err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	if in.AutoDeleteMonths == nil {
+		writeError(w, s.log, invalid.New("auto_delete_months", "is required: 0 (keep), 3 or 6; the plan changes by quote and purchase"))
+		return
+	}
+	st, err := s.storage.SetAutoDelete(r.Context(), *in.AutoDeleteMonths)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) quoteStorage(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Plan string `json:"plan"`
+	}
+	if err := decode(r, &in); err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	o, err := s.storage.QuotePlan(r.Context(), in.Plan)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, o)
+}
+
+func (s *Server) buyStorage(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		OfferID *uint `json:"offer_id"`
+	}
+	if err := decode(r, &in); err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	if in.OfferID == nil {
+		writeError(w, s.log, invalid.New("offer_id", "is required: the id of a quote from POST /api/v1/storage/quotes"))
+		return
+	}
+	st, err := s.storage.BuyPlan(r.Context(), *in.OfferID, actor(r.Context()))
+	if errors.Is(err, billing.ErrInsufficientCredit) {
+		writeJSON(w, http.StatusPaymentRequired, errorBody{Error: "insufficient credit: buy credits, then try again"})
+		return
+	}
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, st)
+}

@@ -41,6 +41,7 @@ type Server struct {
 	rates   *billing.Rates
 	notes   *billing.Notifier
 	subs    *billing.Subscriptions
+	storage *billing.Storage
 	// recordings is the directory of call recordings; "" serves none.
 	recordings string
 	handler    http.Handler
@@ -107,6 +108,12 @@ func (s *Server) routes() http.Handler {
 		api.HandleFunc("GET /api/v1/wallet/purchases", knownParams(s.listPurchases))
 		api.HandleFunc("POST /api/v1/wallet/purchases", s.createPurchase)
 		api.HandleFunc("PUT /api/v1/wallet/auto-recharge", s.setAutoRecharge)
+	}
+	if s.storage != nil {
+		api.HandleFunc("GET /api/v1/storage", knownParams(s.getStorage))
+		api.HandleFunc("PUT /api/v1/storage", s.putStorage)
+		api.HandleFunc("POST /api/v1/storage/quotes", s.quoteStorage)
+		api.HandleFunc("POST /api/v1/storage/purchases", s.buyStorage)
 	}
 	if s.notes != nil {
 		api.HandleFunc("GET /api/v1/notifications", knownParams(s.listNotifications))

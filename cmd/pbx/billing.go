@@ -18,15 +18,16 @@ import (
 
 // billingParts are billing's pieces the rest of the server uses.
 type billingParts struct {
-	cfg    configs.Billing
-	notes  *billing.Notifier
-	wallet *billing.Wallet
-	subs   *billing.Subscriptions
-	rates  *billing.Rates
-	meter  *billing.Meter // nil when billing is off
+	cfg     configs.Billing
+	notes   *billing.Notifier
+	wallet  *billing.Wallet
+	subs    *billing.Subscriptions
+	storage *billing.Storage
+	rates   *billing.Rates
+	meter   *billing.Meter // nil when billing is off
 }
 
-func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, log *slog.Logger) (*billingParts, error) {
+func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, history *routing.History, log *slog.Logger) (*billingParts, error) {
 	rate, err := money.ParseExchangeRate(cfg.ExchangeRate)
 	if err != nil {
 		return nil, err // validated with the configuration
@@ -42,6 +43,7 @@ func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, log *slog
 	b.wallet = billing.NewWallet(db, ledger, billing.Manual{}, b.notes, billing.WalletConfig{Currency: cfg.Currency, Rate: rate,
 		PartnerManaged: cfg.PartnerManaged, Calendar: billing.Calendar{Location: loc, WeekStart: weekStart}}, log, time.Now)
 	b.subs = billing.NewSubscriptions(db, ledger, b.notes, billing.Calendar{Location: loc, WeekStart: weekStart}, cfg.BillingDay, time.Now)
+	b.storage = billing.NewStorage(b.wallet, b.subs, b.notes, history.RecordedSeconds)
 	if !cfg.Enabled {
 		log.Warn("billing is off: every call is free (billing.enabled, PBX_BILLING_ENABLED)")
 		return b, nil
@@ -78,7 +80,7 @@ func (b *billingParts) engineOptions() []routing.Option {
 	if b.meter == nil {
 		return nil
 	}
-	return []routing.Option{routing.WithMeter(meterFor{b.meter})}
+	return []routing.Option{routing.WithMeter(meterFor{b.meter}), routing.WithRecordingQuota(b.storage)}
 }
 
 // meterFor is billing's meter as the engine sees it.
@@ -138,15 +140,17 @@ func creditErr(err error) error {
 const chargeEvery = time.Hour
 
 // runMonthly charges the numbers and the storage plan every chargeEvery,
-// from start, until ctx ends. A number unpaid past the grace period is
-// deleted through dir (and so stops ringing).
-func (b *billingParts) runMonthly(ctx context.Context, dir *routing.Directory, log *slog.Logger) error {
+// from start, until ctx ends, and deletes the recordings past the
+// auto-delete age. A number unpaid past the grace period is deleted through
+// dir (and so stops ringing); an unpaid storage plan falls back to the free
+// one.
+func (b *billingParts) runMonthly(ctx context.Context, dir *routing.Directory, engine *routing.Engine, log *slog.Logger) error {
 	if !b.cfg.Enabled {
 		return nil
 	}
 	release := func(ctx context.Context, sub billing.Subscription) error {
-		if sub.Kind != billing.SubNumber {
-			return nil
+		if sub.Kind == billing.SubStorage {
+			return b.storage.FallBack(ctx)
 		}
 		numbers, err := dir.ListNumbers(ctx, routing.NumberFilter{})
 		if err != nil {
@@ -166,6 +170,13 @@ func (b *billingParts) runMonthly(ctx context.Context, dir *routing.Directory, l
 			log.Error("monthly charges", "error", err)
 		} else if n > 0 {
 			log.Info("monthly charges", "charged", n)
+		}
+		if before, on, err := b.storage.AutoDeleteBefore(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Error("auto-delete", "error", err)
+		} else if on {
+			if _, err := engine.DeleteRecordingsBefore(ctx, before); err != nil && ctx.Err() == nil {
+				log.Error("auto-delete", "error", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

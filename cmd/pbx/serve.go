@@ -163,7 +163,8 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 		return err
 	}
 	ports.Learning, ports.Quarantine = cfg.RTPLearning, cfg.RTPPortQuarantine
-	bill, err := newBilling(ctx, cfg.Billing, db, log.With("component", "billing"))
+	history := routing.NewHistory(db)
+	bill, err := newBilling(ctx, cfg.Billing, db, history, log.With("component", "billing"))
 	if err != nil {
 		return err
 	}
@@ -181,7 +182,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	}
 	// The engine reads who is online and on a call from the SIP edge.
 	recordings := filepath.Join(cfg.DataDir, "recordings")
-	calls.engine = routing.NewEngine(dir, sipSrv, routing.NewHistory(db), log.With("component", "calls"), time.Now,
+	calls.engine = routing.NewEngine(dir, sipSrv, history, log.With("component", "calls"), time.Now,
 		append(bill.engineOptions(), routing.WithRecordings(recordings), routing.WithPrompts(promptsFor{prompts}), routing.WithMusic(music))...)
 	// Calls a crash cut short are closed in the history before new ones come.
 	if n, err := calls.engine.CloseInterrupted(ctx); err != nil {
@@ -193,7 +194,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 		return err
 	}
 	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"), web.WithTrunks(trunks), web.WithRecordings(recordings), web.WithMedia(prompts),
-		web.WithBilling(bill.wallet, bill.rates), web.WithNotifications(bill.notes), web.WithNumberStore(bill.subs))
+		web.WithBilling(bill.wallet, bill.rates), web.WithNotifications(bill.notes), web.WithNumberStore(bill.subs), web.WithStorage(bill.storage))
 	httpLn, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
@@ -215,7 +216,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	g.Go(func() error { return sipSrv.Serve(gctx) })
 	g.Go(func() error { return calls.engine.KeepAlive(gctx, keepAliveEvery) })
 	g.Go(func() error { return bill.notes.Run(gctx) })
-	g.Go(func() error { return bill.runMonthly(gctx, dir, log.With("component", "billing")) })
+	g.Go(func() error { return bill.runMonthly(gctx, dir, calls.engine, log.With("component", "billing")) })
 	g.Go(func() error {
 		if err := httpSrv.Serve(httpLn); !errors.Is(err, http.ErrServerClosed) {
 			return err
