@@ -90,6 +90,7 @@ type Ledger struct {
 	// min to below it (auto-recharge); nil hears nothing.
 	crossed func(e Entry)
 	minimum func() money.Credits
+	metrics *Metrics // nil: not counted
 }
 
 // NewLedger returns the ledger in db (billing's migrations applied).
@@ -157,6 +158,9 @@ func (l *Ledger) Post(ctx context.Context, e Entry, overdraw bool) (stored Entry
 		return e, false, err
 	case err != nil:
 		return e, false, fmt.Errorf("ledger: %w", err)
+	}
+	if posted {
+		l.metrics.posted(e)
 	}
 	if posted && l.crossed != nil && e.Amount < 0 {
 		if m := l.minimum(); before >= m && e.Balance < m {

@@ -84,6 +84,7 @@ func (m *Meter) Authorize(ctx context.Context, c Call) (*Session, error) {
 	s := &Session{m: m, call: c, rate: rate}
 	if !ok {
 		if m.unrated[c.Direction] != UnratedFree {
+			m.ledger.metrics.refusal("rate")
 			return nil, fmt.Errorf("%s call to %s: %w", c.Direction, c.Number, ErrNoRate)
 		}
 		s.free = true
@@ -101,6 +102,7 @@ func (m *Meter) Authorize(ctx context.Context, c Call) (*Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if balance-m.reserved < first {
+		m.ledger.metrics.refusal("credit")
 		return nil, ErrInsufficientCredit
 	}
 	m.reserved += first

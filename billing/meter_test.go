@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"pbx/money"
 )
 
@@ -186,5 +189,35 @@ func TestMeterConcurrentCallsNeverOverdraw(t *testing.T) {
 	}
 	if m.Reserved() != 0 {
 		t.Fatalf("reserved %s after every call ended", m.Reserved())
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	ctx := context.Background()
+	m, l, rs := testMeter(t, 100_000)
+	reg := prometheus.NewRegistry()
+	NewMetrics(reg, l)
+	rate(t, rs, "1", "outbound", "", "1.2", "1/1", "0")
+	s, _ := m.Authorize(ctx, Call{Ref: "1", Direction: Outbound, Number: "+15551234567"})
+	s.Start(ctx)
+	s.End()
+	m.Authorize(ctx, Call{Ref: "2", Direction: Outbound, Number: "+4930123"})
+	want := `
+# HELP pbx_billing_balance_credits The wallet's balance, in credits.
+# TYPE pbx_billing_balance_credits gauge
+pbx_billing_balance_credits 0.08
+# HELP pbx_billing_calls_refused_total Calls refused by billing, by reason (credit, rate).
+# TYPE pbx_billing_calls_refused_total counter
+pbx_billing_calls_refused_total{reason="credit"} 0
+pbx_billing_calls_refused_total{reason="rate"} 1
+# HELP pbx_billing_charged_credits_total Credits charged, by kind (call, number, storage).
+# TYPE pbx_billing_charged_credits_total counter
+pbx_billing_charged_credits_total{kind="call"} 0.02
+pbx_billing_charged_credits_total{kind="number"} 0
+pbx_billing_charged_credits_total{kind="storage"} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "pbx_billing_balance_credits",
+		"pbx_billing_calls_refused_total", "pbx_billing_charged_credits_total"); err != nil {
+		t.Fatal(err)
 	}
 }

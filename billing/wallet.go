@@ -332,11 +332,13 @@ func (w *Wallet) crossed(e Entry) {
 				reason = err.Error()
 			}
 			w.log.Error("auto-recharge failed", "after_entry", e.ID, "reason", reason)
+			w.ledger.metrics.recharged(false)
 			w.notes.Notify(ctx, fmt.Sprintf("auto-failed:%d", e.ID), NoteAutoRechargeFailed, "Auto-recharge failed",
 				fmt.Sprintf("Buying %s credits failed: %s.", s.RechargeCredits, reason))
 			return
 		}
 		w.log.Info("auto-recharge", "after_entry", e.ID, "credits", p.Credits.String(), "reference", p.Reference)
+		w.ledger.metrics.recharged(true)
 		w.notes.Notify(ctx, fmt.Sprintf("auto-done:%d", e.ID), NoteAutoRechargeDone, "Auto-recharge",
 			fmt.Sprintf("%s credits were bought (%s %s, %s).", p.Credits, p.Price, p.Currency, p.Reference))
 	}()

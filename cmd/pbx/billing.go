@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
 	"pbx/billing"
@@ -27,7 +28,7 @@ type billingParts struct {
 	meter   *billing.Meter // nil when billing is off
 }
 
-func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, history *routing.History, log *slog.Logger) (*billingParts, error) {
+func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, history *routing.History, reg prometheus.Registerer, log *slog.Logger) (*billingParts, error) {
 	rate, err := money.ParseExchangeRate(cfg.ExchangeRate)
 	if err != nil {
 		return nil, err // validated with the configuration
@@ -38,6 +39,7 @@ func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, history *
 	}
 	weekStart, _ := cfg.Weekday()
 	ledger := billing.NewLedger(db, time.Now)
+	billing.NewMetrics(reg, ledger)
 	b := &billingParts{cfg: cfg, rates: billing.NewRates(db, time.Now),
 		notes: billing.NewNotifier(db, cfg.WebhookURL, cfg.WebhookSecret, log, time.Now)}
 	b.wallet = billing.NewWallet(db, ledger, billing.Manual{}, b.notes, billing.WalletConfig{Currency: cfg.Currency, Rate: rate,

@@ -164,7 +164,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	}
 	ports.Learning, ports.Quarantine = cfg.RTPLearning, cfg.RTPPortQuarantine
 	history := routing.NewHistory(db)
-	bill, err := newBilling(ctx, cfg.Billing, db, history, log.With("component", "billing"))
+	bill, err := newBilling(ctx, cfg.Billing, db, history, metrics, log.With("component", "billing"))
 	if err != nil {
 		return err
 	}
