@@ -236,11 +236,22 @@ func (d *Directory) applyUser(ctx context.Context, tx *gorm.DB, u *User, in User
 		if len(ids) > 50 {
 			v.Add("caller_ids", "at most 50 numbers")
 		}
+		var owned []string
+		if len(ids) > 0 {
+			if err := tx.WithContext(ctx).Model(&Number{}).Where("e164 IN ?", ids).Pluck("e164", &owned).Error; err != nil {
+				return err
+			}
+		}
 		for i, id := range ids {
-			if !e164Re.MatchString(id) {
+			switch {
+			case !e164Re.MatchString(id):
 				v.Add(fmt.Sprintf("caller_ids[%d]", i), fmt.Sprintf("%q is not an E.164 number such as +15550001111", id))
-			} else if slices.Index(ids, id) != i {
+			case slices.Index(ids, id) != i:
 				v.Add(fmt.Sprintf("caller_ids[%d]", i), fmt.Sprintf("%s is listed twice", id))
+			case !slices.Contains(owned, id):
+				// A caller ID shows a number the company owns; any other is
+				// the separate custom caller ID opt-in.
+				v.Add(fmt.Sprintf("caller_ids[%d]", i), fmt.Sprintf("%s is not one of our numbers: buy or add it under Phone numbers first", id))
 			}
 		}
 		u.CallerIDs = slices.Clone(ids)

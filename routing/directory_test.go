@@ -43,9 +43,20 @@ func fields(err error) []string {
 	return out
 }
 
+// ownNumbers adds numbers to the directory, so users may show them.
+func ownNumbers(t *testing.T, d *Directory, e164s ...string) {
+	t.Helper()
+	for _, n := range e164s {
+		if _, err := d.CreateNumber(context.Background(), NumberInput{E164: ptr(n), Type: ptr(NumberLocal), Country: ptr("US"), Region: ptr("Test")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestUserLifecycle(t *testing.T) {
 	ctx := context.Background()
 	d := testDirectory(t)
+	ownNumbers(t, d, "+15550001111")
 	u, err := d.CreateUser(ctx, UserInput{Name: ptr("Alice"), Extension: ptr("1001"), SIPPassword: ptr("secret-pass"),
 		CallerIDs: ptr([]string{"+15550001111"}), AllowOutbound: ptr(true)})
 	if err != nil {
@@ -84,11 +95,12 @@ func TestUserLifecycle(t *testing.T) {
 
 func TestUserValidationListsEveryField(t *testing.T) {
 	d := testDirectory(t)
+	ownNumbers(t, d, "+15550001111")
 	_, err := d.CreateUser(context.Background(), UserInput{
 		Name: ptr(" "), Extension: ptr("12a"), SIPPassword: ptr("short"),
-		CallerIDs: ptr([]string{"+15550001111", "5550001111", "+15550001111"}), GroupIDs: ptr([]uint{99}),
+		CallerIDs: ptr([]string{"+15550001111", "5550001111", "+15550001111", "+15550009999"}), GroupIDs: ptr([]uint{99}),
 	})
-	want := []string{"name", "extension", "sip_password", "caller_ids[1]", "caller_ids[2]", "group_ids[0]"}
+	want := []string{"name", "extension", "sip_password", "caller_ids[1]", "caller_ids[2]", "caller_ids[3]", "group_ids[0]"}
 	if got := fields(err); !slices.Equal(got, want) {
 		t.Fatalf("fields %v, want %v", got, want)
 	}
@@ -185,5 +197,26 @@ func TestCallsSeeGroupChangesAtOnce(t *testing.T) {
 	d.DeleteUser(ctx, b.ID)
 	if got, _ := d.groupForCall(ctx, g.ID); !slices.Equal(got.MemberIDs, []uint{a.ID}) {
 		t.Fatalf("a call still rings a deleted user: %v", got.MemberIDs)
+	}
+}
+
+// A number the company no longer owns leaves the caller IDs of the users
+// who showed it.
+func TestDeletedNumberLeavesCallerIDs(t *testing.T) {
+	ctx := context.Background()
+	d := testDirectory(t)
+	ownNumbers(t, d, "+15550001111", "+15550002222")
+	u, err := d.CreateUser(ctx, UserInput{Name: ptr("Alice"), Extension: ptr("1001"), SIPPassword: ptr("secret-pass"),
+		CallerIDs: ptr([]string{"+15550001111", "+15550002222"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	numbers, _ := d.ListNumbers(ctx, NumberFilter{})
+	if err := d.DeleteNumber(ctx, numbers[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := d.User(ctx, u.ID)
+	if !slices.Equal(got.CallerIDs, []string{numbers[1].E164}) {
+		t.Fatalf("caller IDs %v after deleting %s", got.CallerIDs, numbers[0].E164)
 	}
 }

@@ -188,6 +188,9 @@ func (d *Directory) DeleteNumber(ctx context.Context, id uint) error {
 		if err := tx.Delete(&Number{}, id).Error; err != nil {
 			return fmt.Errorf("delete number %d: %w", id, err)
 		}
+		if err := dropCallerID(ctx, tx, n.E164); err != nil {
+			return err
+		}
 		return relinkDrafts(ctx, tx, n, Number{})
 	})
 }
@@ -300,4 +303,21 @@ func uniqueNumberError(err error) error {
 		return invalid.New("e164", "this number already exists")
 	}
 	return fmt.Errorf("save number: %w", err)
+}
+
+// dropCallerID removes a number we no longer own from every user's caller
+// IDs: a phone must not go on showing it.
+func dropCallerID(ctx context.Context, tx *gorm.DB, e164 string) error {
+	var users []User
+	if err := tx.WithContext(ctx).Where("caller_ids LIKE ?", "%\""+e164+"\"%").Find(&users).Error; err != nil {
+		return fmt.Errorf("users showing %s: %w", e164, err)
+	}
+	for _, u := range users {
+		ids := slices.DeleteFunc(slices.Clone(u.CallerIDs), func(id string) bool { return id == e164 })
+		// Through the struct, so the column's JSON serializer writes it.
+		if err := tx.WithContext(ctx).Model(&u).Select("caller_ids").Updates(User{CallerIDs: ids}).Error; err != nil {
+			return fmt.Errorf("user %d caller IDs: %w", u.ID, err)
+		}
+	}
+	return nil
 }

@@ -59,6 +59,7 @@ func TestOutboundCalls(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fx := newEngineFixture(t)
 			ctx := context.Background()
+			ownNumbers(t, fx.d, "+15550002222")
 			if _, err := fx.d.UpdateUser(ctx, alice, tt.user); err != nil {
 				t.Fatal(err)
 			}

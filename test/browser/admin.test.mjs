@@ -91,6 +91,11 @@ test('signs in, refusing a wrong password beside the field', async () => {
 })
 
 test('adds a phone user', async () => {
+  // Caller IDs are numbers the company owns.
+  for (const e164 of ['+15550001111', '+15550002222']) {
+    const r = await api('POST', '/numbers', { e164, type: 'local', country: 'US', region: 'Test' })
+    assert.equal(r.status, 201, JSON.stringify(r.body))
+  }
   await page.getByRole('button', { name: 'Add user' }).click()
   const d = dialog()
   await d.getByRole('heading', { name: 'Add a phone user' }).waitFor()

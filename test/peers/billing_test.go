@@ -23,6 +23,10 @@ func startPrepaid(t *testing.T, pbxIP, carrierIP, callerIP string, rtp string, e
 	t.Helper()
 	sipp := need(t, "sipp", "sip-tester")
 	p := startPBX(t, pbxIP, "", append([]string{"PBX_BILLING_ENABLED=true", "PBX_RTP_PORTS=" + rtp}, env...)...)
+	// The caller ID it shows is a number the company owns.
+	if code := p.api("POST", "/api/v1/numbers", map[string]any{"e164": "+15550003333", "type": "local", "country": "US", "region": "Test"}, nil); code != 201 {
+		t.Fatalf("number: %d", code)
+	}
 	if code := p.api("POST", "/api/v1/users", map[string]any{"name": "Caller", "extension": "7001", "sip_password": "caller-pass-1",
 		"allow_outbound": true, "caller_ids": []string{"+15550003333"}}, nil); code != 201 {
 		t.Fatalf("user: %d", code)

@@ -122,6 +122,10 @@ func TestOutboundCallThroughTrunkWithDigest(t *testing.T) {
 	sipp := need(t, "sipp", "sip-tester")
 	p := startPBX(t, "127.0.0.33", "", "PBX_RTP_PORTS=26000-26999")
 	var u struct{ ID uint }
+	// The caller ID it shows is a number the company owns.
+	if code := p.api("POST", "/api/v1/numbers", map[string]any{"e164": "+15550003333", "type": "local", "country": "US", "region": "Test"}, nil); code != 201 {
+		t.Fatalf("number: %d", code)
+	}
 	if code := p.api("POST", "/api/v1/users", map[string]any{"name": "Caller", "extension": "7001", "sip_password": "caller-pass-1",
 		"allow_outbound": true, "caller_ids": []string{"+15550003333"}}, &u); code != 201 {
 		t.Fatalf("user: %d", code)

@@ -17,8 +17,8 @@ import (
 // paid: exactly what the ledger took for it, each increment once.
 func TestCrashMidCallLeavesTheCallInTheHistory(t *testing.T) {
 	const (
-		pbxIP, carrierIP, phoneIP = "127.0.58.1", "127.0.58.2", "127.0.58.3"
-		number                    = "+15550058001"
+		pbxIP, carrierIP, phoneIP = "127.0.61.1", "127.0.61.2", "127.0.61.3"
+		number                    = "+15550061001"
 	)
 	data := t.TempDir()
 	env := []string{"PBX_RTP_PORTS=33400-33599", "PBX_BILLING_ENABLED=true"}
@@ -45,7 +45,7 @@ func TestCrashMidCallLeavesTheCallInTheHistory(t *testing.T) {
 	writeRTPPcap(t, filepath.Join(carrierDir, "audio.pcap"), tone(600, 6*time.Second, 8000))
 	registerPhone(t, p, "7801", "pass-7801", phoneIP, 25800)
 	startUAS(t, agentDir, "agent", "agent-talk-uas.xml", phoneIP, 25800, 33700, 1)
-	carrier := startCarrier(t, p, carrierDir, "carrier", "carrier-talk-uac.xml", number, "+15550058099",
+	carrier := startCarrier(t, p, carrierDir, "carrier", "carrier-talk-uac.xml", number, "+15550061099",
 		carrierIP, 25801, 33710)
 
 	// Kill the server two seconds into the conversation.

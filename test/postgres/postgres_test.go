@@ -52,6 +52,9 @@ func ptr[T any](v T) *T { return &v }
 func TestDirectoryOnPostgres(t *testing.T) {
 	ctx := context.Background()
 	d := routing.NewDirectory(open(t), "pbx")
+	if _, err := d.CreateNumber(ctx, routing.NumberInput{E164: ptr("+15550001111"), Type: ptr(routing.NumberLocal), Country: ptr("US"), Region: ptr("Test")}); err != nil {
+		t.Fatal(err)
+	}
 	a, err := d.CreateUser(ctx, routing.UserInput{Name: ptr("Alice"), Extension: ptr("1001"), SIPPassword: ptr("alice-pass"),
 		CallerIDs: ptr([]string{"+15550001111"})})
 	if err != nil {
