@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -91,11 +92,37 @@ type Ledger struct {
 	crossed func(e Entry)
 	minimum func() money.Credits
 	metrics *Metrics // nil: not counted
+
+	// Group commit: posts that arrive while a batch is being written wait
+	// and go together in the next transaction, written by the first of
+	// them (no goroutine of the ledger's own).
+	mu        sync.Mutex
+	pending   []*post
+	writing   bool
+	forUpdate string // locks the wallet's row for the batch on PostgreSQL
 }
+
+// post is one Post waiting for its batch.
+type post struct {
+	e        Entry
+	overdraw bool
+	before   money.Credits
+	posted   bool
+	err      error
+	lead     chan struct{} // this post is to write the next batch
+	done     chan struct{} // written (or failed)
+}
+
+// maxBatch bounds the entries one transaction writes.
+const maxBatch = 512
 
 // NewLedger returns the ledger in db (billing's migrations applied).
 func NewLedger(db *gorm.DB, now func() time.Time) *Ledger {
-	return &Ledger{db: db, now: now}
+	l := &Ledger{db: db, now: now}
+	if db.Dialector.Name() == "postgres" {
+		l.forUpdate = " FOR UPDATE"
+	}
+	return l
 }
 
 // Post adds e to the ledger and returns it as stored, with its balance
@@ -103,6 +130,11 @@ func NewLedger(db *gorm.DB, now func() time.Time) *Ledger {
 // with ErrInsufficientCredit unless overdraw; an entry whose key is
 // already in the ledger is returned as it is there, and posted reports
 // false.
+//
+// Posts made at once are written together (group commit): one
+// transaction, one update of the balance, each entry still decided in
+// order against the balance the ones before it left, and each still its
+// own idempotent entry. A post returns once its transaction committed.
 func (l *Ledger) Post(ctx context.Context, e Entry, overdraw bool) (stored Entry, posted bool, err error) {
 	if e.Key == "" {
 		return e, false, ErrNoKey
@@ -112,63 +144,162 @@ func (l *Ledger) Post(ctx context.Context, e Entry, overdraw bool) (stored Entry
 		e.CreatedAt = l.now()
 	}
 	e.CreatedAt = e.CreatedAt.UTC()
-	var before money.Credits
-	err = l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var had Entry
-		switch err := tx.Where("key = ?", e.Key).Take(&had).Error; {
-		case err == nil:
-			e = had
-			return nil
-		case !errors.Is(err, gorm.ErrRecordNotFound):
-			return err
-		}
-		// One statement moves the balance: concurrent posts (several nodes
-		// on PostgreSQL) serialise on the wallet's row, and a charge the
-		// balance cannot pay changes nothing.
-		q := "UPDATE billing_wallet SET balance = balance + ?, updated_at = ? WHERE id = 1"
-		args := []any{int64(e.Amount), e.CreatedAt}
-		if e.Amount < 0 && !overdraw {
-			q += " AND balance + ? >= 0"
-			args = append(args, int64(e.Amount))
-		}
-		var after []int64
-		if err := tx.Raw(q+" RETURNING balance", args...).Scan(&after).Error; err != nil {
-			return err
-		}
-		if len(after) != 1 {
-			return ErrInsufficientCredit
-		}
-		e.Balance = money.Credits(after[0])
-		before = e.Balance - e.Amount
-		if err := tx.Create(&e).Error; err != nil {
-			return err
-		}
-		posted = true
-		return nil
-	})
-	switch {
-	case errors.Is(err, gorm.ErrDuplicatedKey):
-		// Another writer posted the same key first: ours rolled back.
-		var had Entry
-		if err := l.db.WithContext(ctx).Where("key = ?", e.Key).Take(&had).Error; err != nil {
-			return e, false, fmt.Errorf("ledger: %w", err)
-		}
-		return had, false, nil
-	case errors.Is(err, ErrInsufficientCredit):
-		return e, false, err
-	case err != nil:
-		return e, false, fmt.Errorf("ledger: %w", err)
+	p := &post{e: e, overdraw: overdraw, lead: make(chan struct{}, 1), done: make(chan struct{})}
+	l.mu.Lock()
+	l.pending = append(l.pending, p)
+	if !l.writing {
+		l.writing = true
+		p.lead <- struct{}{}
 	}
-	if posted {
-		l.metrics.posted(e)
+	l.mu.Unlock()
+	select {
+	case <-p.done:
+	case <-p.lead:
+		l.writeBatch(ctx)
+		<-p.done
 	}
-	if posted && l.crossed != nil && e.Amount < 0 {
-		if m := l.minimum(); before >= m && e.Balance < m {
-			l.crossed(e)
+	if p.err != nil {
+		return p.e, false, p.err
+	}
+	if p.posted {
+		l.metrics.posted(p.e)
+		if l.crossed != nil && p.e.Amount < 0 {
+			if m := l.minimum(); p.before >= m && p.e.Balance < m {
+				l.crossed(p.e)
+			}
 		}
 	}
-	return e, posted, nil
+	return p.e, p.posted, nil
 }
+
+// writeBatch writes the posts waiting now (this one among them) in one
+// transaction, then hands the writing to the first post that came
+// meanwhile.
+func (l *Ledger) writeBatch(ctx context.Context) {
+	l.mu.Lock()
+	n := min(len(l.pending), maxBatch)
+	batch := l.pending[:n:n]
+	l.pending = l.pending[n:]
+	l.mu.Unlock()
+
+	// The batch is written whatever happens to the context of the post
+	// that writes it: the others wait on it.
+	err := l.commit(context.WithoutCancel(ctx), batch)
+	if err != nil {
+		// A batch fails whole (another node posted one of its keys at the
+		// same moment, say): write its posts one by one, each with its own
+		// answer.
+		for _, p := range batch {
+			if err := l.commit(context.WithoutCancel(ctx), []*post{p}); err != nil {
+				p.err = err
+			}
+		}
+	}
+	for _, p := range batch {
+		close(p.done)
+	}
+	l.mu.Lock()
+	if len(l.pending) > 0 {
+		l.pending[0].lead <- struct{}{}
+	} else {
+		l.writing = false
+	}
+	l.mu.Unlock()
+}
+
+// commit writes batch in one transaction, deciding each post in order.
+func (l *Ledger) commit(ctx context.Context, batch []*post) error {
+	keys := make([]string, len(batch))
+	for i, p := range batch {
+		keys[i] = p.e.Key
+		p.posted, p.err = false, nil
+	}
+	err := l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var balance []int64
+		if err := tx.Raw("SELECT balance FROM billing_wallet WHERE id = 1" + l.forUpdate).Scan(&balance).Error; err != nil {
+			return err
+		}
+		if len(balance) != 1 {
+			return errors.New("no wallet row: billing's migrations were not applied")
+		}
+		var had []Entry
+		if err := tx.Where("key IN ?", keys).Find(&had).Error; err != nil {
+			return err
+		}
+		known := make(map[string]*Entry, len(had))
+		for i := range had {
+			known[had[i].Key] = &had[i]
+		}
+		bal := money.Credits(balance[0])
+		var fresh []*post
+		for _, p := range batch {
+			if e, ok := known[p.e.Key]; ok {
+				if e.ID != 0 {
+					p.e = *e
+				} else {
+					p.err = errSameBatch
+				}
+				continue
+			}
+			after := bal + p.e.Amount
+			if p.e.Amount < 0 && !p.overdraw && after < 0 {
+				p.err = ErrInsufficientCredit
+				continue
+			}
+			p.before, p.e.Balance, bal = bal, after, after
+			p.posted = true
+			known[p.e.Key] = &p.e // a second post of the key in this batch
+			fresh = append(fresh, p)
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		rows := make([]Entry, len(fresh))
+		for i, p := range fresh {
+			rows[i] = p.e
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return err
+		}
+		for i, p := range fresh {
+			p.e = rows[i]
+		}
+		return tx.Exec("UPDATE billing_wallet SET balance = ?, updated_at = ? WHERE id = 1", int64(bal), l.now().UTC()).Error
+	})
+	if err != nil {
+		for _, p := range batch {
+			p.posted = false
+		}
+		if errors.Is(err, gorm.ErrDuplicatedKey) && len(batch) == 1 {
+			// Another writer posted the key first: answer with its entry.
+			var e Entry
+			if err := l.db.WithContext(ctx).Where("key = ?", batch[0].e.Key).Take(&e).Error; err == nil {
+				batch[0].e = e
+				return nil
+			}
+		}
+		return fmt.Errorf("ledger: %w", err)
+	}
+	// A key posted twice in one batch: the second gets the first's entry.
+	for _, p := range batch {
+		if errors.Is(p.err, errSameBatch) {
+			for _, q := range batch {
+				if q.posted && q.e.Key == p.e.Key {
+					p.e, p.err = q.e, nil
+				}
+			}
+		}
+	}
+	for _, p := range batch {
+		if p.err != nil && !errors.Is(p.err, ErrInsufficientCredit) {
+			return p.err
+		}
+	}
+	return nil
+}
+
+// errSameBatch marks a post whose key an earlier post of its batch has.
+var errSameBatch = errors.New("posted earlier in the same batch")
 
 // Balance returns the balance.
 func (l *Ledger) Balance(ctx context.Context) (money.Credits, error) {

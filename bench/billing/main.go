@@ -2,8 +2,9 @@
 // concurrent calls, each authorised by the meter (its rate found, its first
 // increment reserved) and then debited increment after increment, as a
 // call that runs is. Each debit is one ledger entry with its own
-// idempotency key, written in its own transaction. It prints one row of
-// the table bench/billing/run.sh assembles.
+// idempotency key; debits that arrive together are written in one
+// transaction (the ledger's group commit). It prints one row of the table
+// bench/billing/run.sh assembles.
 //
 //	go run ./bench/billing -db /tmp/bench.db -calls 64 -seconds 10
 package main
@@ -15,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,9 +31,20 @@ func main() {
 	dsn := flag.String("db", "", "a SQLite file or a postgres:// URL")
 	calls := flag.Int("calls", 64, "calls debiting at once")
 	seconds := flag.Int("seconds", 10, "how long to debit")
+	profile := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*dsn, *calls, time.Duration(*seconds)*time.Second); err != nil {
 		fmt.Fprintln(os.Stderr, "billing bench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

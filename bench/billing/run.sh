@@ -23,7 +23,7 @@ trap cleanup EXIT INT TERM
 
 go build -o "$work/bench" ./bench/billing
 
-echo "Rated debits (find the rate, reserve, one ledger entry per increment, each its own transaction)"
+echo "Rated debits (find the rate, reserve, one idempotent ledger entry per increment; debits arriving together share a transaction)"
 echo "$(nproc) cores, $(date -u +%Y-%m-%d), $calls calls debiting at once for ${seconds}s"
 echo
 echo "| store    | calls | debits   | s      | debits/s  | failed | consistent |"
