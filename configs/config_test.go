@@ -97,7 +97,8 @@ func TestExampleFileLoads(t *testing.T) {
 	def := Default()
 	def.DB = cfg.DB
 	if cfg.SIP.Registrar != def.SIP.Registrar || !reflect.DeepEqual(cfg.SIP.Guard, def.SIP.Guard) ||
-		cfg.SIP.RateLimit != def.SIP.RateLimit || cfg.HTTP != def.HTTP || cfg.Media != def.Media {
+		cfg.SIP.RateLimit != def.SIP.RateLimit || cfg.SIP.NonceBindSource != def.SIP.NonceBindSource ||
+		cfg.HTTP != def.HTTP || cfg.Media != def.Media {
 		t.Fatalf("the example documents values other than the defaults")
 	}
 	if cfg.SIP.Limits != def.SIP.Limits || cfg.RTPLearning != def.RTPLearning || cfg.RTPPortQuarantine != def.RTPPortQuarantine {

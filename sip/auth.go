@@ -34,12 +34,13 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 	if status == 407 {
 		hdrName, chalName = "Proxy-Authorization", "Proxy-Authenticate"
 	}
+	src := sourceAddr(req.Source())
 	challenge := func(stale bool) {
 		reason := "Unauthorized"
 		if status == 407 {
 			reason = "Proxy Authentication Required"
 		}
-		chals := a.digest.Challenges(stale)
+		chals := a.digest.Challenges(stale, src)
 		hdrs := make([]sip.Header, len(chals))
 		for i, c := range chals {
 			hdrs[i] = sip.NewHeader(chalName, c)
@@ -61,7 +62,8 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 	// Look the account up only for credentials worth checking, so that a
 	// flood of junk costs no database reads.
 	var acct *Account
-	if a.digest.checkNonce(cred.Nonce) == nonceFresh {
+	n, st := a.digest.openNonce(cred.Nonce, src)
+	if st == nonceFresh {
 		found, err := a.accounts.Account(context.Background(), cred.Username)
 		switch {
 		case err == nil:
@@ -72,7 +74,8 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 			return Account{}, false
 		}
 	}
-	switch a.digest.Verify(cred, string(req.Method), acct) {
+	r := Request{Method: string(req.Method), URI: req.Recipient, Source: src}
+	switch a.digest.verify(cred, r, n, st, acct) {
 	case OK:
 		return *acct, true
 	case Stale:
@@ -81,6 +84,11 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 		challenge(false)
 	case Malformed:
 		respond(tx, req, 400, "Malformed "+hdrName, nil)
+	case WrongURI:
+		// A credential made for another request: a replay, or a broken
+		// phone. Neither is a password guess.
+		a.log.Info("credentials for another Request-URI", "remote", req.Source(), "user", cred.Username, "method", string(req.Method))
+		respond(tx, req, 400, "Authorization URI Mismatch", nil)
 	case Failed:
 		ip := sourceIP(req.Source())
 		a.metrics.authFailures.Inc()
