@@ -101,7 +101,8 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location, parser: sip.NewParser(),
 		registers: make(chan *sip.Request, 8192)}
-	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, now)
+	s.trunks = d.Trunks
+	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, s.exempt, now)
 	for _, a := range cfg.Guard.Allow {
 		if p, err := parseCIDR(a); err == nil {
 			s.allow = append(s.allow, p)
@@ -116,7 +117,6 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	})
 	s.auth = NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, cfg.NonceBindSource, now), s.guard, d.Accounts, s.metrics, d.Log)
 	s.reg = NewRegistrar(cfg.Registrar, s.auth, s.loc, d.Log, now)
-	s.trunks = d.Trunks
 	s.router, s.ports, s.deadAfter = d.Router, d.Ports, d.DeadMedia
 	s.limits = newLimits(cfg.Limits)
 	if s.ports != nil {
@@ -315,6 +315,8 @@ func (s *Server) Serve(ctx context.Context) error {
 func (s *Server) maintain(ctx context.Context) {
 	expiry := time.NewTicker(5 * time.Second)
 	defer expiry.Stop()
+	resolve := time.NewTicker(5 * time.Minute) // carriers' host names, for the guard
+	defer resolve.Stop()
 	var keepalive <-chan time.Time
 	if s.cfg.Registrar.Keepalive > 0 {
 		t := time.NewTicker(s.cfg.Registrar.Keepalive)
@@ -329,6 +331,10 @@ func (s *Server) maintain(ctx context.Context) {
 			s.loc.Expire()
 			s.guard.Sweep()
 			s.admitted.sweep(s.now().Add(-time.Minute))
+		case <-resolve.C:
+			if s.trunks != nil {
+				s.trunks.Resolve(ctx)
+			}
 		case <-keepalive:
 			s.keepalive()
 		}
@@ -397,19 +403,16 @@ func (s *Server) ping(b Binding) {
 // Location returns the server's location service.
 func (s *Server) Location() *Location { return s.loc }
 
-// exempt reports whether ip is never rate-limited: a carrier trunk's
-// address or one on the allow-list.
+// exempt reports whether ip is never rate-limited, nor counted or blocked
+// by the guard: a carrier trunk's address (its inbound networks, what its
+// host is or resolves to) or one on the allow-list.
 func (s *Server) exempt(ip netip.Addr) bool {
 	for _, p := range s.allow {
 		if p.Contains(ip) {
 			return true
 		}
 	}
-	if s.trunks != nil {
-		_, ok := s.trunks.Match(ip)
-		return ok
-	}
-	return false
+	return s.trunks != nil && s.trunks.Trusted(ip)
 }
 
 // readFilter sees every packet before sipgo parses it. It drops packets from
