@@ -12,18 +12,22 @@ import (
 )
 
 // Authenticator proves who sent a request: it challenges, checks answers
-// with Digest, looks accounts up, and reports failures to the Guard.
+// with Digest, looks accounts up, and reports failures to the Guard (per
+// source) and the Lockout (per account). A locked account is proven only
+// from an address one of its devices is registered from (loc).
 type Authenticator struct {
 	digest   *Digest
 	guard    *Guard
+	lockout  *Lockout
 	accounts Accounts
+	loc      *Location
 	metrics  *Metrics
 	log      *slog.Logger
 }
 
 // NewAuthenticator returns an Authenticator.
-func NewAuthenticator(d *Digest, g *Guard, accounts Accounts, m *Metrics, log *slog.Logger) *Authenticator {
-	return &Authenticator{digest: d, guard: g, accounts: accounts, metrics: m, log: log}
+func NewAuthenticator(d *Digest, g *Guard, lock *Lockout, accounts Accounts, loc *Location, m *Metrics, log *slog.Logger) *Authenticator {
+	return &Authenticator{digest: d, guard: g, lockout: lock, accounts: accounts, loc: loc, metrics: m, log: log}
 }
 
 // Authenticate returns the account that sent req. When it cannot, it has
@@ -77,6 +81,14 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 	r := Request{Method: string(req.Method), URI: req.Recipient, Source: src}
 	switch a.digest.verify(cred, r, n, st, acct) {
 	case OK:
+		if a.lockout.Locked(acct.Username) && !a.loc.HasSource(acct.Username, src) {
+			// The right password from a new device of a locked account:
+			// most likely the guess that found it. The answer is a wrong
+			// password's, so the guesser learns nothing.
+			a.log.Info("refused a new device of a locked account", "remote", req.Source(), "user", acct.Username, "method", string(req.Method))
+			respond(tx, req, 403, "Forbidden", nil)
+			return Account{}, false
+		}
 		return *acct, true
 	case Stale:
 		challenge(true)
@@ -97,6 +109,12 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 				"remote", ip, "block_for", a.guard.blockFor.String())
 		} else {
 			a.log.Info("authentication failed", "remote", req.Source(), "user", cred.Username, "method", string(req.Method))
+		}
+		// Only existing accounts are counted, so made-up usernames cost no memory.
+		if acct != nil && a.lockout.Fail(acct.Username) {
+			a.metrics.accountLocks.Inc()
+			a.log.Warn("locking account after repeated authentication failures: it accepts no new device",
+				"user", acct.Username, "lock_for", a.lockout.lockFor.String())
 		}
 		// The same answer whether the user exists or the password is wrong.
 		respond(tx, req, 403, "Forbidden", nil)

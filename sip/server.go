@@ -30,6 +30,7 @@ type Server struct {
 	srv     *sipgo.Server
 	loc     *Location
 	guard   *Guard
+	lockout *Lockout
 	metrics *Metrics
 	reg     *Registrar
 	auth    *Authenticator
@@ -115,7 +116,9 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 		defer s.callsMu.Unlock()
 		return len(s.calls)
 	})
-	s.auth = NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, cfg.NonceBindSource, now), s.guard, d.Accounts, s.metrics, d.Log)
+	s.lockout = NewLockout(cfg.Guard.Account.MaxFailures, cfg.Guard.Account.Window, cfg.Guard.Account.LockFor, now)
+	s.auth = NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, cfg.NonceBindSource, now),
+		s.guard, s.lockout, d.Accounts, s.loc, s.metrics, d.Log)
 	s.reg = NewRegistrar(cfg.Registrar, s.auth, s.loc, d.Log, now)
 	s.router, s.ports, s.deadAfter = d.Router, d.Ports, d.DeadMedia
 	s.limits = newLimits(cfg.Limits)
@@ -331,6 +334,7 @@ func (s *Server) maintain(ctx context.Context) {
 			s.loc.Expire()
 			s.guard.Sweep()
 			s.admitted.sweep(s.now().Add(-time.Minute))
+			s.lockout.Sweep()
 		case <-resolve.C:
 			if s.trunks != nil {
 				s.trunks.Resolve(ctx)
