@@ -64,6 +64,10 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{"rtp quarantine", []string{"PBX_RTP_PORT_QUARANTINE=1h"}, "PBX_RTP_PORT_QUARANTINE"},
 		{"call caps", []string{"PBX_SIP_CALLS_PER_USER=-1"}, "calls_per_user"},
 		{"short admin token", []string{"PBX_ADMIN_TOKEN=peer-test-token"}, "admin_token (PBX_ADMIN_TOKEN): is 15 characters; use at least 20"},
+		{"guard allow", []string{"PBX_GUARD_ALLOW=10.0.0.0/8,10.0.0.0/33"}, "PBX_GUARD_ALLOW"},
+		{"account lock", []string{"PBX_GUARD_ACCOUNT_MAX_FAILURES=-1"}, "sip.guard.account.max_failures"},
+		{"account window", []string{"PBX_GUARD_ACCOUNT_WINDOW=0s"}, "sip.guard.account"},
+		{"nonce binding", []string{"PBX_SIP_NONCE_BIND_SOURCE=maybe"}, "PBX_SIP_NONCE_BIND_SOURCE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,6 +90,16 @@ func TestUnknownFileKeyIsRefused(t *testing.T) {
 	os.WriteFile(path, []byte("sip:\n  adress: 127.0.0.1:5070\n"), 0o600)
 	if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), "adress") {
 		t.Fatalf("misspelt key accepted: %v", err)
+	}
+}
+
+func TestGuardAllowFromEnvironment(t *testing.T) {
+	cfg, err := Load("", []string{"PBX_GUARD_ALLOW=203.0.113.7,10.0.0.0/8", "PBX_SIP_NONCE_BIND_SOURCE=false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg.SIP.Guard.Allow, []string{"203.0.113.7", "10.0.0.0/8"}) || cfg.SIP.NonceBindSource {
+		t.Fatalf("allow = %q, nonce_bind_source = %v", cfg.SIP.Guard.Allow, cfg.SIP.NonceBindSource)
 	}
 }
 
