@@ -8,9 +8,11 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +45,7 @@ type Digest struct {
 	bindSource bool
 	now        func() time.Time
 	key        []byte
+	macs       sync.Pool // of hash.Hash: HMAC-SHA256 under key, reused
 	counter    atomic.Uint64
 	// used holds, per nonce counter modulo its length, the highest nc
 	// accepted with that nonce (0: issued, not used yet).
@@ -59,8 +62,10 @@ const nonceSlots = 1 << 20
 func NewDigest(realm string, algorithms []string, ttl time.Duration, bindSource bool, now func() time.Time) *Digest {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand never fails on Linux
-	return &Digest{realm: realm, algorithms: algorithms, ttl: ttl, bindSource: bindSource, now: now, key: key,
+	d := &Digest{realm: realm, algorithms: algorithms, ttl: ttl, bindSource: bindSource, now: now, key: key,
 		used: make([]atomic.Uint32, nonceSlots)}
+	d.macs.New = func() any { return hmac.New(sha256.New, key) }
+	return d
 }
 
 const nonceLen = 8 + 8 + 16 // time, counter, mac
@@ -72,20 +77,25 @@ func (d *Digest) Nonce(src netip.Addr) string {
 	d.used[n%nonceSlots].Store(0)
 	binary.BigEndian.PutUint64(b[0:8], uint64(d.now().UnixMilli()))
 	binary.BigEndian.PutUint64(b[8:16], n)
-	copy(b[16:], d.mac(b[:16], src))
+	var mac [16]byte
+	d.mac(&mac, b[:16], src)
+	copy(b[16:], mac[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// mac is the HMAC of a nonce's time and counter, and of the address it was
-// issued to when nonces are bound to it.
-func (d *Digest) mac(timeCounter []byte, src netip.Addr) []byte {
-	m := hmac.New(sha256.New, d.key)
+// mac writes into out the HMAC of a nonce's time and counter, and of the
+// address it was issued to when nonces are bound to it.
+func (d *Digest) mac(out *[16]byte, timeCounter []byte, src netip.Addr) {
+	m := d.macs.Get().(hash.Hash)
+	m.Reset()
 	m.Write(timeCounter)
 	if d.bindSource {
 		ip := src.Unmap().As16()
 		m.Write(ip[:])
 	}
-	return m.Sum(nil)[:16]
+	var sum [sha256.Size]byte
+	copy(out[:], m.Sum(sum[:0]))
+	d.macs.Put(m)
 }
 
 // nonceState tells whether a nonce is ours and still fresh.
@@ -108,7 +118,9 @@ func (d *Digest) openNonce(nonce string, src netip.Addr) (uint64, nonceState) {
 	if _, err := base64.RawURLEncoding.Decode(b[:], []byte(nonce)); err != nil {
 		return 0, nonceBad
 	}
-	if !hmac.Equal(d.mac(b[:16], src), b[16:]) {
+	var mac [16]byte
+	d.mac(&mac, b[:16], src)
+	if !hmac.Equal(mac[:], b[16:]) {
 		return 0, nonceBad
 	}
 	n := binary.BigEndian.Uint64(b[8:16])
