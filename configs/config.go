@@ -107,6 +107,10 @@ type SIP struct {
 	Algorithms []string `yaml:"digest_algorithms" env:"PBX_SIP_DIGEST_ALGORITHMS"`
 	// NonceTTL is how long a digest nonce stays valid; an older one gets stale=true.
 	NonceTTL time.Duration `yaml:"nonce_ttl" env:"PBX_SIP_NONCE_TTL"`
+	// NonceBindSource makes a digest nonce good only from the IP address it
+	// was sent to, so a sniffed credential is no use elsewhere. Turn it off
+	// for phones that change address between a challenge and its answer.
+	NonceBindSource bool `yaml:"nonce_bind_source" env:"PBX_SIP_NONCE_BIND_SOURCE"`
 	// UserAgent is the Server/User-Agent header value.
 	UserAgent string `yaml:"user_agent" env:"PBX_SIP_USER_AGENT"`
 
@@ -142,15 +146,28 @@ type Registrar struct {
 	Keepalive time.Duration `yaml:"keepalive" env:"PBX_REGISTRAR_KEEPALIVE"`
 }
 
-// Guard blocks source addresses that fail authentication too often.
+// Guard blocks source addresses that fail authentication too often, and
+// locks accounts that fail too often from anywhere.
 type Guard struct {
 	// MaxFailures within Window blocks the source for BlockFor; 0 turns the guard off.
 	MaxFailures int           `yaml:"max_failures" env:"PBX_GUARD_MAX_FAILURES"`
 	Window      time.Duration `yaml:"window" env:"PBX_GUARD_WINDOW"`
 	BlockFor    time.Duration `yaml:"block_for" env:"PBX_GUARD_BLOCK_FOR"`
-	// Allow lists networks (CIDRs or addresses) never blocked or
-	// rate-limited, besides trunks' inbound networks.
+	// Allow lists networks (CIDRs or addresses) never counted, blocked or
+	// rate-limited, besides the trunks' addresses, which never are.
 	Allow []string `yaml:"allow" env:"PBX_GUARD_ALLOW"`
+
+	Account AccountLock `yaml:"account"`
+}
+
+// AccountLock stops password guessing spread over many addresses: an
+// account that fails MaxFailures times within Window, from anywhere,
+// accepts no new device for LockFor, while its registered devices go on.
+type AccountLock struct {
+	// MaxFailures is the failures that lock an account; 0 turns locking off.
+	MaxFailures int           `yaml:"max_failures" env:"PBX_GUARD_ACCOUNT_MAX_FAILURES"`
+	Window      time.Duration `yaml:"window" env:"PBX_GUARD_ACCOUNT_WINDOW"`
+	LockFor     time.Duration `yaml:"lock_for" env:"PBX_GUARD_ACCOUNT_LOCK_FOR"`
 }
 
 // RateLimit drops SIP packets from a source address that sends too many
@@ -223,9 +240,10 @@ func Default() Config {
 			// SHA-256 is opt-in: some deployed phones (baresip 1.0's libre
 			// among them) fail a REGISTER whose challenges name an algorithm
 			// they do not know, instead of picking the one they do.
-			Algorithms: []string{"MD5"},
-			NonceTTL:   5 * time.Minute,
-			UserAgent:  "pbx",
+			Algorithms:      []string{"MD5"},
+			NonceTTL:        5 * time.Minute,
+			NonceBindSource: true,
+			UserAgent:       "pbx",
 			Registrar: Registrar{
 				MinExpires:     60,
 				MaxExpires:     3600,
@@ -237,6 +255,11 @@ func Default() Config {
 				MaxFailures: 10,
 				Window:      time.Minute,
 				BlockFor:    15 * time.Minute,
+				Account: AccountLock{
+					MaxFailures: 10,
+					Window:      10 * time.Minute,
+					LockFor:     15 * time.Minute,
+				},
 			},
 			Limits: Limits{CallsPerUser: 10, CallsPerSource: 50},
 			RateLimit: RateLimit{
@@ -459,6 +482,11 @@ func (c Config) Validate() error {
 		if v != "refuse" && v != "free" {
 			bad(name, "%q is not refuse or free", v)
 		}
+	}
+	if a := g.Account; a.MaxFailures < 0 {
+		bad("sip.guard.account.max_failures", "must not be negative")
+	} else if a.MaxFailures > 0 && (a.Window <= 0 || a.LockFor <= 0) {
+		bad("sip.guard.account", "window and lock_for must be positive when max_failures is set")
 	}
 	m := c.Media
 	if strings.TrimSpace(m.TTSCommand) == "" {

@@ -64,6 +64,10 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{"rtp quarantine", []string{"PBX_RTP_PORT_QUARANTINE=1h"}, "PBX_RTP_PORT_QUARANTINE"},
 		{"call caps", []string{"PBX_SIP_CALLS_PER_USER=-1"}, "calls_per_user"},
 		{"short admin token", []string{"PBX_ADMIN_TOKEN=peer-test-token"}, "admin_token (PBX_ADMIN_TOKEN): is 15 characters; use at least 20"},
+		{"guard allow", []string{"PBX_GUARD_ALLOW=10.0.0.0/8,10.0.0.0/33"}, "PBX_GUARD_ALLOW"},
+		{"account lock", []string{"PBX_GUARD_ACCOUNT_MAX_FAILURES=-1"}, "sip.guard.account.max_failures"},
+		{"account window", []string{"PBX_GUARD_ACCOUNT_WINDOW=0s"}, "sip.guard.account"},
+		{"nonce binding", []string{"PBX_SIP_NONCE_BIND_SOURCE=maybe"}, "PBX_SIP_NONCE_BIND_SOURCE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,6 +93,16 @@ func TestUnknownFileKeyIsRefused(t *testing.T) {
 	}
 }
 
+func TestGuardAllowFromEnvironment(t *testing.T) {
+	cfg, err := Load("", []string{"PBX_GUARD_ALLOW=203.0.113.7,10.0.0.0/8", "PBX_SIP_NONCE_BIND_SOURCE=false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg.SIP.Guard.Allow, []string{"203.0.113.7", "10.0.0.0/8"}) || cfg.SIP.NonceBindSource {
+		t.Fatalf("allow = %q, nonce_bind_source = %v", cfg.SIP.Guard.Allow, cfg.SIP.NonceBindSource)
+	}
+}
+
 func TestExampleFileLoads(t *testing.T) {
 	cfg, err := Load("pbx.example.yaml", nil)
 	if err != nil {
@@ -97,7 +111,8 @@ func TestExampleFileLoads(t *testing.T) {
 	def := Default()
 	def.DB = cfg.DB
 	if cfg.SIP.Registrar != def.SIP.Registrar || !reflect.DeepEqual(cfg.SIP.Guard, def.SIP.Guard) ||
-		cfg.SIP.RateLimit != def.SIP.RateLimit || cfg.HTTP != def.HTTP || cfg.Media != def.Media {
+		cfg.SIP.RateLimit != def.SIP.RateLimit || cfg.SIP.NonceBindSource != def.SIP.NonceBindSource ||
+		cfg.HTTP != def.HTTP || cfg.Media != def.Media {
 		t.Fatalf("the example documents values other than the defaults")
 	}
 	if cfg.SIP.Limits != def.SIP.Limits || cfg.RTPLearning != def.RTPLearning || cfg.RTPPortQuarantine != def.RTPPortQuarantine {

@@ -12,18 +12,22 @@ import (
 )
 
 // Authenticator proves who sent a request: it challenges, checks answers
-// with Digest, looks accounts up, and reports failures to the Guard.
+// with Digest, looks accounts up, and reports failures to the Guard (per
+// source) and the Lockout (per account). A locked account is proven only
+// from an address one of its devices is registered from (loc).
 type Authenticator struct {
 	digest   *Digest
 	guard    *Guard
+	lockout  *Lockout
 	accounts Accounts
+	loc      *Location
 	metrics  *Metrics
 	log      *slog.Logger
 }
 
 // NewAuthenticator returns an Authenticator.
-func NewAuthenticator(d *Digest, g *Guard, accounts Accounts, m *Metrics, log *slog.Logger) *Authenticator {
-	return &Authenticator{digest: d, guard: g, accounts: accounts, metrics: m, log: log}
+func NewAuthenticator(d *Digest, g *Guard, lock *Lockout, accounts Accounts, loc *Location, m *Metrics, log *slog.Logger) *Authenticator {
+	return &Authenticator{digest: d, guard: g, lockout: lock, accounts: accounts, loc: loc, metrics: m, log: log}
 }
 
 // Authenticate returns the account that sent req. When it cannot, it has
@@ -34,12 +38,13 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 	if status == 407 {
 		hdrName, chalName = "Proxy-Authorization", "Proxy-Authenticate"
 	}
+	src := sourceAddr(req.Source())
 	challenge := func(stale bool) {
 		reason := "Unauthorized"
 		if status == 407 {
 			reason = "Proxy Authentication Required"
 		}
-		chals := a.digest.Challenges(stale)
+		chals := a.digest.Challenges(stale, src)
 		hdrs := make([]sip.Header, len(chals))
 		for i, c := range chals {
 			hdrs[i] = sip.NewHeader(chalName, c)
@@ -61,7 +66,8 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 	// Look the account up only for credentials worth checking, so that a
 	// flood of junk costs no database reads.
 	var acct *Account
-	if a.digest.checkNonce(cred.Nonce) == nonceFresh {
+	n, st := a.digest.openNonce(cred.Nonce, src)
+	if st == nonceFresh {
 		found, err := a.accounts.Account(context.Background(), cred.Username)
 		switch {
 		case err == nil:
@@ -72,8 +78,17 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 			return Account{}, false
 		}
 	}
-	switch a.digest.Verify(cred, string(req.Method), acct) {
+	r := Request{Method: string(req.Method), URI: req.Recipient, Source: src}
+	switch a.digest.verify(cred, r, n, st, acct) {
 	case OK:
+		if a.lockout.Locked(acct.Username) && !a.loc.HasSource(acct.Username, src) {
+			// The right password from a new device of a locked account:
+			// most likely the guess that found it. The answer is a wrong
+			// password's, so the guesser learns nothing.
+			a.log.Info("refused a new device of a locked account", "remote", req.Source(), "user", acct.Username, "method", string(req.Method))
+			respond(tx, req, 403, "Forbidden", nil)
+			return Account{}, false
+		}
 		return *acct, true
 	case Stale:
 		challenge(true)
@@ -81,6 +96,11 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 		challenge(false)
 	case Malformed:
 		respond(tx, req, 400, "Malformed "+hdrName, nil)
+	case WrongURI:
+		// A credential made for another request: a replay, or a broken
+		// phone. Neither is a password guess.
+		a.log.Info("credentials for another Request-URI", "remote", req.Source(), "user", cred.Username, "method", string(req.Method))
+		respond(tx, req, 400, "Authorization URI Mismatch", nil)
 	case Failed:
 		ip := sourceIP(req.Source())
 		a.metrics.authFailures.Inc()
@@ -89,6 +109,12 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 				"remote", ip, "block_for", a.guard.blockFor.String())
 		} else {
 			a.log.Info("authentication failed", "remote", req.Source(), "user", cred.Username, "method", string(req.Method))
+		}
+		// Only existing accounts are counted, so made-up usernames cost no memory.
+		if acct != nil && a.lockout.Fail(acct.Username) {
+			a.metrics.accountLocks.Inc()
+			a.log.Warn("locking account after repeated authentication failures: it accepts no new device",
+				"user", acct.Username, "lock_for", a.lockout.lockFor.String())
 		}
 		// The same answer whether the user exists or the password is wrong.
 		respond(tx, req, 403, "Forbidden", nil)

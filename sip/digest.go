@@ -8,11 +8,15 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
+	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
 )
 
@@ -25,36 +29,73 @@ type Account struct {
 }
 
 // Digest issues digest challenges (RFC 7616, RFC 8760) and verifies answers.
-// Nonces are stateless: a timestamp, a counter and an HMAC over both, so they
-// cost no memory, and an expired one is recognised as stale.
+//
+// Nonces are stateless to issue: a timestamp, a counter and an HMAC over
+// both and the address challenged, so an expired nonce is recognised as
+// stale and a nonce sniffed on the wire is no use from another address.
+// Using one is not stateless: a fixed table, indexed by the nonce's counter
+// as Kamailio's auth module does, keeps the highest nonce-count (nc) each
+// recent nonce was used with, so a credential proves one request only. The
+// table's size bounds the memory whatever a peer sends; a nonce older than
+// the table's span is stale and the phone simply answers a new challenge.
 type Digest struct {
 	realm      string
 	algorithms []string
 	ttl        time.Duration
+	bindSource bool
 	now        func() time.Time
 	key        []byte
+	macs       sync.Pool // of hash.Hash: HMAC-SHA256 under key, reused
 	counter    atomic.Uint64
+	// used holds, per nonce counter modulo its length, the highest nc
+	// accepted with that nonce (0: issued, not used yet).
+	used []atomic.Uint32
 }
 
+// nonceSlots is how many nonces can be in use at once: 4 MiB of table,
+// ample for thousands of challenges a second within a nonce's lifetime.
+const nonceSlots = 1 << 20
+
 // NewDigest returns a Digest for realm offering algorithms, most preferred
-// first. Nonces older than ttl are stale.
-func NewDigest(realm string, algorithms []string, ttl time.Duration, now func() time.Time) *Digest {
+// first. Nonces older than ttl are stale. With bindSource a nonce answers
+// only from the IP address it was issued to.
+func NewDigest(realm string, algorithms []string, ttl time.Duration, bindSource bool, now func() time.Time) *Digest {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand never fails on Linux
-	return &Digest{realm: realm, algorithms: algorithms, ttl: ttl, now: now, key: key}
+	d := &Digest{realm: realm, algorithms: algorithms, ttl: ttl, bindSource: bindSource, now: now, key: key,
+		used: make([]atomic.Uint32, nonceSlots)}
+	d.macs.New = func() any { return hmac.New(sha256.New, key) }
+	return d
 }
 
 const nonceLen = 8 + 8 + 16 // time, counter, mac
 
-// Nonce returns a fresh nonce.
-func (d *Digest) Nonce() string {
+// Nonce returns a fresh nonce for a challenge sent to src.
+func (d *Digest) Nonce(src netip.Addr) string {
 	var b [nonceLen]byte
+	n := d.counter.Add(1)
+	d.used[n%nonceSlots].Store(0)
 	binary.BigEndian.PutUint64(b[0:8], uint64(d.now().UnixMilli()))
-	binary.BigEndian.PutUint64(b[8:16], d.counter.Add(1))
-	mac := hmac.New(sha256.New, d.key)
-	mac.Write(b[:16])
-	copy(b[16:], mac.Sum(nil))
+	binary.BigEndian.PutUint64(b[8:16], n)
+	var mac [16]byte
+	d.mac(&mac, b[:16], src)
+	copy(b[16:], mac[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// mac writes into out the HMAC of a nonce's time and counter, and of the
+// address it was issued to when nonces are bound to it.
+func (d *Digest) mac(out *[16]byte, timeCounter []byte, src netip.Addr) {
+	m := d.macs.Get().(hash.Hash)
+	m.Reset()
+	m.Write(timeCounter)
+	if d.bindSource {
+		ip := src.Unmap().As16()
+		m.Write(ip[:])
+	}
+	var sum [sha256.Size]byte
+	copy(out[:], m.Sum(sum[:0]))
+	d.macs.Put(m)
 }
 
 // nonceState tells whether a nonce is ours and still fresh.
@@ -66,30 +107,53 @@ const (
 	nonceFresh
 )
 
-func (d *Digest) checkNonce(nonce string) nonceState {
+// openNonce checks a nonce answered from src: its HMAC (the one computed
+// in a verification), its age and whether its slot in the table is still
+// its own. It returns the nonce's counter.
+func (d *Digest) openNonce(nonce string, src netip.Addr) (uint64, nonceState) {
 	var b [nonceLen]byte
 	if base64.RawURLEncoding.DecodedLen(len(nonce)) != nonceLen {
-		return nonceBad
+		return 0, nonceBad
 	}
 	if _, err := base64.RawURLEncoding.Decode(b[:], []byte(nonce)); err != nil {
-		return nonceBad
+		return 0, nonceBad
 	}
-	mac := hmac.New(sha256.New, d.key)
-	mac.Write(b[:16])
-	if !hmac.Equal(mac.Sum(nil)[:16], b[16:]) {
-		return nonceBad
+	var mac [16]byte
+	d.mac(&mac, b[:16], src)
+	if !hmac.Equal(mac[:], b[16:]) {
+		return 0, nonceBad
 	}
+	n := binary.BigEndian.Uint64(b[8:16])
 	issued := time.UnixMilli(int64(binary.BigEndian.Uint64(b[0:8])))
 	if age := d.now().Sub(issued); age > d.ttl || age < -time.Minute {
-		return nonceStale
+		return n, nonceStale
 	}
-	return nonceFresh
+	if d.counter.Load()-n >= nonceSlots {
+		return n, nonceStale // its slot has been given to a newer nonce
+	}
+	return n, nonceFresh
+}
+
+// use records that nonce n was used with count nc, and reports false when
+// it was already used with nc or a higher count: a replay, or a
+// retransmission that the transaction layer did not absorb.
+func (d *Digest) use(n uint64, nc uint32) bool {
+	slot := &d.used[n%nonceSlots]
+	for {
+		seen := slot.Load()
+		if nc <= seen {
+			return false
+		}
+		if slot.CompareAndSwap(seen, nc) {
+			return true
+		}
+	}
 }
 
 // Challenges returns one WWW-Authenticate (or Proxy-Authenticate) value per
-// offered algorithm, sharing one nonce.
-func (d *Digest) Challenges(stale bool) []string {
-	nonce := d.Nonce()
+// offered algorithm, sharing one nonce issued to src.
+func (d *Digest) Challenges(stale bool, src netip.Addr) []string {
+	nonce := d.Nonce(src)
 	out := make([]string, len(d.algorithms))
 	for i, alg := range d.algorithms {
 		c := digest.Challenge{Realm: d.realm, Nonce: nonce, Algorithm: alg, QOP: []string{"auth"}, Stale: stale}
@@ -105,10 +169,15 @@ const (
 	// Challenge: no usable credentials (none, another realm, a nonce not ours);
 	// answer with a fresh challenge. Not a failed attempt.
 	Challenge Verdict = iota
-	// Stale: right password shape but an expired nonce; challenge with stale=true.
+	// Stale: an expired nonce, or one already used with this nonce-count
+	// (a replay); challenge with stale=true, as Kamailio does, so a phone
+	// answers again without asking its user.
 	Stale
 	// Malformed: the header cannot be parsed.
 	Malformed
+	// WrongURI: the credentials were made for another Request-URI
+	// (RFC 2617 3.2.2.5 says 400 Bad Request).
+	WrongURI
 	// Failed: an unknown user or a wrong password. The two are never told apart.
 	Failed
 	// OK: the credentials prove the account.
@@ -191,10 +260,25 @@ func Credentials(header string) (*digest.Credentials, error) {
 	return c, nil
 }
 
-// Verify checks cred, sent with method, against the account's stored hash.
+// Request is what a credential must have been made for: the request's
+// method and Request-URI, and the address it came from.
+type Request struct {
+	Method string
+	URI    sip.Uri
+	Source netip.Addr
+}
+
+// Verify checks cred, sent with r, against the account's stored hash.
 // acct is nil when no such user exists; the work done is the same, so the
 // answer and its timing do not tell whether the user exists.
-func (d *Digest) Verify(cred *digest.Credentials, method string, acct *Account) Verdict {
+func (d *Digest) Verify(cred *digest.Credentials, r Request, acct *Account) Verdict {
+	n, st := d.openNonce(cred.Nonce, r.Source)
+	return d.verify(cred, r, n, st, acct)
+}
+
+// verify is Verify on a nonce already opened, so that Authenticate can
+// look the account up only for a fresh nonce without a second HMAC.
+func (d *Digest) verify(cred *digest.Credentials, r Request, n uint64, st nonceState, acct *Account) Verdict {
 	if cred.Realm != d.realm || cred.Userhash {
 		return Challenge
 	}
@@ -205,11 +289,15 @@ func (d *Digest) Verify(cred *digest.Credentials, method string, acct *Account) 
 	if !d.offers(alg) || (cred.QOP != "" && cred.QOP != "auth") {
 		return Challenge
 	}
-	switch d.checkNonce(cred.Nonce) {
+	switch st {
 	case nonceBad:
 		return Challenge
 	case nonceStale:
 		return Stale
+	}
+	var uri sip.Uri
+	if err := sip.ParseUri(cred.URI, &uri); err != nil || !equalURI(uri, r.URI) {
+		return WrongURI
 	}
 	ha1 := strings.Repeat("0", 64) // stands in for an unknown user
 	if acct != nil {
@@ -222,7 +310,7 @@ func (d *Digest) Verify(cred *digest.Credentials, method string, acct *Account) 
 		chal.QOP = []string{cred.QOP}
 	}
 	want, err := digest.Digest(chal, digest.Options{
-		Method: method, URI: cred.URI, Username: cred.Username,
+		Method: r.Method, URI: cred.URI, Username: cred.Username,
 		A1: ha1, Cnonce: cred.Cnonce, Count: cred.Nc,
 	})
 	if err != nil {
@@ -230,6 +318,18 @@ func (d *Digest) Verify(cred *digest.Credentials, method string, acct *Account) 
 	}
 	if acct == nil || subtle.ConstantTimeCompare([]byte(want.Response), []byte(strings.ToLower(cred.Response))) != 1 {
 		return Failed
+	}
+	// Only a proven answer moves the count, so nobody without the password
+	// can spoil a phone's nonce. With qop the phone counts its uses of a
+	// nonce and each count is good once (a phone may reuse a nonce for its
+	// next call, RFC 7616 3.4); without qop there is no count, so the
+	// nonce is good for one request.
+	nc := uint32(1)
+	if cred.QOP != "" {
+		nc = uint32(cred.Nc)
+	}
+	if !d.use(n, nc) {
+		return Stale
 	}
 	return OK
 }

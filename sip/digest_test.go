@@ -4,10 +4,12 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
 )
 
@@ -21,106 +23,248 @@ func ha1(alg, user, realm, pass string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// answer plays the phone: it answers the challenge with password.
+// answer plays the phone: it answers the challenge with password, for a
+// REGISTER to sip:pbx.
 func answer(t *testing.T, chal, user, pass string) *digest.Credentials {
+	t.Helper()
+	return answerN(t, chal, user, pass, 1)
+}
+
+// answerN answers the challenge as the nc-th use of its nonce.
+func answerN(t *testing.T, chal, user, pass string, nc int) *digest.Credentials {
 	t.Helper()
 	c, err := digest.ParseChallenge(chal)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred, err := digest.Digest(c, digest.Options{Method: "REGISTER", URI: "sip:pbx", Username: user, Password: pass})
+	cred, err := digest.Digest(c, digest.Options{Method: "REGISTER", URI: "sip:pbx", Username: user, Password: pass, Count: nc})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cred
 }
 
+var (
+	phoneIP = netip.MustParseAddr("192.0.2.10")
+	otherIP = netip.MustParseAddr("198.51.100.66")
+	// register is the request the answers above are made for, from phoneIP.
+	register = Request{Method: "REGISTER", URI: sip.Uri{Scheme: "sip", Host: "pbx"}, Source: phoneIP}
+)
+
+func from(r Request, ip netip.Addr) Request { r.Source = ip; return r }
+
 func TestDigestVerify(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	d := NewDigest("pbx", []string{"MD5", "SHA-256"}, time.Minute, clock)
+	d := NewDigest("pbx", []string{"MD5", "SHA-256"}, time.Minute, true, clock)
 	acct := &Account{Username: "1001", HA1: map[string]string{
 		"MD5": ha1("MD5", "1001", "pbx", "right-pass"), "SHA-256": ha1("SHA-256", "1001", "pbx", "right-pass"),
 	}}
-	chals := d.Challenges(false)
+	chals := d.Challenges(false, phoneIP)
 	if len(chals) != 2 || !strings.Contains(chals[0], "MD5") || !strings.Contains(chals[1], "SHA-256") {
 		t.Fatalf("challenges = %q, want MD5 then SHA-256", chals)
 	}
-	for _, chal := range chals {
-		if got := d.Verify(answer(t, chal, "1001", "right-pass"), "REGISTER", acct); got != OK {
-			t.Errorf("%s right password: verdict %v, want OK", chal, got)
-		}
-		if got := d.Verify(answer(t, chal, "1001", "wrong-pass"), "REGISTER", acct); got != Failed {
+	for i := range chals {
+		chal := d.Challenges(false, phoneIP)[i] // the challenges share a nonce, good once
+		if got := d.Verify(answer(t, chal, "1001", "wrong-pass"), register, acct); got != Failed {
 			t.Errorf("%s wrong password: verdict %v, want Failed", chal, got)
 		}
-		if got := d.Verify(answer(t, chal, "9999", "right-pass"), "REGISTER", nil); got != Failed {
+		if got := d.Verify(answer(t, chal, "9999", "right-pass"), register, nil); got != Failed {
 			t.Errorf("%s unknown user: verdict %v, want Failed (same as a wrong password)", chal, got)
 		}
+		if got := d.Verify(answer(t, chal, "1001", "right-pass"), register, acct); got != OK {
+			t.Errorf("%s right password: verdict %v, want OK", chal, got)
+		}
 	}
+	fresh := func() string { t.Helper(); return d.Challenges(false, phoneIP)[0] }
 
 	t.Run("method is part of the digest", func(t *testing.T) {
-		if got := d.Verify(answer(t, chals[0], "1001", "right-pass"), "INVITE", acct); got != Failed {
+		invite := register
+		invite.Method = "INVITE"
+		if got := d.Verify(answer(t, fresh(), "1001", "right-pass"), invite, acct); got != Failed {
 			t.Errorf("verdict %v, want Failed", got)
 		}
 	})
 	t.Run("expired nonce is stale", func(t *testing.T) {
-		cred := answer(t, chals[0], "1001", "right-pass")
+		cred := answer(t, fresh(), "1001", "right-pass")
 		now = now.Add(2 * time.Minute)
 		defer func() { now = now.Add(-2 * time.Minute) }()
-		if got := d.Verify(cred, "REGISTER", acct); got != Stale {
+		if got := d.Verify(cred, register, acct); got != Stale {
 			t.Errorf("verdict %v, want Stale", got)
 		}
 	})
 	t.Run("forged nonce is challenged, not counted", func(t *testing.T) {
-		cred := answer(t, chals[0], "1001", "right-pass")
+		cred := answer(t, fresh(), "1001", "right-pass")
 		cred.Nonce = strings.ToUpper(cred.Nonce)
-		if got := d.Verify(cred, "REGISTER", acct); got != Challenge {
+		if got := d.Verify(cred, register, acct); got != Challenge {
 			t.Errorf("verdict %v, want Challenge", got)
 		}
-		other := NewDigest("pbx", []string{"MD5"}, time.Minute, clock)
-		if got := other.Verify(answer(t, chals[0], "1001", "right-pass"), "REGISTER", acct); got != Challenge {
+		other := NewDigest("pbx", []string{"MD5"}, time.Minute, true, clock)
+		if got := other.Verify(answer(t, fresh(), "1001", "right-pass"), register, acct); got != Challenge {
 			t.Errorf("nonce of another key: verdict %v, want Challenge", got)
 		}
 	})
 	t.Run("other realm is challenged", func(t *testing.T) {
-		cred := answer(t, strings.Replace(chals[0], `realm="pbx"`, `realm="evil"`, 1), "1001", "right-pass")
-		if got := d.Verify(cred, "REGISTER", acct); got != Challenge {
+		cred := answer(t, strings.Replace(fresh(), `realm="pbx"`, `realm="evil"`, 1), "1001", "right-pass")
+		if got := d.Verify(cred, register, acct); got != Challenge {
 			t.Errorf("verdict %v, want Challenge", got)
 		}
 	})
 	t.Run("algorithm not offered is challenged", func(t *testing.T) {
-		md5only := NewDigest("pbx", []string{"MD5"}, time.Minute, clock)
-		cred := answer(t, strings.Replace(md5only.Challenges(false)[0], "MD5", "SHA-256", 1), "1001", "right-pass")
-		if got := md5only.Verify(cred, "REGISTER", acct); got != Challenge {
+		md5only := NewDigest("pbx", []string{"MD5"}, time.Minute, true, clock)
+		cred := answer(t, strings.Replace(md5only.Challenges(false, phoneIP)[0], "MD5", "SHA-256", 1), "1001", "right-pass")
+		if got := md5only.Verify(cred, register, acct); got != Challenge {
 			t.Errorf("verdict %v, want Challenge", got)
 		}
 	})
 	t.Run("no qop (RFC 2069 phones)", func(t *testing.T) {
-		c, _ := digest.ParseChallenge(chals[0])
+		c, _ := digest.ParseChallenge(fresh())
 		c.QOP = nil
 		cred, _ := digest.Digest(c, digest.Options{Method: "REGISTER", URI: "sip:pbx", Username: "1001", Password: "right-pass"})
-		if got := d.Verify(cred, "REGISTER", acct); got != OK {
+		if got := d.Verify(cred, register, acct); got != OK {
 			t.Errorf("verdict %v, want OK", got)
 		}
 	})
 }
 
+// TestDigestReplay: a credential proves the one request it was made for.
+func TestDigestReplay(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	acct := &Account{Username: "1001", HA1: map[string]string{"MD5": ha1("MD5", "1001", "pbx", "right-pass")}}
+	d := NewDigest("pbx", []string{"MD5"}, time.Minute, true, clock)
+
+	t.Run("the same nonce-count twice is stale", func(t *testing.T) {
+		cred := answer(t, d.Challenges(false, phoneIP)[0], "1001", "right-pass")
+		if got := d.Verify(cred, register, acct); got != OK {
+			t.Fatalf("first use: %v, want OK", got)
+		}
+		if got := d.Verify(cred, register, acct); got != Stale {
+			t.Fatalf("replay: %v, want Stale", got)
+		}
+	})
+	t.Run("nonce-count must grow", func(t *testing.T) {
+		chal := d.Challenges(false, phoneIP)[0]
+		for _, step := range []struct {
+			nc   int
+			want Verdict
+		}{{1, OK}, {2, OK}, {5, OK}, {5, Stale}, {3, Stale}, {6, OK}} {
+			if got := d.Verify(answerN(t, chal, "1001", "right-pass", step.nc), register, acct); got != step.want {
+				t.Errorf("nc=%d: %v, want %v", step.nc, got, step.want)
+			}
+		}
+	})
+	t.Run("a wrong password does not spend a nonce-count", func(t *testing.T) {
+		chal := d.Challenges(false, phoneIP)[0]
+		if got := d.Verify(answerN(t, chal, "1001", "guess", 9), register, acct); got != Failed {
+			t.Fatalf("wrong password: %v", got)
+		}
+		if got := d.Verify(answerN(t, chal, "1001", "right-pass", 1), register, acct); got != OK {
+			t.Fatalf("the phone's own nc=1 after a failed nc=9: %v, want OK", got)
+		}
+	})
+	t.Run("without qop a nonce is good once", func(t *testing.T) {
+		c, _ := digest.ParseChallenge(d.Challenges(false, phoneIP)[0])
+		c.QOP = nil
+		cred, _ := digest.Digest(c, digest.Options{Method: "REGISTER", URI: "sip:pbx", Username: "1001", Password: "right-pass"})
+		if got := d.Verify(cred, register, acct); got != OK {
+			t.Fatalf("first use: %v", got)
+		}
+		if got := d.Verify(cred, register, acct); got != Stale {
+			t.Fatalf("second use: %v, want Stale", got)
+		}
+	})
+	t.Run("uri must be the Request-URI", func(t *testing.T) {
+		other := register
+		other.URI = sip.Uri{Scheme: "sip", User: "+19005550100", Host: "pbx"}
+		if got := d.Verify(answer(t, d.Challenges(false, phoneIP)[0], "1001", "right-pass"), other, acct); got != WrongURI {
+			t.Fatalf("credential for sip:pbx on a request to %s: %v, want WrongURI", other.URI.String(), got)
+		}
+	})
+	t.Run("nonce is bound to the address challenged", func(t *testing.T) {
+		cred := answer(t, d.Challenges(false, phoneIP)[0], "1001", "right-pass")
+		if got := d.Verify(cred, from(register, otherIP), acct); got != Challenge {
+			t.Fatalf("from another address: %v, want Challenge", got)
+		}
+		if got := d.Verify(cred, register, acct); got != OK {
+			t.Fatalf("from the address challenged: %v, want OK", got)
+		}
+	})
+	t.Run("roaming phones: binding off", func(t *testing.T) {
+		roam := NewDigest("pbx", []string{"MD5"}, time.Minute, false, clock)
+		cred := answer(t, roam.Challenges(false, phoneIP)[0], "1001", "right-pass")
+		if got := roam.Verify(cred, from(register, otherIP), acct); got != OK {
+			t.Fatalf("from another address with binding off: %v, want OK", got)
+		}
+		if got := roam.Verify(cred, register, acct); got != Stale {
+			t.Fatalf("replayed from anywhere: %v, want Stale", got)
+		}
+	})
+	t.Run("a nonce whose slot was reused is stale", func(t *testing.T) {
+		cred := answer(t, d.Challenges(false, phoneIP)[0], "1001", "right-pass")
+		d.counter.Add(nonceSlots) // as many challenges as the table holds since
+		if got := d.Verify(cred, register, acct); got != Stale {
+			t.Fatalf("verdict %v, want Stale", got)
+		}
+	})
+}
+
+func TestEqualURI(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"sip:pbx", "sip:pbx", true},
+		{"sip:7001@pbx.example.com", "SIP:7001@PBX.Example.COM", true},
+		{"sip:%37001@pbx", "sip:7001@pbx", true},
+		{"sip:+4930123456@10.0.0.1:5060", "sip:+4930123456@10.0.0.1:5060", true},
+		{"sip:+4930123456@10.0.0.1:5060", "sip:+19005550100@10.0.0.1:5060", false},
+		{"sip:alice@pbx", "sip:ALICE@pbx", false},
+		{"sip:pbx", "sip:pbx:5060", false},
+		{"sip:pbx", "sips:pbx", false},
+		{"sip:pbx;transport=udp", "sip:pbx", false},
+		{"sip:pbx;transport=UDP", "sip:pbx;transport=udp", true},
+		{"sip:pbx;foo=1", "sip:pbx", true},
+		{"sip:pbx;foo=1", "sip:pbx;foo=2", false},
+		{"sip:pbx?subject=x", "sip:pbx", false},
+		{"tel:+15550001111", "tel:+15550001111", true},
+		{"tel:+15550001111", "tel:+15550002222", false},
+	}
+	for _, tt := range tests {
+		var a, b sip.Uri
+		if err := sip.ParseUri(tt.a, &a); err != nil {
+			t.Fatalf("%s: %v", tt.a, err)
+		}
+		if err := sip.ParseUri(tt.b, &b); err != nil {
+			t.Fatalf("%s: %v", tt.b, err)
+		}
+		if got := equalURI(a, b); got != tt.want {
+			t.Errorf("equalURI(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		if got := equalURI(b, a); got != tt.want {
+			t.Errorf("equalURI(%s, %s) = %v, want %v", tt.b, tt.a, got, tt.want)
+		}
+	}
+}
+
 func TestStaleChallengeSaysSo(t *testing.T) {
-	d := NewDigest("pbx", []string{"MD5"}, time.Minute, time.Now)
-	c, err := digest.ParseChallenge(d.Challenges(true)[0])
+	d := NewDigest("pbx", []string{"MD5"}, time.Minute, true, time.Now)
+	c, err := digest.ParseChallenge(d.Challenges(true, phoneIP)[0])
 	if err != nil || !c.Stale {
 		t.Fatalf("stale challenge parsed as %+v, %v", c, err)
 	}
 }
 
 func BenchmarkDigestVerify(b *testing.B) {
-	d := NewDigest("pbx", []string{"MD5"}, time.Minute, time.Now)
+	d := NewDigest("pbx", []string{"MD5"}, time.Minute, true, time.Now)
 	acct := &Account{Username: "1001", HA1: map[string]string{"MD5": ha1("MD5", "1001", "pbx", "pw")}}
-	c, _ := digest.ParseChallenge(d.Challenges(false)[0])
-	cred, _ := digest.Digest(c, digest.Options{Method: "REGISTER", URI: "sip:pbx", Username: "1001", Password: "pw"})
+	c, _ := digest.ParseChallenge(d.Challenges(false, phoneIP)[0])
+	nc := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		if d.Verify(cred, "REGISTER", acct) != OK {
+		nc++ // each use of the nonce counts up, as a phone's do
+		cred, _ := digest.Digest(c, digest.Options{Method: "REGISTER", URI: "sip:pbx", Username: "1001", Password: "pw", Count: nc})
+		if d.Verify(cred, register, acct) != OK {
 			b.Fatal("not ok")
 		}
 	}
@@ -164,4 +308,17 @@ func FuzzCredentials(f *testing.F) {
 			t.Fatalf("accepted %q without the required fields", s)
 		}
 	})
+}
+
+// BenchmarkOpenNonce is the HMAC check a verification now does once
+// (Authenticate used to do it twice).
+func BenchmarkOpenNonce(b *testing.B) {
+	d := NewDigest("pbx", []string{"MD5"}, time.Minute, true, time.Now)
+	nonce := d.Nonce(phoneIP)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, st := d.openNonce(nonce, phoneIP); st != nonceFresh {
+			b.Fatal("not fresh")
+		}
+	}
 }

@@ -1,16 +1,21 @@
 package sip
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
 
 // Guard counts failed authentications per source IP and blocks an address
-// that fails too often, so passwords cannot be guessed at wire speed.
+// that fails too often, so passwords cannot be guessed at wire speed. It
+// never counts or blocks an exempt address (a carrier's, an allowed
+// network): failures forged with the carrier's address must not cut the
+// carrier off.
 type Guard struct {
 	maxFailures int
 	window      time.Duration
 	blockFor    time.Duration
+	exempt      func(netip.Addr) bool
 	now         func() time.Time
 
 	mu      sync.Mutex
@@ -25,8 +30,13 @@ type guardEntry struct {
 
 // NewGuard blocks an IP for blockFor once it fails maxFailures times within
 // window. maxFailures 0 turns blocking off (failures are still counted).
-func NewGuard(maxFailures int, window, blockFor time.Duration, now func() time.Time) *Guard {
-	return &Guard{maxFailures: maxFailures, window: window, blockFor: blockFor, now: now, sources: make(map[string]*guardEntry)}
+// Addresses for which exempt (if not nil) reports true are never counted.
+func NewGuard(maxFailures int, window, blockFor time.Duration, exempt func(netip.Addr) bool, now func() time.Time) *Guard {
+	if exempt == nil {
+		exempt = func(netip.Addr) bool { return false }
+	}
+	return &Guard{maxFailures: maxFailures, window: window, blockFor: blockFor, exempt: exempt, now: now,
+		sources: make(map[string]*guardEntry)}
 }
 
 // Blocked reports whether ip is blocked now.
@@ -35,15 +45,23 @@ func (g *Guard) Blocked(ip string) bool {
 		return false
 	}
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	e, ok := g.sources[ip]
-	return ok && g.now().Before(e.blockedUntil)
+	blocked := ok && g.now().Before(e.blockedUntil)
+	g.mu.Unlock()
+	// Asked only of blocked addresses, so a packet costs no lookup: an
+	// address that became a trunk's after it was blocked is let in.
+	return blocked && !g.isExempt(ip)
+}
+
+func (g *Guard) isExempt(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	return err == nil && g.exempt(a.Unmap())
 }
 
 // Fail records a failed authentication from ip and reports whether this
 // failure blocked it.
 func (g *Guard) Fail(ip string) (blocked bool) {
-	if g.maxFailures == 0 {
+	if g.maxFailures == 0 || g.isExempt(ip) {
 		return false
 	}
 	now := g.now()

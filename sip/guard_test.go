@@ -1,13 +1,14 @@
 package sip
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 )
 
 func TestGuardBlocksAfterRepeatedFailures(t *testing.T) {
 	now := time.Unix(1000, 0)
-	g := NewGuard(3, time.Minute, 10*time.Minute, func() time.Time { return now })
+	g := NewGuard(3, time.Minute, 10*time.Minute, nil, func() time.Time { return now })
 	for i := 1; i <= 2; i++ {
 		if g.Fail("10.0.0.1") {
 			t.Fatalf("blocked after %d failures, want 3", i)
@@ -37,7 +38,7 @@ func TestGuardBlocksAfterRepeatedFailures(t *testing.T) {
 
 func TestGuardWindowForgetsOldFailures(t *testing.T) {
 	now := time.Unix(1000, 0)
-	g := NewGuard(3, time.Minute, 10*time.Minute, func() time.Time { return now })
+	g := NewGuard(3, time.Minute, 10*time.Minute, nil, func() time.Time { return now })
 	g.Fail("a")
 	g.Fail("a")
 	now = now.Add(2 * time.Minute)
@@ -47,10 +48,36 @@ func TestGuardWindowForgetsOldFailures(t *testing.T) {
 }
 
 func TestGuardOff(t *testing.T) {
-	g := NewGuard(0, time.Minute, time.Minute, time.Now)
+	g := NewGuard(0, time.Minute, time.Minute, nil, time.Now)
 	for range 100 {
 		if g.Fail("a") {
 			t.Fatal("guard with max 0 blocked")
 		}
+	}
+}
+
+func TestGuardNeverBlocksExemptAddresses(t *testing.T) {
+	now := time.Unix(1000, 0)
+	carrier := netip.MustParseAddr("203.0.113.5")
+	trusted := carrier
+	g := NewGuard(3, time.Minute, 10*time.Minute, func(ip netip.Addr) bool { return ip == trusted }, func() time.Time { return now })
+	for i := range 20 {
+		if g.Fail("203.0.113.5") || g.Fail("::ffff:203.0.113.5") {
+			t.Fatalf("the carrier's address blocked after %d failures", i+1)
+		}
+	}
+	if g.Blocked("203.0.113.5") || g.BlockedCount() != 0 {
+		t.Fatal("the carrier's address is blocked")
+	}
+	// An address blocked before it became a trunk's is let in from then on.
+	for range 3 {
+		g.Fail("198.51.100.9")
+	}
+	if !g.Blocked("198.51.100.9") {
+		t.Fatal("not blocked")
+	}
+	trusted = netip.MustParseAddr("198.51.100.9")
+	if g.Blocked("198.51.100.9") {
+		t.Fatal("a trunk's address stays blocked")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"sort"
 	"sync"
@@ -241,6 +242,20 @@ func (l *Location) Lookup(aor string) []Binding {
 	out := copyBindings(l.live(aor, now))
 	sort.Slice(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
 	return out
+}
+
+// HasSource reports whether one of aor's live bindings was registered from
+// the IP address ip: a device the user already has, not a new one.
+func (l *Location) HasSource(aor string, ip netip.Addr) bool {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, b := range l.live(aor, now) {
+		if sourceAddr(b.Source) == ip {
+			return true
+		}
+	}
+	return false
 }
 
 // All returns every live binding, ordered by AOR then contact.

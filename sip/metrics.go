@@ -14,6 +14,7 @@ import (
 type Metrics struct {
 	requests       *prometheus.CounterVec
 	authFailures   prometheus.Counter
+	accountLocks   prometheus.Counter
 	blockedPackets prometheus.Counter
 	rateLimited    prometheus.Counter
 	shed           prometheus.Counter
@@ -68,6 +69,10 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard, active f
 			Name: "pbx_sip_auth_failures_total",
 			Help: "Digest authentications refused (unknown user or wrong password).",
 		}),
+		accountLocks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pbx_sip_account_locks_total",
+			Help: "Accounts locked against new devices after repeated authentication failures from any source.",
+		}),
 		blockedPackets: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pbx_sip_blocked_packets_total",
 			Help: "SIP packets dropped because their source is blocked.",
@@ -118,7 +123,7 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard, active f
 		m.limited.WithLabelValues(l)
 	}
 	reg.MustRegister(m.lateness, m.dtmf, m.playing, m.limited)
-	reg.MustRegister(m.requests, m.authFailures, m.blockedPackets, m.rateLimited, m.shed, m.rtp, m.rtpLost, m.calls,
+	reg.MustRegister(m.requests, m.authFailures, m.accountLocks, m.blockedPackets, m.rateLimited, m.shed, m.rtp, m.rtpLost, m.calls,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pbx_registrations",
 			Help: "Devices registered now.",

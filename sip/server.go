@@ -30,6 +30,7 @@ type Server struct {
 	srv     *sipgo.Server
 	loc     *Location
 	guard   *Guard
+	lockout *Lockout
 	metrics *Metrics
 	reg     *Registrar
 	auth    *Authenticator
@@ -101,7 +102,8 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location, parser: sip.NewParser(),
 		registers: make(chan *sip.Request, 8192)}
-	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, now)
+	s.trunks = d.Trunks
+	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, s.exempt, now)
 	for _, a := range cfg.Guard.Allow {
 		if p, err := parseCIDR(a); err == nil {
 			s.allow = append(s.allow, p)
@@ -114,9 +116,10 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 		defer s.callsMu.Unlock()
 		return len(s.calls)
 	})
-	s.auth = NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, now), s.guard, d.Accounts, s.metrics, d.Log)
+	s.lockout = NewLockout(cfg.Guard.Account.MaxFailures, cfg.Guard.Account.Window, cfg.Guard.Account.LockFor, now)
+	s.auth = NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, cfg.NonceBindSource, now),
+		s.guard, s.lockout, d.Accounts, s.loc, s.metrics, d.Log)
 	s.reg = NewRegistrar(cfg.Registrar, s.auth, s.loc, d.Log, now)
-	s.trunks = d.Trunks
 	s.router, s.ports, s.deadAfter = d.Router, d.Ports, d.DeadMedia
 	s.limits = newLimits(cfg.Limits)
 	if s.ports != nil {
@@ -315,6 +318,8 @@ func (s *Server) Serve(ctx context.Context) error {
 func (s *Server) maintain(ctx context.Context) {
 	expiry := time.NewTicker(5 * time.Second)
 	defer expiry.Stop()
+	resolve := time.NewTicker(5 * time.Minute) // carriers' host names, for the guard
+	defer resolve.Stop()
 	var keepalive <-chan time.Time
 	if s.cfg.Registrar.Keepalive > 0 {
 		t := time.NewTicker(s.cfg.Registrar.Keepalive)
@@ -329,6 +334,11 @@ func (s *Server) maintain(ctx context.Context) {
 			s.loc.Expire()
 			s.guard.Sweep()
 			s.admitted.sweep(s.now().Add(-time.Minute))
+			s.lockout.Sweep()
+		case <-resolve.C:
+			if s.trunks != nil {
+				s.trunks.Resolve(ctx)
+			}
 		case <-keepalive:
 			s.keepalive()
 		}
@@ -397,19 +407,16 @@ func (s *Server) ping(b Binding) {
 // Location returns the server's location service.
 func (s *Server) Location() *Location { return s.loc }
 
-// exempt reports whether ip is never rate-limited: a carrier trunk's
-// address or one on the allow-list.
+// exempt reports whether ip is never rate-limited, nor counted or blocked
+// by the guard: a carrier trunk's address (its inbound networks, what its
+// host is or resolves to) or one on the allow-list.
 func (s *Server) exempt(ip netip.Addr) bool {
 	for _, p := range s.allow {
 		if p.Contains(ip) {
 			return true
 		}
 	}
-	if s.trunks != nil {
-		_, ok := s.trunks.Match(ip)
-		return ok
-	}
-	return false
+	return s.trunks != nil && s.trunks.Trusted(ip)
 }
 
 // readFilter sees every packet before sipgo parses it. It drops packets from

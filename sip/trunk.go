@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -72,6 +73,7 @@ type Trunks struct {
 
 	mu      sync.RWMutex
 	inbound []trunkNet
+	hosts   []netip.Addr // what the enabled trunks' hosts are or resolve to
 }
 
 type trunkNet struct {
@@ -112,12 +114,25 @@ func (t *Trunks) Match(ip netip.Addr) (Trunk, bool) {
 	return found, best >= 0
 }
 
+// Trusted reports whether ip is a carrier's: within an enabled trunk's
+// inbound networks, or an address its host is or resolves to.
+func (t *Trunks) Trusted(ip netip.Addr) bool {
+	if _, ok := t.Match(ip); ok {
+		return true
+	}
+	ip = ip.Unmap()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return slices.Contains(t.hosts, ip)
+}
+
 func (t *Trunks) reload(ctx context.Context) error {
 	var all []Trunk
 	if err := t.db.WithContext(ctx).Where("enabled = ?", true).Find(&all).Error; err != nil {
 		return fmt.Errorf("load trunks: %w", err)
 	}
 	var nets []trunkNet
+	var names []string
 	for _, tr := range all {
 		tr.Password = "" // the matcher has no use for it
 		for _, c := range tr.InboundCIDRs {
@@ -125,11 +140,45 @@ func (t *Trunks) reload(ctx context.Context) error {
 				nets = append(nets, trunkNet{prefix: p, trunk: tr})
 			}
 		}
+		names = append(names, tr.Host)
 	}
+	hosts := resolveHosts(ctx, names)
 	t.mu.Lock()
-	t.inbound = nets
+	t.inbound, t.hosts = nets, hosts
 	t.mu.Unlock()
 	return nil
+}
+
+// Resolve looks the trunks' host names up again, for carriers whose
+// addresses change.
+func (t *Trunks) Resolve(ctx context.Context) {
+	var names []string
+	if err := t.db.WithContext(ctx).Model(&Trunk{}).Where("enabled = ?", true).Pluck("host", &names).Error; err != nil {
+		return // the addresses known stay
+	}
+	hosts := resolveHosts(ctx, names)
+	t.mu.Lock()
+	t.hosts = hosts
+	t.mu.Unlock()
+}
+
+// resolveHosts returns the addresses of hosts: IP literals as they are,
+// names as DNS resolves them (a name that fails to resolve is skipped).
+func resolveHosts(ctx context.Context, hosts []string) []netip.Addr {
+	var out []netip.Addr
+	for _, h := range hosts {
+		if a, err := netip.ParseAddr(h); err == nil {
+			out = append(out, a.Unmap())
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		addrs, _ := net.DefaultResolver.LookupNetIP(rctx, "ip", h)
+		cancel()
+		for _, a := range addrs {
+			out = append(out, a.Unmap())
+		}
+	}
+	return out
 }
 
 // List returns every trunk ordered by name.

@@ -100,3 +100,24 @@ func TestTrunkValidation(t *testing.T) {
 		t.Fatalf("register without credentials: %v", err)
 	}
 }
+
+func TestTrunkAddressesAreTrusted(t *testing.T) {
+	ts := testTrunks(t)
+	ctx := context.Background()
+	if _, err := ts.Create(ctx, TrunkInput{Name: ptr("By address"), Host: ptr("192.0.2.7"), InboundCIDRs: ptr([]string{"198.51.100.0/24"})}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.Create(ctx, TrunkInput{Name: ptr("By name"), Host: ptr("localhost")}); err != nil {
+		t.Fatal(err)
+	}
+	for ip, want := range map[string]bool{
+		"192.0.2.7": true, "::ffff:192.0.2.7": true, // the host it calls
+		"198.51.100.200": true, // its inbound network
+		"127.0.0.1":      true, // what its host name resolves to
+		"192.0.2.8":      false, "203.0.113.1": false,
+	} {
+		if got := ts.Trusted(netip.MustParseAddr(ip)); got != want {
+			t.Errorf("Trusted(%s) = %v, want %v", ip, got, want)
+		}
+	}
+}

@@ -25,18 +25,18 @@ func fakeCarrier(t *testing.T, user, password string) (addr string, registered c
 	ua, _ := sipgo.NewUA(sipgo.WithUserAgent("carrier"))
 	t.Cleanup(func() { ua.Close() })
 	srv, _ := sipgo.NewServer(ua)
-	d := NewDigest("carrier.example", []string{"MD5"}, time.Minute, time.Now)
+	d := NewDigest("carrier.example", []string{"MD5"}, time.Minute, true, time.Now)
 	sum := md5.Sum([]byte(user + ":carrier.example:" + password))
 	acct := &Account{Username: user, HA1: map[string]string{"MD5": hex.EncodeToString(sum[:])}}
 	registered = make(chan string, 4)
 	srv.OnRegister(func(req *sip.Request, tx sip.ServerTransaction) {
 		h := req.GetHeader("Authorization")
 		if h == nil {
-			respond(tx, req, 401, "Unauthorized", []sip.Header{sip.NewHeader("WWW-Authenticate", d.Challenges(false)[0])})
+			respond(tx, req, 401, "Unauthorized", []sip.Header{sip.NewHeader("WWW-Authenticate", d.Challenges(false, sourceAddr(req.Source()))[0])})
 			return
 		}
 		cred, err := Credentials(h.Value())
-		if err != nil || d.Verify(cred, "REGISTER", acct) != OK {
+		if err != nil || d.Verify(cred, Request{Method: "REGISTER", URI: req.Recipient, Source: sourceAddr(req.Source())}, acct) != OK {
 			respond(tx, req, 403, "Forbidden", nil)
 			return
 		}

@@ -99,7 +99,7 @@ export async function carrierCall({ ip, number, caller, scenario }) {
  */
 export async function placeCall({ from, password, to, scenario }) {
   const csv = `SEQUENTIAL\n${from};[authentication username=${from} password=${password}]\n`
-  await sipp(scenario, [sipAddr, '-inf', 'caller.csv', '-s', to, '-i', '127.0.0.1', '-m', '1', '-nostdin', '-timeout', '20s', '-trace_err'], csv)
+  await sipp(scenario, [sipAddr, '-inf', 'caller.csv', '-s', to, '-auth_uri', `${to}@${sipAddr}`, '-i', '127.0.0.1', '-m', '1', '-nostdin', '-timeout', '20s', '-trace_err'], csv)
 }
 
 /** sipp runs test/browser/<scenario> with args in a folder of its own, holding caller.csv when given. */

@@ -119,7 +119,7 @@ func TestPrepaidOutboundCall(t *testing.T) {
 		"-mi", "127.0.59.2", "-mp", "34300", "-rtp_echo", "-m", "1", "-trace_msg")
 
 	out, _ := run(t, time.Minute, p.dir, p.sipp, p.sipAddr(), "-sf", scenario("user-call-uac.xml"), "-inf", p.users,
-		"-s", "+4930123456", "-i", p.callerIP, "-p", "25094", "-mi", p.callerIP, "-m", "1", "-nostdin",
+		"-s", "+4930123456", "-auth_uri", "+4930123456@"+p.sipAddr(), "-i", p.callerIP, "-p", "25094", "-mi", p.callerIP, "-m", "1", "-nostdin",
 		"-timeout", "10s", "-trace_err", "-trace_msg")
 	msgs, _ := os.ReadFile(filepath.Join(p.dir, "user-call-uac_"+sippPID(p.dir)+"_messages.log"))
 	if !strings.Contains(string(msgs), "SIP/2.0 402 Insufficient Credit") {
@@ -132,7 +132,7 @@ func TestPrepaidOutboundCall(t *testing.T) {
 	p.buy("0.1")
 	began := time.Now()
 	out, err := run(t, time.Minute, p.dir, p.sipp, p.sipAddr(), "-sf", scenario("user-cutoff-uac.xml"), "-inf", p.users,
-		"-s", "+4930123456", "-i", p.callerIP, "-p", "25095", "-mi", p.callerIP, "-m", "1", "-nostdin",
+		"-s", "+4930123456", "-auth_uri", "+4930123456@"+p.sipAddr(), "-i", p.callerIP, "-p", "25095", "-mi", p.callerIP, "-m", "1", "-nostdin",
 		"-timeout", "40s", "-trace_err")
 	took := time.Since(began)
 	if err != nil {
@@ -165,7 +165,7 @@ func TestConcurrentCallsShareTheWallet(t *testing.T) {
 		"-mi", "127.0.60.2", "-mp", "35500", "-rtp_echo", "-m", fmt.Sprint(calls))
 	p.buy("3")
 	out, err := run(t, 2*time.Minute, p.dir, p.sipp, p.sipAddr(), "-sf", scenario("user-cutoff-uac.xml"), "-inf", p.users,
-		"-s", "+4930123456", "-i", p.callerIP, "-p", "25096", "-mi", p.callerIP, "-m", fmt.Sprint(calls),
+		"-s", "+4930123456", "-auth_uri", "+4930123456@"+p.sipAddr(), "-i", p.callerIP, "-p", "25096", "-mi", p.callerIP, "-m", fmt.Sprint(calls),
 		"-r", "100", "-l", fmt.Sprint(calls), "-nostdin", "-timeout", "60s", "-trace_err", "-trace_stat", "-stf", "cut.stats")
 	succ, fail := sippCounts(t, filepath.Join(p.dir, "cut.stats"))
 	if err != nil || succ+fail != calls {

@@ -145,7 +145,7 @@ func TestOutboundCallThroughTrunkWithDigest(t *testing.T) {
 	users := filepath.Join(dir, "caller.csv")
 	os.WriteFile(users, []byte("SEQUENTIAL\n+15550003333;7001;[authentication username=7001 password=caller-pass-1]\n"), 0o644)
 	out, err := run(t, time.Minute, dir, sipp, p.sipAddr(), "-sf", scenario("user-call-uac.xml"), "-inf", users,
-		"-s", "+4930123456", "-i", "127.0.0.35", "-p", "25094", "-mi", "127.0.0.35", "-m", "1", "-nostdin",
+		"-s", "+4930123456", "-auth_uri", "+4930123456@"+p.sipAddr(), "-i", "127.0.0.35", "-p", "25094", "-mi", "127.0.0.35", "-m", "1", "-nostdin",
 		"-timeout", "30s", "-trace_err", "-trace_stat", "-stf", "caller.csv.stats")
 	if err != nil {
 		t.Fatalf("outbound call failed: %v\n%s\ncarrier:\n%s", err, tail(out, 30), tail(carrier.String(), 30))
@@ -161,7 +161,7 @@ func TestOutboundCallThroughTrunkWithDigest(t *testing.T) {
 	// The refused user: 403, and the carrier never hears of it.
 	os.WriteFile(users, []byte("SEQUENTIAL\n+15550003333;7002;[authentication username=7002 password=no-outbound-1]\n"), 0o644)
 	out, _ = run(t, time.Minute, dir, sipp, p.sipAddr(), "-sf", scenario("user-call-uac.xml"), "-inf", users,
-		"-s", "+4930123456", "-i", "127.0.0.35", "-p", "25095", "-mi", "127.0.0.35", "-m", "1", "-nostdin",
+		"-s", "+4930123456", "-auth_uri", "+4930123456@"+p.sipAddr(), "-i", "127.0.0.35", "-p", "25095", "-mi", "127.0.0.35", "-m", "1", "-nostdin",
 		"-timeout", "10s", "-trace_err", "-trace_msg")
 	msgs, _ := os.ReadFile(filepath.Join(dir, "user-call-uac_"+sippPID(dir)+"_messages.log"))
 	if !strings.Contains(string(msgs), "SIP/2.0 403 Outbound Calls Not Allowed") {

@@ -492,7 +492,7 @@ func TestInternalCallToExtension(t *testing.T) {
 	os.WriteFile(users, []byte("SEQUENTIAL\n6701;6701;[authentication username=6701 password=caller-pass-6701]\n"), 0o644)
 	sipp := need(t, "sipp", "sip-tester")
 	out, err := run(t, 30*time.Second, dir, sipp, p.sipAddr(), "-sf", scenario("user-call-uac.xml"), "-inf", users,
-		"-s", "6702", "-i", "127.0.0.66", "-p", "25171", "-mi", "127.0.0.66", "-m", "1", "-nostdin",
+		"-s", "6702", "-auth_uri", "6702@"+p.sipAddr(), "-i", "127.0.0.66", "-p", "25171", "-mi", "127.0.0.66", "-m", "1", "-nostdin",
 		"-timeout", "20s", "-timeout_error", "-trace_err", "-trace_msg", "-message_file", filepath.Join(dir, "caller_messages.log"))
 	if err != nil {
 		msgs, _ := os.ReadFile(filepath.Join(dir, "caller_messages.log"))

@@ -318,7 +318,7 @@ func TestRefusedInviteFloodLeavesCarrierCallsConnecting(t *testing.T) {
 	users := filepath.Join(userDir, "user.csv")
 	os.WriteFile(users, []byte("SEQUENTIAL\n+15550072099;7202;[authentication username=7202 password=pass-7202]\n"), 0o644)
 	flood := startSipp(t, sipp, userDir, p.sipAddr(), "-sf", scenario("user-refused-uac.xml"), "-inf", users,
-		"-s", "+4930123456", "-i", userIP, "-p", "25722", "-mi", userIP,
+		"-s", "+4930123456", "-auth_uri", "+4930123456@"+p.sipAddr(), "-i", userIP, "-p", "25722", "-mi", userIP,
 		"-r", "250", "-l", "100000", "-m", "7500", "-timeout", "60s", "-trace_stat", "-stf", "flood.csv")
 
 	// Ports in use, sampled through the flood.
