@@ -64,6 +64,10 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{"rtp quarantine", []string{"PBX_RTP_PORT_QUARANTINE=1h"}, "PBX_RTP_PORT_QUARANTINE"},
 		{"call caps", []string{"PBX_SIP_CALLS_PER_USER=-1"}, "calls_per_user"},
 		{"short admin token", []string{"PBX_ADMIN_TOKEN=peer-test-token"}, "admin_token (PBX_ADMIN_TOKEN): is 15 characters; use at least 20"},
+		{"tcp message timeout", []string{"PBX_SIP_TCP_MESSAGE_TIMEOUT=0s"}, "PBX_SIP_TCP_MESSAGE_TIMEOUT"},
+		{"tcp idle under registrations", []string{"PBX_SIP_TCP_IDLE_TIMEOUT=30m"}, "sip.registrar.max_expires"},
+		{"tcp per source", []string{"PBX_SIP_TCP_MAX_PER_SOURCE=-1"}, "PBX_SIP_TCP_MAX_PER_SOURCE"},
+		{"tcp cap", []string{"PBX_SIP_TCP_MAX_CONNECTIONS=-5"}, "PBX_SIP_TCP_MAX_CONNECTIONS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,7 +101,7 @@ func TestExampleFileLoads(t *testing.T) {
 	def := Default()
 	def.DB = cfg.DB
 	if cfg.SIP.Registrar != def.SIP.Registrar || !reflect.DeepEqual(cfg.SIP.Guard, def.SIP.Guard) ||
-		cfg.SIP.RateLimit != def.SIP.RateLimit || cfg.HTTP != def.HTTP || cfg.Media != def.Media {
+		cfg.SIP.RateLimit != def.SIP.RateLimit || cfg.SIP.TCP != def.SIP.TCP || cfg.HTTP != def.HTTP || cfg.Media != def.Media {
 		t.Fatalf("the example documents values other than the defaults")
 	}
 	if cfg.SIP.Limits != def.SIP.Limits || cfg.RTPLearning != def.RTPLearning || cfg.RTPPortQuarantine != def.RTPPortQuarantine {

@@ -12,12 +12,18 @@ type framer struct {
 	began bool
 
 	// The header line being read.
-	lineLen   int // bytes on the line, CR not counted
+	lineLen   int  // bytes on the line, its CRLF not counted
+	cr        bool // the last byte was a CR
 	startLine bool
-	phase     linePhase
-	nameLen   int
-	cl, l     bool // the name may still be Content-Length / its compact form l
-	value     int64
+	// afterStart is whether the line before was the start line.
+	afterStart bool
+	phase      linePhase
+	// folded is where a folded continuation of the last line resumes
+	// matching, phaseOther when it cannot be part of a Content-Length.
+	folded  linePhase
+	nameLen int
+	cl, l   bool // the name may still be Content-Length / its compact form l
+	value   int64
 
 	length    int64 // Content-Length of the message in progress
 	remaining int64 // body bytes still to come
@@ -54,13 +60,24 @@ func (f *framer) feed(p []byte) (done int) {
 	for i := 0; i < len(p); i++ {
 		switch f.state {
 		case betweenMessages:
-			// CRLFs between messages are keepalives (RFC 5626 3.5.1).
-			if p[i] == '\r' || p[i] == '\n' {
+			// CRLFs between messages are keepalives (RFC 5626 3.5.1);
+			// sipgo skips them in pairs, so a lone CR or LF begins a
+			// message (one it will not parse).
+			switch {
+			case p[i] == '\r' && !f.cr:
+				f.cr = true
+				continue
+			case p[i] == '\n' && f.cr:
+				f.cr = false
 				continue
 			}
+			cr := f.cr
 			f.state, f.began = inHeaders, true
-			f.length, f.startLine = 0, true
+			f.length, f.startLine, f.cr, f.folded = 0, true, false, phaseOther
 			f.newLine()
+			if cr {
+				f.headerByte('\r')
+			}
 			f.headerByte(p[i])
 		case inHeaders:
 			f.headerByte(p[i])
@@ -88,6 +105,10 @@ func (f *framer) feed(p []byte) (done int) {
 // inMessage reports whether part of a message has arrived and the rest not.
 func (f *framer) inMessage() bool { return f.state != betweenMessages }
 
+// idle reports whether the stream is between messages with nothing pending,
+// not even half a CRLF.
+func (f *framer) idle() bool { return f.state == betweenMessages && !f.cr }
+
 func (f *framer) newLine() {
 	f.lineLen, f.nameLen, f.value = 0, 0, 0
 	f.phase, f.cl, f.l = phaseName, true, true
@@ -96,25 +117,45 @@ func (f *framer) newLine() {
 	}
 }
 
+// headerByte reads a byte of the start line or headers. Lines end with
+// CRLF only, as sipgo reads them: a bare LF is part of its line.
 func (f *framer) headerByte(c byte) {
-	switch c {
-	case '\r':
-		return
-	case '\n':
-		f.endLine()
+	if f.cr {
+		f.cr = false
+		if c == '\n' {
+			f.endLine()
+			return
+		}
+		f.lineByte('\r')
+	}
+	if c == '\r' {
+		f.cr = true
 		return
 	}
+	f.lineByte(c)
+}
+
+func (f *framer) lineByte(c byte) {
 	f.lineLen++
+	if f.lineLen == 1 && (c == ' ' || c == '\t') && !f.afterStart {
+		// A folded line continues the header before it (sipgo folds no
+		// start line: there, leading blanks are skipped).
+		f.phase, f.folded = f.folded, phaseOther
+		return
+	}
 	switch f.phase {
 	case phaseName:
-		if c == ' ' || c == '\t' || c == ':' {
+		if isSpace(c) && f.nameLen == 0 {
+			return // sipgo trims the name
+		}
+		if isSpace(c) || c == ':' {
 			if (f.cl && f.nameLen == len(contentLength)) || (f.l && f.nameLen == 1) {
 				f.phase = phaseColon
 				if c == ':' {
 					f.phase = phaseValue
 				}
 			} else {
-				f.phase = phaseOther // also a folded continuation line
+				f.phase = phaseOther
 			}
 			return
 		}
@@ -126,9 +167,9 @@ func (f *framer) headerByte(c byte) {
 			f.phase = phaseOther
 		}
 	case phaseColon:
-		switch c {
-		case ' ', '\t':
-		case ':':
+		switch {
+		case isSpace(c):
+		case c == ':':
 			f.phase = phaseValue
 		default:
 			f.phase = phaseOther
@@ -140,7 +181,7 @@ func (f *framer) headerByte(c byte) {
 				f.value = f.value*10 + int64(c-'0')
 			}
 			f.phase = phaseDigits
-		case f.phase == phaseValue && (c == ' ' || c == '\t'):
+		case f.phase == phaseValue && isSpace(c):
 		case f.phase == phaseDigits:
 			f.length = f.value // trailing text after the number
 			f.phase = phaseOther
@@ -160,9 +201,19 @@ func (f *framer) endLine() {
 		}
 		return
 	}
-	if f.phase == phaseDigits {
+	f.folded = phaseOther
+	switch f.phase {
+	case phaseDigits:
 		f.length = f.value // the last Content-Length wins, as in sipgo
+	case phaseColon, phaseValue:
+		f.folded = f.phase // the value may come on a folded line
 	}
-	f.startLine = false
+	f.afterStart, f.startLine = f.startLine, false
 	f.newLine()
+}
+
+// isSpace is ASCII white space as bytes.TrimSpace, with which sipgo trims
+// header names and values, sees it (a CR only ever ends a line here).
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f'
 }

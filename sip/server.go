@@ -190,7 +190,7 @@ func (s *Server) Listen() error {
 			if err != nil {
 				return fmt.Errorf("sip tcp: %w", err)
 			}
-			s.tcp = newTCPListener(l, s.cfg.TCP, s.log, s.metrics)
+			s.tcp = newTCPListener(l, s.cfg.TCP, s.log, s.metrics, s.now)
 		}
 	}
 	return s.dialogs()

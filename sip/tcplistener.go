@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"bytes"
 	"container/list"
 	"errors"
 	"io"
@@ -47,6 +48,8 @@ type tcpListener struct {
 	cfg     configs.TCP
 	log     *slog.Logger
 	metrics *Metrics
+	// now is the clock of accept failures; deadlines use the system's.
+	now func() time.Time
 
 	mu        sync.Mutex
 	open      int
@@ -62,8 +65,8 @@ type tcpListener struct {
 	closed    chan struct{}
 }
 
-func newTCPListener(l net.Listener, cfg configs.TCP, log *slog.Logger, m *Metrics) *tcpListener {
-	return &tcpListener{Listener: l, cfg: cfg, log: log, metrics: m,
+func newTCPListener(l net.Listener, cfg configs.TCP, log *slog.Logger, m *Metrics, now func() time.Time) *tcpListener {
+	return &tcpListener{Listener: l, cfg: cfg, log: log, metrics: m, now: now,
 		perSource: make(map[netip.Addr]int), closed: make(chan struct{})}
 }
 
@@ -121,7 +124,7 @@ func (l *tcpListener) failing(err error) bool {
 	defer l.mu.Unlock()
 	l.lastError = err
 	if l.failingSince.IsZero() {
-		l.failingSince = time.Now()
+		l.failingSince = l.now()
 		return true
 	}
 	return false
@@ -133,7 +136,7 @@ func (l *tcpListener) recovered() {
 	l.failingSince, l.lastError = time.Time{}, nil
 	l.mu.Unlock()
 	if !since.IsZero() {
-		l.log.Info("sip tcp accepting again", "failed_for", time.Since(since).Round(time.Millisecond).String())
+		l.log.Info("sip tcp accepting again", "failed_for", l.now().Sub(since).Round(time.Millisecond).String())
 	}
 }
 
@@ -141,7 +144,7 @@ func (l *tcpListener) recovered() {
 func (l *tcpListener) health() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.failingSince.IsZero() && time.Since(l.failingSince) > acceptFailingFor {
+	if !l.failingSince.IsZero() && l.now().Sub(l.failingSince) > acceptFailingFor {
 		return &acceptError{since: l.failingSince, err: l.lastError}
 	}
 	return nil
@@ -270,6 +273,14 @@ func (c *tcpConn) Read(b []byte) (int, error) {
 }
 
 func (c *tcpConn) observe(p []byte) {
+	if c.frames.idle() && len(p) <= 4 && len(bytes.Trim(p, "\r\n")) == 0 {
+		// sipgo takes a read like this between messages for a keepalive
+		// and never parses it; the framer must not either.
+		if c.proved && c.l.cfg.IdleTimeout > 0 {
+			_ = c.Conn.SetReadDeadline(time.Now().Add(c.l.cfg.IdleTimeout))
+		}
+		return
+	}
 	done := c.frames.feed(p)
 	if done > 0 && !c.proved {
 		c.proved = true

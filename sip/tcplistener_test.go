@@ -1,0 +1,318 @@
+package sip
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/goleak"
+
+	"pbx/configs"
+)
+
+// listenerHarness serves a tcpListener as sipgo does: one goroutine accepts,
+// one per connection reads until an error, then closes. Each read is echoed
+// back, so a client knows when the server has seen its bytes.
+type listenerHarness struct {
+	t        *testing.T
+	l        *tcpListener
+	m        *Metrics
+	accepted chan net.Conn
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	conns    []net.Conn
+}
+
+func newListenerHarness(t *testing.T, cfg configs.TCP) *listenerHarness {
+	t.Helper()
+	leaks := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, leaks) }) // runs last
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMetrics(prometheus.NewRegistry(), nil, nil, func() int { return 0 })
+	h := &listenerHarness{t: t, m: m, accepted: make(chan net.Conn, 16),
+		l: newTCPListener(inner, cfg, slog.New(slog.DiscardHandler), m, time.Now)}
+	h.wg.Go(func() {
+		for {
+			c, err := h.l.Accept()
+			if err != nil {
+				return
+			}
+			h.accepted <- c
+			h.wg.Go(func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				for {
+					n, err := c.Read(buf)
+					if n > 0 {
+						c.Write(buf[:n])
+					}
+					if err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	t.Cleanup(func() {
+		h.l.Close()
+		h.mu.Lock()
+		for _, c := range h.conns {
+			c.Close()
+		}
+		h.mu.Unlock()
+		h.wg.Wait()
+	})
+	return h
+}
+
+// dial connects from the loopback address src.
+func (h *listenerHarness) dial(src string) net.Conn {
+	h.t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+	c, err := d.Dial("tcp", h.l.Addr().String())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.mu.Lock()
+	h.conns = append(h.conns, c)
+	h.mu.Unlock()
+	return c
+}
+
+// admitted waits for the server to hand a connection on.
+func (h *listenerHarness) admitted() {
+	h.t.Helper()
+	select {
+	case <-h.accepted:
+	case <-time.After(5 * time.Second):
+		h.t.Fatal("no connection admitted within 5s")
+	}
+}
+
+// send writes s and waits until the server has read it.
+func (h *listenerHarness) send(c net.Conn, s string) {
+	h.t.Helper()
+	if _, err := c.Write([]byte(s)); err != nil {
+		h.t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(c, make([]byte, len(s))); err != nil {
+		h.t.Fatalf("echo of %q: %v", s, err)
+	}
+}
+
+// closedByServer waits for the server to close c and returns how long that took.
+func closedByServer(t *testing.T, c net.Conn, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	c.SetReadDeadline(start.Add(within))
+	buf := make([]byte, 4096)
+	for {
+		_, err := c.Read(buf)
+		if err == nil {
+			continue // echoes
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("connection from %s still open after %s", c.LocalAddr(), within)
+		}
+		return time.Since(start)
+	}
+}
+
+func TestTCPListenerLimitsEachSource(t *testing.T) {
+	h := newListenerHarness(t, configs.TCP{MessageTimeout: time.Minute, IdleTimeout: time.Hour, MaxPerSource: 2})
+	h.dial("127.0.0.2")
+	h.admitted()
+	h.dial("127.0.0.2")
+	h.admitted()
+	third := h.dial("127.0.0.2")
+	closedByServer(t, third, 5*time.Second)
+	if n := testutil.ToFloat64(h.m.tcpRefused.WithLabelValues(refusedPerSource)); n != 1 {
+		t.Fatalf("refused per source: %v, want 1", n)
+	}
+	// Another address has its own allowance.
+	h.dial("127.0.0.3")
+	h.admitted()
+	if n := testutil.ToFloat64(h.m.tcpOpen); n != 3 {
+		t.Fatalf("open connections: %v, want 3", n)
+	}
+}
+
+func TestTCPListenerCapEvictsSilentConnectionsFirst(t *testing.T) {
+	h := newListenerHarness(t, configs.TCP{MessageTimeout: time.Minute, IdleTimeout: time.Hour, MaxConnections: 2})
+	silent := h.dial("127.0.0.2")
+	h.admitted()
+	phone := h.dial("127.0.0.3")
+	h.admitted()
+	h.send(phone, framedOptions)
+
+	// At the cap: the silent connection makes room, the phone stays.
+	newcomer := h.dial("127.0.0.4")
+	h.admitted()
+	closedByServer(t, silent, 5*time.Second)
+	if n := testutil.ToFloat64(h.m.tcpClosed.WithLabelValues(closedEvicted)); n != 1 {
+		t.Fatalf("evicted: %v, want 1", n)
+	}
+	h.send(newcomer, framedOptions)
+
+	// Every connection has sent a message: a new one is refused.
+	late := h.dial("127.0.0.5")
+	closedByServer(t, late, 5*time.Second)
+	if n := testutil.ToFloat64(h.m.tcpRefused.WithLabelValues(refusedCapacity)); n != 1 {
+		t.Fatalf("refused at capacity: %v, want 1", n)
+	}
+	h.send(phone, framedOptions) // still served
+	if n := testutil.ToFloat64(h.m.tcpOpen); n != 2 {
+		t.Fatalf("open connections: %v, want 2", n)
+	}
+}
+
+func TestTCPListenerTimesMessages(t *testing.T) {
+	const (
+		message = 300 * time.Millisecond
+		idle    = 1500 * time.Millisecond
+	)
+	h := newListenerHarness(t, configs.TCP{MessageTimeout: message, IdleTimeout: idle})
+	closedFor := func(reason string) float64 { return testutil.ToFloat64(h.m.tcpClosed.WithLabelValues(reason)) }
+
+	t.Run("half a first message", func(t *testing.T) {
+		c := h.dial("127.0.0.2")
+		h.send(c, framedOptions[:40])
+		if took := closedByServer(t, c, idle); took > idle {
+			t.Fatalf("closed after %s", took)
+		}
+		if closedFor(closedMessageTimeout) != 1 {
+			t.Fatalf("message timeouts: %v, want 1", closedFor(closedMessageTimeout))
+		}
+	})
+	t.Run("a first message sent too slowly", func(t *testing.T) {
+		c := h.dial("127.0.0.3")
+		start := time.Now()
+		// A byte every 50 ms keeps it busy but never finishes in time.
+		for i := 0; time.Since(start) < idle && i < len(framedOptions)-1; i++ {
+			if _, err := c.Write([]byte{framedOptions[i]}); err != nil {
+				break // closed
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		closedByServer(t, c, idle)
+		if took := time.Since(start); took < message || took > idle {
+			t.Fatalf("closed after %s, want about %s", took, message)
+		}
+	})
+	t.Run("a phone idle after its message", func(t *testing.T) {
+		c := h.dial("127.0.0.4")
+		h.send(c, framedOptions)
+		start := time.Now()
+		h.send(c, "\r\n\r\n") // a keepalive counts as life, not as a message
+		closedByServer(t, c, 2*idle)
+		if took := time.Since(start); took < idle-100*time.Millisecond {
+			t.Fatalf("an idle connection closed %s after its keepalive, before its idle timeout %s", took, idle)
+		}
+		if closedFor(closedIdleTimeout) != 1 {
+			t.Fatalf("idle timeouts: %v, want 1", closedFor(closedIdleTimeout))
+		}
+	})
+	t.Run("a later message stalled", func(t *testing.T) {
+		c := h.dial("127.0.0.5")
+		h.send(c, framedOptions)
+		start := time.Now()
+		h.send(c, framedInvite[:30])
+		closedByServer(t, c, idle)
+		if took := time.Since(start); took >= idle {
+			t.Fatalf("a stalled message closed after %s, by the idle timeout instead of the message timeout", took)
+		}
+	})
+}
+
+// flakyListener fails its first accepts with errs, then accepts.
+type flakyListener struct {
+	net.Listener
+	mu   sync.Mutex
+	errs []error
+}
+
+func (f *flakyListener) Accept() (net.Conn, error) {
+	f.mu.Lock()
+	if len(f.errs) > 0 {
+		err := f.errs[0]
+		f.errs = f.errs[1:]
+		f.mu.Unlock()
+		return nil, err
+	}
+	f.mu.Unlock()
+	return f.Listener.Accept()
+}
+
+func TestTCPListenerRetriesAcceptErrors(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emfile := &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	flaky := &flakyListener{Listener: inner, errs: []error{emfile, emfile, emfile}}
+	m := NewMetrics(prometheus.NewRegistry(), nil, nil, func() int { return 0 })
+	now := time.Now()
+	clock := func() time.Time { return now }
+	l := newTCPListener(flaky, configs.TCP{MessageTimeout: time.Minute, IdleTimeout: time.Hour}, slog.New(slog.DiscardHandler), m, clock)
+	defer l.Close()
+
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got, err := l.Accept()
+	if err != nil {
+		t.Fatalf("accept after out of descriptors: %v", err)
+	}
+	got.Close()
+	if n := testutil.ToFloat64(m.tcpAcceptErrors); n != 3 {
+		t.Fatalf("accept errors: %v, want 3", n)
+	}
+	if err := l.health(); err != nil {
+		t.Fatalf("health after recovering: %v", err)
+	}
+
+	// Failing for long is unhealthy; a broken listener returns its error.
+	flaky.mu.Lock()
+	flaky.errs = []error{emfile, emfile, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EINVAL)}}
+	flaky.mu.Unlock()
+	if _, err := l.Accept(); !errors.Is(err, syscall.EINVAL) {
+		t.Fatalf("accept on a broken listener: %v, want EINVAL", err)
+	}
+	now = now.Add(acceptFailingFor + time.Second)
+	if err := l.health(); !errors.Is(err, syscall.EMFILE) {
+		t.Fatalf("health after failing %s: %v, want EMFILE", acceptFailingFor, err)
+	}
+
+	// Closing ends a back-off wait.
+	flaky.mu.Lock()
+	for range 100 {
+		flaky.errs = append(flaky.errs, emfile)
+	}
+	flaky.mu.Unlock()
+	done := make(chan error)
+	go func() { _, err := l.Accept(); done <- err }()
+	l.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("accept after close: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("accept still backing off 5s after close")
+	}
+}
