@@ -2,15 +2,18 @@ package sip
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/icholy/digest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
@@ -314,5 +317,96 @@ func TestTCPListenerRetriesAcceptErrors(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("accept still backing off 5s after close")
+	}
+}
+
+// A phone registered over TCP keeps its connection while it answers the
+// PBX's keepalives, however long it sends no message: the PBX reaches it
+// through that connection. Once it goes silent, the idle timeout closes it.
+func TestPhoneOverTCPKeepsItsConnection(t *testing.T) {
+	const idle = 1500 * time.Millisecond
+	srv := startServer(t, func(c *configs.SIP) {
+		c.Transports = []string{"udp", "tcp"}
+		c.Registrar.Keepalive = 200 * time.Millisecond
+		c.TCP = configs.TCP{MessageTimeout: time.Second, IdleTimeout: idle}
+	})
+	conn, err := net.Dial("tcp", srv.Addr("tcp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	register := func(cseq int, auth string) string {
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		msg := fmt.Sprintf(`REGISTER sip:%[1]s SIP/2.0
+Via: SIP/2.0/TCP 192.168.1.50:5060;branch=z9hG4bK-tcp-%[2]d
+From: <sip:1001@%[1]s>;tag=tcp
+To: <sip:1001@%[1]s>
+Call-ID: tcp-call@192.168.1.50
+CSeq: %[2]d REGISTER
+Contact: <sip:1001@192.168.1.50:5060;transport=tcp>
+Max-Forwards: 70
+Expires: 300
+%[3]sContent-Length: 0
+
+`, srv.Addr("tcp"), cseq, auth)
+		if _, err := conn.Write([]byte(strings.ReplaceAll(msg, "\n", "\r\n"))); err != nil {
+			t.Fatal(err)
+		}
+		var res []byte
+		buf := make([]byte, 4096)
+		for !strings.Contains(strings.TrimLeft(string(res), "\r\n"), "\r\n\r\n") {
+			n, err := conn.Read(buf)
+			if err != nil {
+				t.Fatalf("answer to REGISTER: %v", err)
+			}
+			res = append(res, buf[:n]...)
+		}
+		return strings.TrimLeft(string(res), "\r\n")
+	}
+	res := register(1, "")
+	chal, err := digest.ParseChallenge(header(res, "WWW-Authenticate"))
+	if err != nil {
+		t.Fatalf("%v in:\n%s", err, res)
+	}
+	cred, _ := digest.Digest(chal, digest.Options{Method: "REGISTER", URI: "sip:" + srv.Addr("tcp"), Username: "1001", Password: "alice-secret"})
+	if res := register(2, "Authorization: "+cred.String()+"\n"); !strings.HasPrefix(res, "SIP/2.0 200") {
+		t.Fatalf("want 200, got:\n%s", res)
+	}
+
+	// Twice the idle timeout, answering every ping and sending nothing else.
+	pings := 0
+	buf := make([]byte, 4096)
+	for end := time.Now().Add(2 * idle); time.Now().Before(end); {
+		conn.SetReadDeadline(end)
+		n, err := conn.Read(buf)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the connection of a phone answering keepalives closed after %d pings: %v", pings, err)
+		}
+		pings += strings.Count(string(buf[:n]), "\r\n\r\n")
+		conn.Write([]byte("\r\n"))
+	}
+	if pings < 5 {
+		t.Fatalf("%d keepalives reached the phone through its connection in %s", pings, 2*idle)
+	}
+
+	// Silent now: closed for idleness.
+	start := time.Now()
+	conn.SetReadDeadline(start.Add(3 * idle))
+	for {
+		if _, err := conn.Read(buf); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("a silent connection still open %s later", 3*idle)
+			}
+			break
+		}
+	}
+	if took := time.Since(start); took < idle-100*time.Millisecond {
+		t.Fatalf("closed %s after the last pong, before the idle timeout", took)
+	}
+	if n := testutil.ToFloat64(srv.metrics.tcpClosed.WithLabelValues(closedIdleTimeout)); n != 1 {
+		t.Fatalf("idle timeouts: %v, want 1", n)
 	}
 }
