@@ -120,19 +120,21 @@ func TestTCPFloodLeavesSIPServing(t *testing.T) {
 			if stillOpen > 0 {
 				t.Errorf("%d of %d flood connections still open %s after they were opened", stillOpen, opened, deadline.Sub(openedAt))
 			}
+			for _, transport := range []string{"udp", "tcp"} {
+				if out, err := run(t, 10*time.Second, t.TempDir(), sipsak, "-vv", "--transport="+transport, "-s", "sip:ping@"+p.sipAddr(),
+					"--local-ip", addr(floodSources+1)); err != nil {
+					t.Errorf("OPTIONS over %s after the flood: %v\n%s", transport, err, out)
+				}
+			}
+			if code, body := healthz(p); code != 200 {
+				t.Errorf("/healthz after the flood: %d %s", code, body)
+			}
 			waitFor(t, "the server to count no connection open", 5*time.Second, func() bool {
 				return p.metricInt("pbx_sip_tcp_connections") == 0
 			})
 			fds, rss = procUsage(p.cmd.Process.Pid)
 			t.Logf("after the timeout: %d descriptors, RSS %d MiB; closed for message timeout: %d", fds, rss>>20,
 				p.metricInt(`pbx_sip_tcp_closed_total{reason="message_timeout"}`))
-			if code, body := healthz(p); code != 200 {
-				t.Errorf("/healthz after the flood: %d %s", code, body)
-			}
-			if out, err := run(t, 10*time.Second, t.TempDir(), sipsak, "-vv", "--transport=tcp", "-s", "sip:ping@"+p.sipAddr(),
-				"--local-ip", addr(floodSources+1)); err != nil {
-				t.Errorf("OPTIONS over TCP after the flood: %v\n%s", err, out)
-			}
 		})
 	}
 }
