@@ -136,14 +136,15 @@ type Limits struct {
 type TCP struct {
 	// MessageTimeout is how long a connection has to send a whole message:
 	// the first counted from accept, each later one from its first byte.
-	// A connection that misses it is closed.
+	// A connection that misses it is closed, as is one that takes none of
+	// what the PBX writes for as long.
 	MessageTimeout time.Duration `yaml:"message_timeout" env:"PBX_SIP_TCP_MESSAGE_TIMEOUT"`
 	// IdleTimeout closes a connection that has sent a whole message and
 	// then nothing for this long. Phones keep their connection open between
 	// registrations, so it must be longer than registrar.max_expires.
 	IdleTimeout time.Duration `yaml:"idle_timeout" env:"PBX_SIP_TCP_IDLE_TIMEOUT"`
-	// MaxPerSource is how many connections one IP address may hold open;
-	// 0 means no limit.
+	// MaxPerSource is how many connections one IPv4 address (or IPv6 /64)
+	// may hold open; 0 means no limit.
 	MaxPerSource int `yaml:"max_per_source" env:"PBX_SIP_TCP_MAX_PER_SOURCE"`
 	// MaxConnections caps the connections open at once; 0 sizes the cap
 	// from the open file limit, less what UDP, RTP ports, the database and

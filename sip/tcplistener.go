@@ -164,8 +164,7 @@ func (e *acceptError) Unwrap() error { return e.err }
 // admit wraps c if its source and the total are within their limits, or
 // closes it and returns nil.
 func (l *tcpListener) admit(c net.Conn) *tcpConn {
-	ap, _ := netip.ParseAddrPort(c.RemoteAddr().String())
-	ip := ap.Addr().Unmap()
+	ip := sourceOf(c.RemoteAddr())
 	var victim *tcpConn
 	refused := ""
 	l.mu.Lock()
@@ -201,6 +200,19 @@ func (l *tcpListener) admit(c net.Conn) *tcpConn {
 		_ = c.SetReadDeadline(time.Now().Add(l.cfg.MessageTimeout))
 	}
 	return tc
+}
+
+// sourceOf is what the per-source limit counts by: the IPv4 address, or
+// the /64 of an IPv6 one, since a single host may hold a whole /64.
+func sourceOf(a net.Addr) netip.Addr {
+	ap, _ := netip.ParseAddrPort(a.String())
+	ip := ap.Addr().Unmap()
+	if ip.Is6() {
+		if p, err := ip.Prefix(64); err == nil {
+			return p.Addr()
+		}
+	}
+	return ip
 }
 
 // release forgets a closed connection.

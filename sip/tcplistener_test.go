@@ -152,6 +152,24 @@ func TestTCPListenerLimitsEachSource(t *testing.T) {
 	}
 }
 
+func TestSourceOfCountsIPv6By64(t *testing.T) {
+	for _, tc := range []struct{ addr, want string }{
+		{"192.0.2.7:5060", "192.0.2.7"},
+		{"[::ffff:192.0.2.7]:5060", "192.0.2.7"},
+		{"[2001:db8:1:2:aaaa::1]:5060", "2001:db8:1:2::"},
+		{"[2001:db8:1:2:bbbb::9]:40000", "2001:db8:1:2::"},
+		{"[2001:db8:1:3::1]:5060", "2001:db8:1:3::"},
+	} {
+		a, err := net.ResolveTCPAddr("tcp", tc.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sourceOf(a).String(); got != tc.want {
+			t.Errorf("sourceOf(%s) = %s, want %s", tc.addr, got, tc.want)
+		}
+	}
+}
+
 func TestTCPListenerCapEvictsSilentConnectionsFirst(t *testing.T) {
 	h := newListenerHarness(t, configs.TCP{MessageTimeout: time.Minute, IdleTimeout: time.Hour, MaxConnections: 2})
 	silent := h.dial("127.0.0.2")
