@@ -139,10 +139,14 @@ type TCP struct {
 	// A connection that misses it is closed, as is one that takes none of
 	// what the PBX writes for as long.
 	MessageTimeout time.Duration `yaml:"message_timeout" env:"PBX_SIP_TCP_MESSAGE_TIMEOUT"`
-	// IdleTimeout closes a connection that has sent a whole message and
-	// then nothing for this long. Phones keep their connection open between
-	// registrations, so it must be longer than registrar.max_expires.
+	// IdleTimeout closes a connection that has sent a whole message, but
+	// registered no device, and then nothing for this long.
 	IdleTimeout time.Duration `yaml:"idle_timeout" env:"PBX_SIP_TCP_IDLE_TIMEOUT"`
+	// RegisteredIdleTimeout is IdleTimeout for a connection a device has
+	// registered through: the PBX reaches the device through it, and it may
+	// send nothing else until it registers again, so it must be longer than
+	// registrar.max_expires.
+	RegisteredIdleTimeout time.Duration `yaml:"registered_idle_timeout" env:"PBX_SIP_TCP_REGISTERED_IDLE_TIMEOUT"`
 	// MaxPerSource is how many connections one IPv4 address (or IPv6 /64)
 	// may hold open; 0 means no limit.
 	MaxPerSource int `yaml:"max_per_source" env:"PBX_SIP_TCP_MAX_PER_SOURCE"`
@@ -269,9 +273,10 @@ func Default() Config {
 			},
 			TCP: TCP{
 				MessageTimeout: 10 * time.Second,
+				IdleTimeout:    2 * time.Minute,
 				// A little over the longest registration a phone is given.
-				IdleTimeout:  65 * time.Minute,
-				MaxPerSource: 100,
+				RegisteredIdleTimeout: 65 * time.Minute,
+				MaxPerSource:          100,
 			},
 		},
 		HTTP: HTTP{Addr: "0.0.0.0:8080"},
@@ -492,9 +497,12 @@ func (c Config) Validate() error {
 	if tcp.MessageTimeout < time.Second {
 		bad("sip.tcp.message_timeout (PBX_SIP_TCP_MESSAGE_TIMEOUT)", "must be at least 1s")
 	}
-	if maxExpires := time.Duration(r.MaxExpires) * time.Second; tcp.IdleTimeout <= maxExpires {
-		bad("sip.tcp.idle_timeout (PBX_SIP_TCP_IDLE_TIMEOUT)", "%s must be longer than sip.registrar.max_expires (%s): a phone registered over TCP may send nothing else that long",
-			tcp.IdleTimeout, maxExpires)
+	if tcp.IdleTimeout < time.Second || tcp.IdleTimeout > tcp.RegisteredIdleTimeout {
+		bad("sip.tcp.idle_timeout (PBX_SIP_TCP_IDLE_TIMEOUT)", "must be at least 1s and at most registered_idle_timeout")
+	}
+	if maxExpires := time.Duration(r.MaxExpires) * time.Second; tcp.RegisteredIdleTimeout <= maxExpires {
+		bad("sip.tcp.registered_idle_timeout (PBX_SIP_TCP_REGISTERED_IDLE_TIMEOUT)", "%s must be longer than sip.registrar.max_expires (%s): a phone registered over TCP may send nothing else that long",
+			tcp.RegisteredIdleTimeout, maxExpires)
 	}
 	if tcp.MaxPerSource < 0 {
 		bad("sip.tcp.max_per_source (PBX_SIP_TCP_MAX_PER_SOURCE)", "must not be negative")

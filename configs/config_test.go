@@ -65,7 +65,8 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{"call caps", []string{"PBX_SIP_CALLS_PER_USER=-1"}, "calls_per_user"},
 		{"short admin token", []string{"PBX_ADMIN_TOKEN=peer-test-token"}, "admin_token (PBX_ADMIN_TOKEN): is 15 characters; use at least 20"},
 		{"tcp message timeout", []string{"PBX_SIP_TCP_MESSAGE_TIMEOUT=0s"}, "PBX_SIP_TCP_MESSAGE_TIMEOUT"},
-		{"tcp idle under registrations", []string{"PBX_SIP_TCP_IDLE_TIMEOUT=30m"}, "sip.registrar.max_expires"},
+		{"tcp registered idle under registrations", []string{"PBX_SIP_TCP_REGISTERED_IDLE_TIMEOUT=30m"}, "sip.registrar.max_expires"},
+		{"tcp idle over registered idle", []string{"PBX_SIP_TCP_IDLE_TIMEOUT=2h"}, "PBX_SIP_TCP_IDLE_TIMEOUT"},
 		{"tcp per source", []string{"PBX_SIP_TCP_MAX_PER_SOURCE=-1"}, "PBX_SIP_TCP_MAX_PER_SOURCE"},
 		{"tcp cap", []string{"PBX_SIP_TCP_MAX_CONNECTIONS=-5"}, "PBX_SIP_TCP_MAX_CONNECTIONS"},
 	}

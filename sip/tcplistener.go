@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -36,7 +37,9 @@ const acceptFailingFor = 30 * time.Second
 // connections from taking every file descriptor, which would close the
 // listener: each source address may hold MaxPerSource connections and all
 // of them MaxConnections; a connection must send each whole message within
-// MessageTimeout and may then stay quiet for IdleTimeout; and accept errors
+// MessageTimeout and may then stay quiet for IdleTimeout, or
+// RegisteredIdleTimeout once a device has registered through it (the PBX
+// reaches the device through it); and accept errors
 // (out of descriptors) are retried with back-off instead of ending serving.
 //
 // At MaxConnections, the oldest connection that has not yet sent a whole
@@ -54,6 +57,8 @@ type tcpListener struct {
 	mu        sync.Mutex
 	open      int
 	perSource map[netip.Addr]int
+	// byRemote finds a connection by its peer's address, as sipgo names it.
+	byRemote map[string]*tcpConn
 	// unproven holds the connections that have not sent a whole message
 	// yet, oldest first: those a new connection may displace.
 	unproven list.List
@@ -67,7 +72,7 @@ type tcpListener struct {
 
 func newTCPListener(l net.Listener, cfg configs.TCP, log *slog.Logger, m *Metrics, now func() time.Time) *tcpListener {
 	return &tcpListener{Listener: l, cfg: cfg, log: log, metrics: m, now: now,
-		perSource: make(map[netip.Addr]int), closed: make(chan struct{})}
+		perSource: make(map[netip.Addr]int), byRemote: make(map[string]*tcpConn), closed: make(chan struct{})}
 }
 
 // Accept returns the next connection admitted. Temporary accept errors,
@@ -186,8 +191,9 @@ func (l *tcpListener) admit(c net.Conn) *tcpConn {
 		c.Close()
 		return nil
 	}
-	tc := &tcpConn{Conn: c, l: l, ip: ip}
+	tc := &tcpConn{Conn: c, l: l, ip: ip, remote: c.RemoteAddr().String()}
 	tc.elem = l.unproven.PushBack(tc)
+	l.byRemote[tc.remote] = tc
 	l.open++
 	l.perSource[ip]++
 	l.mu.Unlock()
@@ -228,8 +234,26 @@ func (l *tcpListener) release(c *tcpConn) {
 		l.unproven.Remove(c.elem)
 		c.elem = nil
 	}
+	if l.byRemote[c.remote] == c {
+		delete(l.byRemote, c.remote)
+	}
 	l.mu.Unlock()
 	l.metrics.tcpOpen.Dec()
+}
+
+// registered gives the connection from remote (ip:port) the registered
+// idle timeout: a device registered through it.
+func (l *tcpListener) registered(remote string) {
+	l.mu.Lock()
+	c := l.byRemote[remote]
+	l.mu.Unlock()
+	if c == nil || c.registered.Swap(true) {
+		return
+	}
+	if d := l.cfg.RegisteredIdleTimeout; d > 0 {
+		// The reader set its deadline before the REGISTER was answered.
+		_ = c.Conn.SetReadDeadline(time.Now().Add(d))
+	}
 }
 
 // proven takes c off the list of connections a new one may displace.
@@ -252,9 +276,11 @@ func (l *tcpListener) Close() error {
 // message, and it gives back its place when closed.
 type tcpConn struct {
 	net.Conn
-	l    *tcpListener
-	ip   netip.Addr
-	elem *list.Element // in l.unproven; guarded by l.mu
+	l          *tcpListener
+	ip         netip.Addr
+	remote     string
+	elem       *list.Element // in l.unproven; guarded by l.mu
+	registered atomic.Bool
 
 	// Owned by the one goroutine sipgo reads the connection with.
 	frames framer
@@ -266,7 +292,7 @@ type tcpConn struct {
 // Read reads as net.Conn does, and moves the read deadline: a message must
 // arrive whole within MessageTimeout (the first counted from accept, the
 // others from their first byte), and between messages a connection that
-// has sent one may stay quiet for IdleTimeout. A connection past its
+// has sent one may stay quiet for its idle timeout. A connection past its
 // deadline reads as ended, so sipgo closes it quietly.
 func (c *tcpConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
@@ -288,8 +314,8 @@ func (c *tcpConn) observe(p []byte) {
 	if c.frames.idle() && len(p) <= 4 && len(bytes.Trim(p, "\r\n")) == 0 {
 		// sipgo takes a read like this between messages for a keepalive
 		// and never parses it; the framer must not either.
-		if c.proved && c.l.cfg.IdleTimeout > 0 {
-			_ = c.Conn.SetReadDeadline(time.Now().Add(c.l.cfg.IdleTimeout))
+		if d := c.idleTimeout(); c.proved && d > 0 {
+			_ = c.Conn.SetReadDeadline(time.Now().Add(d))
 		}
 		return
 	}
@@ -305,10 +331,11 @@ func (c *tcpConn) observe(p []byte) {
 	var next time.Time
 	switch {
 	case !c.frames.inMessage():
-		if c.l.cfg.IdleTimeout <= 0 {
+		d := c.idleTimeout()
+		if d <= 0 {
 			return
 		}
-		next = now.Add(c.l.cfg.IdleTimeout)
+		next = now.Add(d)
 	case c.frames.began:
 		if c.l.cfg.MessageTimeout <= 0 {
 			next = time.Time{}
@@ -319,6 +346,13 @@ func (c *tcpConn) observe(p []byte) {
 		return // the message in progress keeps its deadline
 	}
 	_ = c.Conn.SetReadDeadline(next)
+}
+
+func (c *tcpConn) idleTimeout() time.Duration {
+	if c.registered.Load() {
+		return c.l.cfg.RegisteredIdleTimeout
+	}
+	return c.l.cfg.IdleTimeout
 }
 
 // Write writes as net.Conn does, but a peer that takes nothing for

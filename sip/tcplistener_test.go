@@ -232,7 +232,7 @@ func TestTCPListenerTimesMessages(t *testing.T) {
 			t.Fatalf("closed after %s, want about %s", took, message)
 		}
 	})
-	t.Run("a phone idle after its message", func(t *testing.T) {
+	t.Run("a connection idle after its message", func(t *testing.T) {
 		c := h.dial("127.0.0.4")
 		h.send(c, framedOptions)
 		start := time.Now()
@@ -338,15 +338,19 @@ func TestTCPListenerRetriesAcceptErrors(t *testing.T) {
 	}
 }
 
-// A phone registered over TCP keeps its connection while it answers the
-// PBX's keepalives, however long it sends no message: the PBX reaches it
-// through that connection. Once it goes silent, the idle timeout closes it.
+// A phone registered over TCP keeps its connection past the idle timeout of
+// connections that registered nothing, and for as long as it answers the
+// PBX's keepalives: the PBX reaches it through that connection. Once it goes
+// silent, the registered idle timeout closes it.
 func TestPhoneOverTCPKeepsItsConnection(t *testing.T) {
-	const idle = 1500 * time.Millisecond
+	const (
+		unregistered = 400 * time.Millisecond
+		idle         = 1200 * time.Millisecond
+	)
 	srv := startServer(t, func(c *configs.SIP) {
 		c.Transports = []string{"udp", "tcp"}
 		c.Registrar.Keepalive = 200 * time.Millisecond
-		c.TCP = configs.TCP{MessageTimeout: time.Second, IdleTimeout: idle}
+		c.TCP = configs.TCP{MessageTimeout: time.Second, IdleTimeout: unregistered, RegisteredIdleTimeout: idle}
 	})
 	conn, err := net.Dial("tcp", srv.Addr("tcp"))
 	if err != nil {
@@ -391,9 +395,18 @@ Expires: 300
 		t.Fatalf("want 200, got:\n%s", res)
 	}
 
+	// Silent for twice the unregistered idle timeout: pings arrive, unanswered.
+	buf := make([]byte, 4096)
+	for end := time.Now().Add(2 * unregistered); time.Now().Before(end); {
+		conn.SetReadDeadline(end)
+		if _, err := conn.Read(buf); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("a registered phone's connection closed after %s of silence: %v", unregistered, err)
+		}
+	}
+
 	// Twice the idle timeout, answering every ping and sending nothing else.
 	pings := 0
-	buf := make([]byte, 4096)
+	var lastPong time.Time
 	for end := time.Now().Add(2 * idle); time.Now().Before(end); {
 		conn.SetReadDeadline(end)
 		n, err := conn.Read(buf)
@@ -405,14 +418,14 @@ Expires: 300
 		}
 		pings += strings.Count(string(buf[:n]), "\r\n\r\n")
 		conn.Write([]byte("\r\n"))
+		lastPong = time.Now()
 	}
 	if pings < 5 {
 		t.Fatalf("%d keepalives reached the phone through its connection in %s", pings, 2*idle)
 	}
 
 	// Silent now: closed for idleness.
-	start := time.Now()
-	conn.SetReadDeadline(start.Add(3 * idle))
+	conn.SetReadDeadline(time.Now().Add(3 * idle))
 	for {
 		if _, err := conn.Read(buf); err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -421,10 +434,25 @@ Expires: 300
 			break
 		}
 	}
-	if took := time.Since(start); took < idle-100*time.Millisecond {
+	if took := time.Since(lastPong); took < idle-100*time.Millisecond {
 		t.Fatalf("closed %s after the last pong, before the idle timeout", took)
 	}
 	if n := testutil.ToFloat64(srv.metrics.tcpClosed.WithLabelValues(closedIdleTimeout)); n != 1 {
+		t.Fatalf("idle timeouts: %v, want 1", n)
+	}
+}
+
+// Without a registration, a connection that spoke once is closed after the
+// shorter idle timeout, the registered one notwithstanding.
+func TestUnregisteredTCPConnectionGetsTheShortIdleTimeout(t *testing.T) {
+	h := newListenerHarness(t, configs.TCP{MessageTimeout: time.Second, IdleTimeout: 300 * time.Millisecond, RegisteredIdleTimeout: time.Hour})
+	c := h.dial("127.0.0.2")
+	h.admitted()
+	h.send(c, framedOptions)
+	if took := closedByServer(t, c, 5*time.Second); took > 2*time.Second {
+		t.Fatalf("closed after %s", took)
+	}
+	if n := testutil.ToFloat64(h.m.tcpClosed.WithLabelValues(closedIdleTimeout)); n != 1 {
 		t.Fatalf("idle timeouts: %v, want 1", n)
 	}
 }
