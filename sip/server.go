@@ -525,9 +525,6 @@ func (s *Server) counted(h sipgo.RequestHandler) sipgo.RequestHandler {
 			return
 		}
 		ctx := &countingTx{ServerTransaction: tx, s: s, method: methodLabel(req.Method)}
-		if s.tcp != nil && req.Method == sip.REGISTER && req.Transport() == "TCP" {
-			ctx.tcpSource = req.Source()
-		}
 		if code, reason, hdrs := check(req); code != 0 {
 			respond(ctx, req, code, reason, hdrs)
 			return
@@ -540,16 +537,10 @@ type countingTx struct {
 	sip.ServerTransaction
 	s      *Server
 	method string
-	// tcpSource is where a REGISTER over TCP came from: its connection
-	// is kept open longer once the REGISTER succeeds.
-	tcpSource string
 }
 
 func (t *countingTx) Respond(res *sip.Response) error {
 	t.s.count(t.method, res)
-	if t.tcpSource != "" && res.StatusCode == 200 {
-		t.s.tcp.registered(t.tcpSource)
-	}
 	return t.ServerTransaction.Respond(res)
 }
 

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
+
 	"pbx/configs"
 )
 
@@ -375,4 +377,19 @@ func (c *tcpConn) Write(b []byte) (int, error) {
 func (c *tcpConn) Close() error {
 	c.closeOnce.Do(func() { c.l.release(c) })
 	return c.Conn.Close()
+}
+
+// tcpRegistration answers a REGISTER over TCP and, when it succeeds, keeps
+// the connection it came on open for the registration.
+type tcpRegistration struct {
+	Responder
+	l      *tcpListener
+	source string
+}
+
+func (r *tcpRegistration) Respond(res *sip.Response) error {
+	if res.StatusCode == 200 {
+		r.l.registered(r.source)
+	}
+	return r.Responder.Respond(res)
 }
