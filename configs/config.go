@@ -118,6 +118,7 @@ type SIP struct {
 	Guard     Guard     `yaml:"guard"`
 	RateLimit RateLimit `yaml:"rate_limit"`
 	Limits    Limits    `yaml:"limits"`
+	TCP       TCP       `yaml:"tcp"`
 }
 
 // Limits caps the calls in progress; 0 is no cap.
@@ -132,6 +133,31 @@ type Limits struct {
 	// (the channels of the carrier's contract); one more is answered 503
 	// (a carrier then tries its next route).
 	CallsPerTrunk int `yaml:"calls_per_trunk" env:"PBX_SIP_CALLS_PER_TRUNK"`
+}
+
+// TCP bounds the connections of the SIP TCP listener, so that a flood of
+// idle connections cannot take every file descriptor.
+type TCP struct {
+	// MessageTimeout is how long a connection has to send a whole message:
+	// the first counted from accept, each later one from its first byte.
+	// A connection that misses it is closed, as is one that takes none of
+	// what the PBX writes for as long.
+	MessageTimeout time.Duration `yaml:"message_timeout" env:"PBX_SIP_TCP_MESSAGE_TIMEOUT"`
+	// IdleTimeout closes a connection that has sent a whole message, but
+	// registered no device, and then nothing for this long.
+	IdleTimeout time.Duration `yaml:"idle_timeout" env:"PBX_SIP_TCP_IDLE_TIMEOUT"`
+	// RegisteredIdleTimeout is IdleTimeout for a connection a device has
+	// registered through: the PBX reaches the device through it, and it may
+	// send nothing else until it registers again, so it must be longer than
+	// registrar.max_expires.
+	RegisteredIdleTimeout time.Duration `yaml:"registered_idle_timeout" env:"PBX_SIP_TCP_REGISTERED_IDLE_TIMEOUT"`
+	// MaxPerSource is how many connections one IPv4 address (or IPv6 /64)
+	// may hold open; 0 means no limit.
+	MaxPerSource int `yaml:"max_per_source" env:"PBX_SIP_TCP_MAX_PER_SOURCE"`
+	// MaxConnections caps the connections open at once; 0 sizes the cap
+	// from the open file limit, less what UDP, RTP ports, the database and
+	// HTTP need.
+	MaxConnections int `yaml:"max_connections" env:"PBX_SIP_TCP_MAX_CONNECTIONS"`
 }
 
 // Registrar holds the REGISTER rules.
@@ -267,6 +293,13 @@ func Default() Config {
 				Burst:      2000,
 				BlockFor:   30 * time.Second,
 				MaxSources: 65536,
+			},
+			TCP: TCP{
+				MessageTimeout: 10 * time.Second,
+				IdleTimeout:    2 * time.Minute,
+				// A little over the longest registration a phone is given.
+				RegisteredIdleTimeout: 65 * time.Minute,
+				MaxPerSource:          100,
 			},
 		},
 		HTTP: HTTP{Addr: "0.0.0.0:8080"},
@@ -487,6 +520,23 @@ func (c Config) Validate() error {
 		bad("sip.guard.account.max_failures", "must not be negative")
 	} else if a.MaxFailures > 0 && (a.Window <= 0 || a.LockFor <= 0) {
 		bad("sip.guard.account", "window and lock_for must be positive when max_failures is set")
+	}
+	tcp := c.SIP.TCP
+	if tcp.MessageTimeout < time.Second {
+		bad("sip.tcp.message_timeout (PBX_SIP_TCP_MESSAGE_TIMEOUT)", "must be at least 1s")
+	}
+	if tcp.IdleTimeout < time.Second || tcp.IdleTimeout > tcp.RegisteredIdleTimeout {
+		bad("sip.tcp.idle_timeout (PBX_SIP_TCP_IDLE_TIMEOUT)", "must be at least 1s and at most registered_idle_timeout")
+	}
+	if maxExpires := time.Duration(r.MaxExpires) * time.Second; tcp.RegisteredIdleTimeout <= maxExpires {
+		bad("sip.tcp.registered_idle_timeout (PBX_SIP_TCP_REGISTERED_IDLE_TIMEOUT)", "%s must be longer than sip.registrar.max_expires (%s): a phone registered over TCP may send nothing else that long",
+			tcp.RegisteredIdleTimeout, maxExpires)
+	}
+	if tcp.MaxPerSource < 0 {
+		bad("sip.tcp.max_per_source (PBX_SIP_TCP_MAX_PER_SOURCE)", "must not be negative")
+	}
+	if tcp.MaxConnections < 0 {
+		bad("sip.tcp.max_connections (PBX_SIP_TCP_MAX_CONNECTIONS)", "must not be negative")
 	}
 	m := c.Media
 	if strings.TrimSpace(m.TTSCommand) == "" {

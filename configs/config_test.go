@@ -68,6 +68,11 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{"account lock", []string{"PBX_GUARD_ACCOUNT_MAX_FAILURES=-1"}, "sip.guard.account.max_failures"},
 		{"account window", []string{"PBX_GUARD_ACCOUNT_WINDOW=0s"}, "sip.guard.account"},
 		{"nonce binding", []string{"PBX_SIP_NONCE_BIND_SOURCE=maybe"}, "PBX_SIP_NONCE_BIND_SOURCE"},
+		{"tcp message timeout", []string{"PBX_SIP_TCP_MESSAGE_TIMEOUT=0s"}, "PBX_SIP_TCP_MESSAGE_TIMEOUT"},
+		{"tcp registered idle under registrations", []string{"PBX_SIP_TCP_REGISTERED_IDLE_TIMEOUT=30m"}, "sip.registrar.max_expires"},
+		{"tcp idle over registered idle", []string{"PBX_SIP_TCP_IDLE_TIMEOUT=2h"}, "PBX_SIP_TCP_IDLE_TIMEOUT"},
+		{"tcp per source", []string{"PBX_SIP_TCP_MAX_PER_SOURCE=-1"}, "PBX_SIP_TCP_MAX_PER_SOURCE"},
+		{"tcp cap", []string{"PBX_SIP_TCP_MAX_CONNECTIONS=-5"}, "PBX_SIP_TCP_MAX_CONNECTIONS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,7 +116,7 @@ func TestExampleFileLoads(t *testing.T) {
 	def := Default()
 	def.DB = cfg.DB
 	if cfg.SIP.Registrar != def.SIP.Registrar || !reflect.DeepEqual(cfg.SIP.Guard, def.SIP.Guard) ||
-		cfg.SIP.RateLimit != def.SIP.RateLimit || cfg.SIP.NonceBindSource != def.SIP.NonceBindSource ||
+		cfg.SIP.RateLimit != def.SIP.RateLimit || cfg.SIP.NonceBindSource != def.SIP.NonceBindSource || cfg.SIP.TCP != def.SIP.TCP ||
 		cfg.HTTP != def.HTTP || cfg.Media != def.Media {
 		t.Fatalf("the example documents values other than the defaults")
 	}

@@ -25,6 +25,11 @@ type Metrics struct {
 	dtmf           *prometheus.CounterVec
 	playing        prometheus.Gauge
 	limited        *prometheus.CounterVec
+
+	tcpOpen         prometheus.Gauge
+	tcpRefused      *prometheus.CounterVec
+	tcpClosed       *prometheus.CounterVec
+	tcpAcceptErrors prometheus.Counter
 }
 
 // observeLateness records how late a prompt's RTP packet left against its
@@ -123,6 +128,29 @@ func NewMetrics(reg prometheus.Registerer, loc *Location, guard *Guard, active f
 		m.limited.WithLabelValues(l)
 	}
 	reg.MustRegister(m.lateness, m.dtmf, m.playing, m.limited)
+	m.tcpOpen = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "pbx_sip_tcp_connections",
+		Help: "SIP TCP connections open now from peers.",
+	})
+	m.tcpRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pbx_sip_tcp_refused_total",
+		Help: "SIP TCP connections closed as soon as accepted, by reason (per_source: the source's limit; capacity: the global cap, every connection having sent a message).",
+	}, []string{"reason"})
+	m.tcpClosed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pbx_sip_tcp_closed_total",
+		Help: "SIP TCP connections the server closed, by reason (message_timeout, idle_timeout, write_timeout, evicted: made room at the cap before sending a message).",
+	}, []string{"reason"})
+	for _, r := range []string{refusedPerSource, refusedCapacity} {
+		m.tcpRefused.WithLabelValues(r)
+	}
+	for _, r := range []string{closedMessageTimeout, closedIdleTimeout, closedWriteTimeout, closedEvicted} {
+		m.tcpClosed.WithLabelValues(r)
+	}
+	m.tcpAcceptErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "pbx_sip_tcp_accept_errors_total",
+		Help: "Failed accepts on the SIP TCP listener (out of descriptors, among others), each retried after a back-off.",
+	})
+	reg.MustRegister(m.tcpOpen, m.tcpRefused, m.tcpClosed, m.tcpAcceptErrors)
 	reg.MustRegister(m.requests, m.authFailures, m.accountLocks, m.blockedPackets, m.rateLimited, m.shed, m.rtp, m.rtpLost, m.calls,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pbx_registrations",

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -46,7 +47,10 @@ type Server struct {
 	registers chan *sip.Request
 
 	udp net.PacketConn
-	tcp net.Listener
+	tcp *tcpListener
+	// down is why serving stopped (an error), nil while it serves.
+	down    atomic.Pointer[error]
+	serving atomic.Bool
 
 	// Calls.
 	router    Router
@@ -189,7 +193,7 @@ func (s *Server) Listen() error {
 			if err != nil {
 				return fmt.Errorf("sip tcp: %w", err)
 			}
-			s.tcp = l
+			s.tcp = newTCPListener(l, s.cfg.TCP, s.log, s.metrics, s.now)
 		}
 	}
 	return s.dialogs()
@@ -258,7 +262,12 @@ func (s *Server) Addr(transport string) string {
 }
 
 // Serve answers requests on the listeners until ctx ends, then closes them.
+// A listener that fails ends serving early with its error.
 func (s *Server) Serve(ctx context.Context) error {
+	// Stopped on a listener's failure too, not only by the caller: the
+	// workers below wait on it.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, runtime.GOMAXPROCS(0)+1)
 	if s.udp != nil {
@@ -289,12 +298,20 @@ func (s *Server) Serve(ctx context.Context) error {
 		})
 	}
 	s.log.Info("sip listening", "udp", s.Addr("udp"), "tcp", s.Addr("tcp"))
+	s.serving.Store(true)
 
 	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errs:
+		if err == nil || errors.Is(err, net.ErrClosed) {
+			err = errors.New("listener closed")
+		}
+		err = fmt.Errorf("sip stopped serving: %w", err)
+		s.down.Store(&err)
 	}
+	s.serving.Store(false)
+	cancel()
 	s.endCalls(3 * time.Second)
 	if s.trunks != nil {
 		s.unregisterTrunks()
@@ -307,8 +324,21 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	s.ua.Close()
 	wg.Wait()
-	if err != nil && !errors.Is(err, net.ErrClosed) {
-		return err
+	return err
+}
+
+// Health returns nil while SIP requests are being answered, else why not:
+// serving has not begun or has stopped, or the TCP listener has been unable
+// to accept connections for a while.
+func (s *Server) Health() error {
+	if err := s.down.Load(); err != nil {
+		return *err
+	}
+	if !s.serving.Load() {
+		return ErrNotServing
+	}
+	if s.tcp != nil {
+		return s.tcp.health()
 	}
 	return nil
 }

@@ -83,7 +83,11 @@ func (s *Server) beforeTransaction(req *sip.Request) bool {
 	case sip.REGISTER:
 		// UDP REGISTERs never get here (readFilter); a REGISTER over TCP
 		// is answered the same way, on this goroutine.
-		s.reg.ServeRegister(req, w)
+		var rw Responder = w
+		if s.tcp != nil && req.Transport() == "TCP" {
+			rw = &tcpRegistration{Responder: w, l: s.tcp, source: req.Source()}
+		}
+		s.reg.ServeRegister(req, rw)
 		return true
 	case sip.CANCEL:
 		// A CANCEL that matched a pending INVITE was taken by sipgo.

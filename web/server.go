@@ -44,7 +44,9 @@ type Server struct {
 	storage *billing.Storage
 	// recordings is the directory of call recordings; "" serves none.
 	recordings string
-	handler    http.Handler
+	// health checks what /healthz reports; all must pass.
+	health  []func() error
+	handler http.Handler
 }
 
 // NewServer builds the routes. db holds web's own tables (Models); gather
@@ -145,9 +147,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/api/v1/", s.authenticate(api))
 	mux.Handle("POST /api/v1/session", limitFailures(s.guesses, http.HandlerFunc(s.signIn)))
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/", s.serveApp)
 	return mux

@@ -158,6 +158,9 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	}
 	music := holdMusic(ctx, cfg.Media.HoldMusic, prompts, log)
 	low, high, _ := cfg.RTPRange() // validated with the configuration
+	if err := sizeTCP(&cfg.SIP.TCP, high-low+1, log); err != nil {
+		return err
+	}
 	ports, err := media.NewPortPool(mediaIP(cfg.SIP.Addr), low, high)
 	if err != nil {
 		return err
@@ -194,7 +197,8 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 		return err
 	}
 	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"), web.WithTrunks(trunks), web.WithRecordings(recordings), web.WithMedia(prompts),
-		web.WithBilling(bill.wallet, bill.rates), web.WithNotifications(bill.notes), web.WithNumberStore(bill.subs), web.WithStorage(bill.storage))
+		web.WithBilling(bill.wallet, bill.rates), web.WithNotifications(bill.notes), web.WithNumberStore(bill.subs), web.WithStorage(bill.storage),
+		web.WithHealth(sipSrv.Health))
 	httpLn, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
@@ -238,6 +242,25 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 		return err
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// sizeTCP raises the open file limit and, unless configured, sets the SIP
+// TCP connection cap under it.
+func sizeTCP(tcp *configs.TCP, rtpPorts int, log *slog.Logger) error {
+	fl, err := raiseFileLimit()
+	if err != nil {
+		return err
+	}
+	if tcp.MaxConnections == 0 {
+		n, ok := tcpCap(fl.soft, rtpPorts)
+		if !ok {
+			log.Warn("the open file limit is too low for the RTP port range; raise it (LimitNOFILE=, ulimit -n)",
+				"open_files", fl.soft, "rtp_ports", rtpPorts)
+		}
+		tcp.MaxConnections = n
+	}
+	log.Info("open file limit", "soft", fl.soft, "hard", fl.hard, "sip_tcp_max_connections", tcp.MaxConnections)
 	return nil
 }
 

@@ -90,11 +90,19 @@ func (b *syncBuffer) String() string {
 // startPBX runs the binary on ip with its own data folder (dataDir "" makes one).
 func startPBX(t *testing.T, ip, dataDir string, env ...string) *pbx {
 	t.Helper()
+	return startPBXUnder(t, nil, ip, dataDir, env...)
+}
+
+// startPBXUnder is startPBX with the binary run by a wrapper command (such
+// as prlimit) that ends by executing it.
+func startPBXUnder(t *testing.T, wrapper []string, ip, dataDir string, env ...string) *pbx {
+	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
 	p := &pbx{t: t, ip: ip, sipPort: 25060, http: "http://" + ip + ":28080", dataDir: dataDir, log: &syncBuffer{}}
-	p.cmd = exec.Command(pbxBinary, "serve")
+	args := append(append([]string{}, wrapper...), pbxBinary, "serve")
+	p.cmd = exec.Command(args[0], args[1:]...)
 	p.cmd.Env = append(os.Environ(),
 		"PBX_ADMIN_TOKEN="+token,
 		fmt.Sprintf("PBX_SIP_ADDR=%s:%d", ip, p.sipPort),
