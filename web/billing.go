@@ -241,3 +241,28 @@ func (s *Server) walletUsage(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, u)
 }
+
+// local is c in the organisation's currency, "" when billing is not served.
+func (s *Server) local(c money.Credits) string {
+	if s.wallet == nil {
+		return ""
+	}
+	return s.wallet.Config().Rate.Local(c)
+}
+
+// offerBody is a quote for a number or a plan, its amounts also in the
+// local currency.
+type offerBody struct {
+	billing.Offer
+	Currency          string `json:"currency"`
+	MonthlyPriceLocal string `json:"monthly_price_local"`
+	FirstChargeLocal  string `json:"first_charge_local"`
+}
+
+func (s *Server) offerBody(o billing.Offer, err error) (offerBody, error) {
+	b := offerBody{Offer: o, MonthlyPriceLocal: s.local(o.MonthlyPrice), FirstChargeLocal: s.local(o.FirstCharge)}
+	if s.wallet != nil {
+		b.Currency = s.wallet.Config().Currency
+	}
+	return b, err
+}

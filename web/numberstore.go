@@ -68,8 +68,8 @@ type numberQuoteIn struct {
 	Address string `json:"address"`
 }
 
-func (s *Server) quoteNumber(r *http.Request, in numberQuoteIn) (billing.Offer, error) {
-	return s.subs.QuoteNumber(r.Context(), in.E164, in.Address)
+func (s *Server) quoteNumber(r *http.Request, in numberQuoteIn) (offerBody, error) {
+	return s.offerBody(s.subs.QuoteNumber(r.Context(), in.E164, in.Address))
 }
 
 type offerIn struct {
@@ -125,8 +125,8 @@ type planIn struct {
 	Plan string `json:"plan"`
 }
 
-func (s *Server) quoteStorage(r *http.Request, in planIn) (billing.Offer, error) {
-	return s.storage.QuotePlan(r.Context(), in.Plan)
+func (s *Server) quoteStorage(r *http.Request, in planIn) (offerBody, error) {
+	return s.offerBody(s.storage.QuotePlan(r.Context(), in.Plan))
 }
 
 func (s *Server) buyStorage(r *http.Request, in offerIn) (billing.StorageState, error) {
