@@ -244,7 +244,7 @@ function AutoRechargeDialog(props: { api: Api; wallet: Wallet; onClose: () => vo
         }}
       >
         <div className="dialog-body">
-          {props.wallet.partner_managed && <Notice kind="info">A partner manages your credits; the server may refuse auto-recharge.</Notice>}
+          {props.wallet.partner_managed && <Notice kind="info">A partner manages your credits: auto-recharge is not available to you.</Notice>}
           <p>When a charge takes the balance below the minimum, the credits below are bought at once, through the same payment as Buy credits.</p>
           <Check label="Recharge automatically" checked={enabled} onChange={edit(setEnabled)} error={fields.enabled} />
           <Field label="Minimum balance (credits)" error={fields.min_balance} hint="You are also notified when the balance falls below it.">
