@@ -104,6 +104,8 @@ test('buys credits: the price comes from a quote, then the balance and the histo
   await page.getByRole('status').filter({ hasText: /40\.00 credits bought for 40\.00 [A-Z]{3} \(invoice INV-\d{4}-\d{6}\)/ }).waitFor()
   await balanceIs(credits(start + 40000000n))
   assert.equal(await balance().innerText(), `${shown(start + 40000000n)} credits`)
+  // The header of every page shows it too.
+  await page.getByRole('banner').getByRole('link', { name: `Balance: ${shown(start + 40000000n)} credits` }).waitFor()
   const rows = page.locator('table[aria-label="Purchase history"] tbody tr')
   await page.locator(`table[aria-label="Purchase history"] tbody tr:nth-child(${startPurchases + 1})`).waitFor()
   assert.equal(await rows.count(), startPurchases + 1)
@@ -199,6 +201,12 @@ test('works at phone width', async () => {
   await page.locator('.usage-body').waitFor()
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
   assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at 375 px`)
+  // The header keeps every link, the balance, the bell and Sign out in view.
+  const hidden = await page.evaluate(() => {
+    const nav = document.querySelector('.topbar nav')
+    return nav.scrollWidth - nav.clientWidth
+  })
+  assert.ok(hidden <= 0, `the header's links are cut by ${hidden}px at 375 px`)
   await shot(page, 'plan-10-phone')
   await page.setViewportSize({ width: 1280, height: 800 })
   await shot(page, 'plan-11-desktop')

@@ -6,6 +6,7 @@ import { SignIn } from './SignIn'
 import { Telephony, tabs } from './Telephony'
 import { Settings } from './Settings'
 import { Notifications } from './Notifications'
+import { Balance } from './Balance'
 import { Loading, Notice } from './ui'
 
 type State = { kind: 'loading' } | { kind: 'failed'; error: string } | { kind: 'out'; notice?: string } | { kind: 'in'; session: SessionInfo }
@@ -89,6 +90,7 @@ export function App({ api }: { api: Api }) {
             Settings
           </a>
         </nav>
+        <Balance api={api} />
         <Notifications api={api} />
         <button className="ghost" onClick={signOut}>
           Sign out

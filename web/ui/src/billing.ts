@@ -35,7 +35,12 @@ export const keys = {
 }
 
 export function useWallet(api: Api) {
-  return useQuery({ queryKey: keys.wallet, queryFn: ({ signal }) => api.request<Wallet>('GET', '/wallet', undefined, signal) })
+  return useQuery({
+    queryKey: keys.wallet,
+    queryFn: ({ signal }) => api.request<Wallet>('GET', '/wallet', undefined, signal),
+    // Calls spend credits while the app is open: the header's balance follows within a minute.
+    refetchInterval: 60_000,
+  })
 }
 
 export function usePurchases(api: Api) {
