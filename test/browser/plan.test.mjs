@@ -195,6 +195,20 @@ test('auto-deletes recordings after 3 months, and keeps the choice', async () =>
   assert.equal(await page.getByLabel('Delete recordings automatically').inputValue(), '3')
 })
 
+test('buying the same amount twice buys it twice', async () => {
+  const rows = page.locator('table[aria-label="Purchase history"] tbody tr')
+  const before = await rows.count()
+  for (const [i, after] of [[1, 45000000n], [2, 55000000n]]) {
+    await page.getByRole('button', { name: 'Buy credits' }).click()
+    await dialog().getByRole('button', { name: '10', exact: true }).click()
+    await dialog().getByRole('button', { name: /^Pay 10\.00/ }).click()
+    await dialog().waitFor({ state: 'detached' })
+    await balanceIs(credits(start + after))
+    await page.locator(`table[aria-label="Purchase history"] tbody tr:nth-child(${before + i})`).waitFor()
+  }
+  assert.equal(await rows.count(), before + 2)
+})
+
 test('works at phone width', async () => {
   await page.setViewportSize({ width: 375, height: 800 })
   await page.locator('.balance').waitFor()

@@ -84,7 +84,11 @@ export function useBuyCredits(api: Api) {
   const qc = useQueryClient()
   return useMutation({
     mutationFn: (quoteId: number) => api.request<Purchase>('POST', '/wallet/purchases', { quote_id: quoteId }),
-    onSettled: () => qc.invalidateQueries({ queryKey: ['wallet'] }),
+    onSettled: () => {
+      // Buying a quote again returns its first purchase: the next purchase needs a new quote.
+      qc.removeQueries({ queryKey: ['wallet', 'quote'] })
+      qc.invalidateQueries({ queryKey: ['wallet'] })
+    },
   })
 }
 
