@@ -4691,6 +4691,11 @@ export interface components {
                 bought?: components["schemas"]["Credits"];
                 used?: components["schemas"]["Credits"];
             }[];
+            currency?: string;
+            /** @description bought, in the local currency */
+            bought_local?: string;
+            /** @description used, in the local currency */
+            used_local?: string;
         };
         Notification: {
             id?: number;
@@ -4761,6 +4766,94 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"];
             };
+        };
+        /**
+         * @description credits as a decimal string (1 credit = 1 USD), never a JSON number
+         * @example 12.5
+         */
+        Credits: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        AutoRecharge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        Wallet: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        Quote: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        Purchase: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        LedgerAudit: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        Rate: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        RateInput: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        Usage: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        Notification: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        AvailableNumber: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        AvailableInput: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        Offer: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        Subscription: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
         };
     };
     parameters: never;
