@@ -346,12 +346,14 @@ function UsagePanel({ api }: { api: Api }) {
               <strong data-total="bought" data-credits={u.bought}>
                 {money(u.bought)}
               </strong>
+              {u.currency !== 'USD' && <span className="muted local">≈ {money(u.bought_local)} {u.currency}</span>}
             </p>
             <p>
               <span className="muted">Used</span>
               <strong data-total="used" data-credits={u.used}>
                 {money(u.used)}
               </strong>
+              {u.currency !== 'USD' && <span className="muted local">≈ {money(u.used_local)} {u.currency}</span>}
             </p>
             <p className="muted range">
               {shortDay(u.daily?.[0]?.date ?? '')} – {shortDay(u.daily?.[(u.daily?.length ?? 1) - 1]?.date ?? '')}
