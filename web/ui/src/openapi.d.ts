@@ -4538,6 +4538,8 @@ export interface components {
              * @example 0.02/min 60/60
              */
             rate?: string;
+            /** @description credits_charged in the local currency (when billing is on) */
+            credits_charged_local?: string;
         };
         /** @description An uploaded audio file, described as it was sent. */
         MediaFile: {
@@ -4741,6 +4743,9 @@ export interface components {
             expires_at?: string;
             /** Format: date-time */
             created_at?: string;
+            currency?: string;
+            monthly_price_local?: string;
+            first_charge_local?: string;
         };
         Subscription: {
             id?: number;
