@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zaf/g711"
+
+	"pbx/media"
 )
 
 // prepaid is a PBX with billing on, a user 7001 who may call out showing
@@ -130,13 +134,30 @@ func TestPrepaidOutboundCall(t *testing.T) {
 	}
 
 	p.buy("0.1")
+	// The caller's media is a socket of the test's: it hears what the PBX
+	// plays to the user.
+	ear := listenRTP(t, p.callerIP, 34260)
 	began := time.Now()
-	out, err := run(t, time.Minute, p.dir, p.sipp, p.sipAddr(), "-sf", scenario("user-cutoff-uac.xml"), "-inf", p.users,
+	out, err := run(t, time.Minute, p.dir, p.sipp, p.sipAddr(), "-sf", scenario("user-listen-uac.xml"), "-inf", p.users,
 		"-s", "+4930123456", "-auth_uri", "+4930123456@"+p.sipAddr(), "-i", p.callerIP, "-p", "25095", "-mi", p.callerIP, "-m", "1", "-nostdin",
-		"-timeout", "40s", "-trace_err")
+		"-key", "rtp_port", "34260", "-timeout", "40s", "-trace_err")
 	took := time.Since(began)
 	if err != nil {
 		t.Fatalf("the call was not ended by the PBX: %v\n%s", err, tail(out, 30))
+	}
+	// The credit lasts 5 s, less than a minute: the user heard the low
+	// credit warning (two 440 Hz beeps) as the call began.
+	ear.close()
+	var warning []int16
+	for _, h := range ear.packets() {
+		if h.pkt.PayloadType == 8 {
+			for _, b := range h.pkt.Payload {
+				warning = append(warning, g711.DecodeAlawFrame(b))
+			}
+		}
+	}
+	if len(warning) < media.Rate/2 || toneShare(warning, 440) < 0.5 {
+		t.Errorf("the user heard %d samples, %.2f of them at 440 Hz: no low credit warning", len(warning), toneShare(warning, 440))
 	}
 	calls := p.billedCalls(2)
 	cut, refused := calls[0], calls[1]
