@@ -45,8 +45,11 @@ type Server struct {
 	// recordings is the directory of call recordings; "" serves none.
 	recordings string
 	// health checks what /healthz reports; all must pass.
-	health  []func() error
-	handler http.Handler
+	health []func() error
+	// patterns lists every route routes registered, "METHOD /path", for the
+	// test that keeps openapi.json and the server in step.
+	patterns []string
+	handler  http.Handler
 }
 
 // NewServer builds the routes. db holds web's own tables (Models); gather
@@ -66,8 +69,25 @@ func NewServer(cfg Config, db *gorm.DB, dir *routing.Directory, regs Registratio
 	return s
 }
 
+// router is a ServeMux that remembers the patterns it was given.
+type router struct {
+	*http.ServeMux
+	patterns *[]string
+}
+
+func (r router) Handle(pattern string, h http.Handler) {
+	*r.patterns = append(*r.patterns, pattern)
+	r.ServeMux.Handle(pattern, h)
+}
+
+func (r router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	r.Handle(pattern, http.HandlerFunc(h))
+}
+
 func (s *Server) routes() http.Handler {
-	api, mux := http.NewServeMux(), http.NewServeMux()
+	s.patterns = nil
+	api := router{http.NewServeMux(), &s.patterns}
+	mux := router{http.NewServeMux(), &s.patterns}
 	if s.trunks != nil {
 		t := s.trunks
 		crud(api, s, "/api/v1/trunks", knownParams(s.listTrunks), t.Create, func(t sip.Trunk) uint { return t.ID }, t.Get, t.Update, t.Delete)
@@ -142,7 +162,7 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("GET /api/v1/tokens", knownParams(s.listTokens))
 	api.HandleFunc("POST /api/v1/tokens", s.createToken)
 	api.HandleFunc("DELETE /api/v1/tokens/{id}", s.revokeToken)
-	api.HandleFunc("/api/v1/", methodNotAllowed(api, mux))
+	api.HandleFunc("/api/v1/", methodNotAllowed(api.ServeMux, mux.ServeMux))
 
 	mux.Handle("/api/v1/", s.authenticate(api))
 	mux.Handle("POST /api/v1/session", limitFailures(s.guesses, http.HandlerFunc(s.signIn)))
@@ -150,7 +170,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/", s.serveApp)
-	return mux
+	return mux.ServeMux
 }
 
 // ServeHTTP serves the API and the admin app.
