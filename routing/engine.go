@@ -289,20 +289,15 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 	// A published flow has no cycles, so a walk visits each state at most
 	// once; the bound guards against a document that slipped past validation.
 	for range len(doc.States) {
-		next, ok := doc.Next(st.ID, outcome)
-		switch {
-		case !ok && st.Type == StateStart:
-			r.log.Error("call flow leads nowhere", "state", st.ID, "outcome", outcome)
-			return ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
-		case !ok && outcome == OutcomeNext:
-			// An announcement with nothing after it: the call is over.
-			return ending{codeAnswered, "", CauseCompleted}
-		case !ok:
-			return unconnected(outcome)
+		next, end := doc.leave(st, outcome)
+		if end != nil {
+			if st.Type == StateStart {
+				r.log.Error("call flow leads nowhere", "state", st.ID, "outcome", outcome)
+			}
+			return *end
 		}
 		st = next
 		r.log.Debug("enter state", "state", st.ID, "type", st.Type)
-		var end *ending
 		outcome, end = r.step(ctx, st)
 		if end != nil {
 			return *end
@@ -313,6 +308,24 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 	}
 	r.log.Error("call flow loops", "state", st.ID)
 	return ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+}
+
+// leave decides where a call that leaves st by outcome goes: the next state,
+// or how the call ends there. It is the one definition of a flow's
+// transitions: the engine and the simulator both follow it.
+func (d *Document) leave(st State, outcome string) (State, *ending) {
+	next, ok := d.Next(st.ID, outcome)
+	switch {
+	case !ok && st.Type == StateStart:
+		return State{}, &ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+	case !ok && outcome == OutcomeNext:
+		// An announcement with nothing after it: the call is over.
+		return State{}, &ending{codeAnswered, "", CauseCompleted}
+	case !ok:
+		end := unconnected(outcome)
+		return State{}, &end
+	}
+	return next, nil
 }
 
 // unconnected ends a call that left a state by an exit leading nowhere.

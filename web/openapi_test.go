@@ -84,3 +84,49 @@ func fullServer(t *testing.T) *Server {
 	s.handler = s.routes()
 	return s
 }
+
+// TestOpenAPIRefsResolve: every $ref names something the document holds,
+// so that clients and generated types can be made from it.
+func TestOpenAPIRefsResolve(t *testing.T) {
+	var doc any
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				if !resolves(doc, ref) {
+					t.Errorf("$ref %s names nothing in the document", ref)
+				}
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+}
+
+func resolves(doc any, ref string) bool {
+	path, ok := strings.CutPrefix(ref, "#/")
+	if !ok {
+		return false
+	}
+	at := doc
+	for _, key := range strings.Split(path, "/") {
+		m, ok := at.(map[string]any)
+		if !ok {
+			return false
+		}
+		if at, ok = m[key]; !ok {
+			return false
+		}
+	}
+	return true
+}
