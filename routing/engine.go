@@ -35,6 +35,7 @@ type Engine struct {
 	beep       *media.Clip // before a voicemail message
 	music      *media.Clip // queue music when a state names none
 	queues     queues
+	live       liveCalls
 	ivrTimeout time.Duration  // IVRTimeoutSeconds; shorter in tests
 	meter      Meter          // nil: calls are free
 	quota      RecordingQuota // nil: recordings are not limited
@@ -65,6 +66,7 @@ func NewEngine(dir *Directory, presence Presence, history *History, log *slog.Lo
 	e := &Engine{dir: dir, presence: presence, history: history, log: log, now: now, beep: media.Beep(),
 		ivrTimeout: IVRTimeoutSeconds * time.Second}
 	e.queues.init()
+	e.live.init()
 	for _, o := range opts {
 		o(e)
 	}
@@ -147,6 +149,8 @@ type run struct {
 	meterDone chan struct{} // closed when charging has stopped
 	stopMeter func()
 	warned    atomic.Bool // the low credit warning played
+
+	shown LiveCall // what the live view shows of the call
 }
 
 // newRun starts a call's run: its record is stored as in progress, and
@@ -155,6 +159,8 @@ func (e *Engine) newRun(ctx context.Context, call Call, log *slog.Logger, rec Ca
 	r := &run{e: e, call: call, log: log, rec: rec}
 	ctx, r.cut = context.WithCancelCause(ctx)
 	r.begin(ctx)
+	r.shown.ID = e.live.add(LiveCall{})
+	r.show(LiveRouting, State{})
 	return r, ctx
 }
 
@@ -252,6 +258,7 @@ func (r *run) finish(ctx context.Context, end ending) {
 	if err := r.e.history.Record(rctx, r.rec); err != nil {
 		r.log.Error("write call record", "error", err)
 	}
+	r.e.live.remove(r.shown.ID)
 }
 
 // walk finds the flow and follows it state by state; a call from a carrier
@@ -279,6 +286,7 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 	}
 	doc := pf.Document
 	r.doc = doc
+	r.show(LiveRouting, State{})
 
 	st, ok := doc.Start()
 	if !ok {
@@ -298,6 +306,7 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 		}
 		st = next
 		r.log.Debug("enter state", "state", st.ID, "type", st.Type)
+		r.show(LiveRouting, st)
 		outcome, end = r.step(ctx, st)
 		if end != nil {
 			return *end
@@ -377,7 +386,7 @@ func (r *run) transferUser(ctx context.Context, st State) (string, *ending) {
 	case !r.e.presence.Registered(u):
 		return OutcomeUnavailable, nil
 	case r.e.presence.OnCall(u):
-		return r.queue(ctx, st, fmt.Sprint("user ", u), func() ([]uint, bool) {
+		return r.queue(ctx, st, queueKey{"user", u}, func() ([]uint, bool) {
 			if !r.e.presence.Registered(u) {
 				return nil, false
 			}
@@ -439,7 +448,7 @@ func (r *run) transferGroup(ctx context.Context, st State) (string, *ending) {
 	case len(registered) == 0:
 		return OutcomeUnavailable, nil
 	case len(available) == 0:
-		return r.queue(ctx, st, fmt.Sprint("group ", st.GroupID), free)
+		return r.queue(ctx, st, queueKey{"group", st.GroupID}, free)
 	}
 	if st.Ring != RingSequential {
 		return r.dial(ctx, available, ringFor(st, DefaultRingSeconds), st.Record)
@@ -476,7 +485,7 @@ func (r *run) transferGroup(ctx context.Context, st State) (string, *ending) {
 	case rang:
 		return OutcomeTimeout, nil
 	case wasBusy:
-		return r.queue(ctx, st, fmt.Sprint("group ", st.GroupID), free)
+		return r.queue(ctx, st, queueKey{"group", st.GroupID}, free)
 	}
 	return OutcomeUnavailable, nil
 }
@@ -488,6 +497,7 @@ func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration, rec
 	if err := r.call.Ring(); err != nil && ctx.Err() == nil {
 		r.log.Warn("send ringing", "error", err)
 	}
+	r.show(LiveRinging, State{})
 	by, err := r.call.Dial(ctx, users, timeout)
 	switch {
 	case ctx.Err() != nil:
@@ -509,6 +519,7 @@ func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration, rec
 	r.rec.Type = CallIncoming
 	r.rec.OwnerUserID = &by
 	r.log.Info("call answered", "user", by)
+	r.show(LiveConnected, State{})
 	r.startMetering(ctx)
 	if record {
 		r.record(ctx, 2, "")
