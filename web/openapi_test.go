@@ -81,6 +81,7 @@ func fullServer(t *testing.T) *Server {
 	s := billingServer(t)
 	WithTrunks(noTrunks{})(s)
 	WithMedia(noMedia{})(s)
+	WithLive(newFakeLive(), nil)(s)
 	s.handler = s.routes()
 	return s
 }

@@ -42,6 +42,7 @@ type Server struct {
 	notes   *billing.Notifier
 	subs    *billing.Subscriptions
 	storage *billing.Storage
+	live    *liveHub // the live view; nil serves none
 	// recordings is the directory of call recordings; "" serves none.
 	recordings string
 	// health checks what /healthz reports; all must pass.
@@ -157,6 +158,9 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("GET /api/v1/calls/{id}", byID(s, s.calls.Call))
 	api.HandleFunc("GET /api/v1/calls/{id}/recording", s.streamRecording)
 	api.HandleFunc("GET /api/v1/registrations", knownParams(s.listRegistrations, "user"))
+	if s.live != nil {
+		api.HandleFunc("GET /api/v1/live", knownParams(s.streamLive))
+	}
 	api.HandleFunc("GET /api/v1/session", s.getSession)
 	api.HandleFunc("DELETE /api/v1/session", s.signOut)
 	api.HandleFunc("PUT /api/v1/session/password", s.changePassword)
