@@ -182,15 +182,21 @@ func TestLiveView(t *testing.T) {
 		f.calls[0].Status, f.calls[0].UserID = routing.LiveConnected, 1
 		f.queues = nil
 	})
-	wantEvent(t, events, "call", func(d string) bool { return strings.Contains(d, `"status":"connected"`) && strings.Contains(d, `"user_id":1`) })
+	wantEvent(t, events, "call", func(d string) bool {
+		return strings.Contains(d, `"status":"connected"`) && strings.Contains(d, `"user_id":1`)
+	})
 	wantEvent(t, events, "queue", func(d string) bool { return d == `{"queue":"group 3","kind":"group","id":3,"waiting":0}` })
-	wantEvent(t, events, "online", func(d string) bool { return strings.Contains(d, `"username":"alice"`) && strings.Contains(d, `"on_call":true`) })
+	wantEvent(t, events, "online", func(d string) bool {
+		return strings.Contains(d, `"username":"alice"`) && strings.Contains(d, `"on_call":true`)
+	})
 
 	// Bob registers, alice's phones leave, the call ends.
 	live.change(func(f *fakeLive) {
 		f.bindings = []sip.Binding{{UserID: 2, AOR: "bob", Contact: "sip:bob@10.0.0.4", Since: start, Expires: far}}
 	})
-	wantEvent(t, events, "online", func(d string) bool { return strings.Contains(d, `"username":"bob"`) && strings.Contains(d, `"devices":1`) })
+	wantEvent(t, events, "online", func(d string) bool {
+		return strings.Contains(d, `"username":"bob"`) && strings.Contains(d, `"devices":1`)
+	})
 	wantEvent(t, events, "offline", func(d string) bool { return d == `{"username":"alice"}` })
 	live.change(func(f *fakeLive) { f.calls = nil })
 	wantEvent(t, events, "call_ended", func(d string) bool { return d == `{"id":1}` })
@@ -246,7 +252,9 @@ func TestLiveSlowClientDropped(t *testing.T) {
 	}
 	defer s.live.unsubscribe(slow)
 	for i := range 3 {
-		live.change(func(f *fakeLive) { f.queues = []routing.QueueDepth{{Queue: "user 1", Kind: "user", ID: 1, Waiting: i + 1}} })
+		live.change(func(f *fakeLive) {
+			f.queues = []routing.QueueDepth{{Queue: "user 1", Kind: "user", ID: 1, Waiting: i + 1}}
+		})
 		time.Sleep(3 * liveGather) // one update per change
 	}
 	got := 0
