@@ -235,6 +235,9 @@ func (r *run) finish(ctx context.Context, end ending) {
 		// server is stopping).
 		end = ending{code: codeTerminated, cause: causeOf(context.Cause(ctx))}
 	}
+	// The call is over for the live view now, not once its record is
+	// written.
+	r.e.live.remove(r.shown.ID)
 	if end.code != codeAnswered && end.code != codeTerminated {
 		if err := r.call.Reject(end.code, end.reason); err != nil {
 			r.log.Warn("reject call", "code", end.code, "error", err)
@@ -258,7 +261,6 @@ func (r *run) finish(ctx context.Context, end ending) {
 	if err := r.e.history.Record(rctx, r.rec); err != nil {
 		r.log.Error("write call record", "error", err)
 	}
-	r.e.live.remove(r.shown.ID)
 }
 
 // walk finds the flow and follows it state by state; a call from a carrier
