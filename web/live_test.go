@@ -279,3 +279,34 @@ func TestLiveSlowClientDropped(t *testing.T) {
 		t.Fatalf("%d clients after the drop", n)
 	}
 }
+
+// TestLiveViewSession: a browser's EventSource, which sends the session
+// cookie and no headers of its own, may watch; nobody else may.
+func TestLiveViewSession(t *testing.T) {
+	s, srv := liveServer(t, newFakeLive())
+	cookie, _ := signIn(t, s, bootstrap)
+	for _, tt := range []struct {
+		name   string
+		cookie string
+		want   int
+	}{{"signed in", cookie, http.StatusOK}, {"no session", "", http.StatusUnauthorized}} {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/live", nil)
+		if tt.cookie != "" {
+			req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tt.cookie})
+		}
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, res.StatusCode, tt.want)
+		}
+		if res.StatusCode == http.StatusOK {
+			line, _ := bufio.NewReader(res.Body).ReadString('\n')
+			if line != "retry: 2000\n" {
+				t.Errorf("%s: stream begins %q", tt.name, line)
+			}
+		}
+		res.Body.Close()
+	}
+}
