@@ -1,10 +1,15 @@
 package routing
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"pbx/invalid"
 )
@@ -203,5 +208,54 @@ func TestSimulateDraft(t *testing.T) {
 	}
 	if !slices.ContainsFunc(step.Problems, func(f invalid.Field) bool { return f.Field == "states[0]" }) {
 		t.Errorf("problems %v do not say the start leads nowhere", step.Problems)
+	}
+}
+
+// TestSimulatorAgreesWithEngine runs real calls through a flow whose
+// transfer exits lead nowhere and checks that the simulator predicts the
+// answer each caller got and the cause each record shows.
+func TestSimulatorAgreesWithEngine(t *testing.T) {
+	doc := flowOf([]State{user("alice", alice)})
+	for _, tt := range []struct {
+		event    string
+		presence fakePresence
+		results  map[uint]error
+	}{
+		{OutcomeUnavailable, away(everyone(), alice), nil},
+		{OutcomeBusy, busy(everyone(), alice), nil},
+		{OutcomeTimeout, everyone(), nil},
+		{EventAnswer, everyone(), map[uint]error{alice: nil}},
+	} {
+		t.Run(tt.event, func(t *testing.T) {
+			fx := newEngineFixture(t)
+			fx.publish(t, doc)
+			clk := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			call := &fakeCall{clock: clk, results: tt.results, cancel: cancel, ends: ErrCalleeHungUp}
+			e := NewEngine(fx.d, tt.presence, fx.h, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now)
+			e.Run(ctx, call, Inbound{From: "+15551230000", To: engineNumber, TrunkID: 3})
+			recs, _, err := fx.h.List(context.Background(), CallFilter{})
+			if err != nil || len(recs) != 1 {
+				t.Fatalf("%d records (%v)", len(recs), err)
+			}
+
+			step, err := Simulate(doc, Simulation{State: "alice", Event: tt.event})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if recs[0].SIPCode != step.End.SIPCode {
+				t.Errorf("engine recorded %d, simulator says %d", recs[0].SIPCode, step.End.SIPCode)
+			}
+			if tt.event == EventAnswer {
+				return // the cause depends on who hangs up
+			}
+			if want := fmt.Sprintf("%d %s", step.End.SIPCode, step.End.Reason); !slices.Equal(call.rejects, []string{want}) {
+				t.Errorf("engine answered %v, simulator says %s", call.rejects, want)
+			}
+			if recs[0].HangupCause != step.End.Cause {
+				t.Errorf("engine recorded cause %q, simulator says %q", recs[0].HangupCause, step.End.Cause)
+			}
+		})
 	}
 }
