@@ -352,13 +352,21 @@ func (l *Ledger) Check(ctx context.Context) (Audit, error) {
 	return a, nil
 }
 
-// Charged returns what the entries whose ref is ref took, as a positive
-// amount (a call's charges: ref is the call's id).
-func (l *Ledger) Charged(ctx context.Context, ref string) (money.Credits, error) {
+// Charged returns what the entries whose keys start with prefix took, as
+// a positive amount (a call's charges: their keys are call:<ref>:<n>). It
+// reads a range of the unique key index.
+func (l *Ledger) Charged(ctx context.Context, prefix string) (money.Credits, error) {
+	if prefix == "" {
+		return 0, ErrNoKey
+	}
+	// Every key with the prefix sorts between it and the prefix with its
+	// last byte raised by one.
+	end := prefix[:len(prefix)-1] + string(rune(prefix[len(prefix)-1]+1))
 	var sum int64
-	err := l.db.WithContext(ctx).Raw("SELECT COALESCE(SUM(amount), 0) FROM billing_entries WHERE ref = ? AND amount < 0", ref).Scan(&sum).Error
+	err := l.db.WithContext(ctx).Raw("SELECT COALESCE(SUM(amount), 0) FROM billing_entries WHERE key >= ? AND key < ? AND amount < 0",
+		prefix, end).Scan(&sum).Error
 	if err != nil {
-		return 0, fmt.Errorf("charged %s: %w", ref, err)
+		return 0, fmt.Errorf("charged %s: %w", prefix, err)
 	}
 	return money.Credits(-sum), nil
 }

@@ -64,8 +64,11 @@ func TestLedgerPostIsIdempotentAndRefusesOverdraft(t *testing.T) {
 	if err != nil || !a.OK || a.Sum != -money.Micro || a.Entries != 2 {
 		t.Fatalf("audit %+v %v", a, err)
 	}
-	if c, err := l.Charged(ctx, ""); err != nil || c != 11*money.Micro {
+	if c, err := l.Charged(ctx, "call:x:"); err != nil || c != 11*money.Micro {
 		t.Fatalf("charged %s %v", c, err)
+	}
+	if c, err := l.Charged(ctx, "call:y:"); err != nil || c != 0 {
+		t.Fatalf("another call charged %s %v", c, err)
 	}
 }
 

@@ -194,5 +194,5 @@ func (m *Meter) Reserved() money.Credits {
 // Charged returns what a call (its Ref) has paid, from the ledger: for a
 // call a crash cut short.
 func (m *Meter) Charged(ctx context.Context, ref string) (money.Credits, error) {
-	return m.ledger.Charged(ctx, "call:"+ref)
+	return m.ledger.Charged(ctx, "call:"+ref+":")
 }

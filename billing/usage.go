@@ -89,13 +89,16 @@ type Day struct {
 
 // Usage is what was bought and used in a period.
 type Usage struct {
-	Period     string                   `json:"period"`
-	From       time.Time                `json:"from"`
-	To         time.Time                `json:"to"`
-	Bought     money.Credits            `json:"bought"`
-	Used       money.Credits            `json:"used"`
-	ByCategory map[string]money.Credits `json:"by_category"`
-	Daily      []Day                    `json:"daily"`
+	Period      string                   `json:"period"`
+	From        time.Time                `json:"from"`
+	To          time.Time                `json:"to"`
+	Bought      money.Credits            `json:"bought"`
+	Used        money.Credits            `json:"used"`
+	Currency    string                   `json:"currency"`
+	BoughtLocal string                   `json:"bought_local"`
+	UsedLocal   string                   `json:"used_local"`
+	ByCategory  map[string]money.Credits `json:"by_category"`
+	Daily       []Day                    `json:"daily"`
 }
 
 // Usage sums the ledger between from and to: credits bought (purchases),

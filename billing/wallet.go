@@ -359,6 +359,7 @@ func (w *Wallet) Usage(ctx context.Context, period, from, to string) (Usage, err
 		return Usage{}, err
 	}
 	u, err := w.ledger.Usage(ctx, cal, start, end)
-	u.Period = period
+	u.Period, u.Currency = period, w.cfg.Currency
+	u.BoughtLocal, u.UsedLocal = w.cfg.Rate.Local(u.Bought), w.cfg.Rate.Local(u.Used)
 	return u, err
 }

@@ -306,32 +306,14 @@ func TestShutdownHangsUpCalls(t *testing.T) {
 	router := &userRouter{user: 7, outcome: make(chan error, 1)}
 	srv, _ := startCallServer(t, router)
 	answered := agentPhone(t, srv.addr, "1002", "bob-secret", newRTPPeer(t))
-	ua, _ := sipgo.NewUA()
-	defer ua.Close()
-	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
-	callerSrv, _ := sipgo.NewServer(ua)
-	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 6092}})
 	callerBye := make(chan struct{}, 1)
-	callerSrv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+	phone := newTestCaller(t, 6092, func(caller *sipgo.DialogClientCache, req *sip.Request, tx sip.ServerTransaction) {
 		caller.ReadBye(req, tx)
 		callerBye <- struct{}{}
 	})
-	l, _ := net.ListenPacket("udp", "127.0.0.1:6092")
-	go callerSrv.ServeUDP(l)
-	defer l.Close()
-
-	ph, pp, _ := sip.ParseAddr(srv.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(t).sdp(t),
-		sip.NewHeader("Content-Type", "application/sdp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"}); err != nil {
-		t.Fatal(err)
-	}
-	d.Ack(ctx)
+	phone.call(ctx, srv.addr)
 	agent := <-answered
 
 	srv.stop() // the server stops with the call up: both sides hear BYE first
@@ -362,36 +344,14 @@ func callerRefusesBye(t *testing.T) {
 	router := &userRouter{user: 7, outcome: make(chan error, 1)}
 	srv, _ := startCallServer(t, router)
 	answered := agentPhone(t, srv.addr, "1002", "bob-secret", newRTPPeer(t))
-
-	ua, _ := sipgo.NewUA()
-	defer ua.Close()
-	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
-	callerSrv, _ := sipgo.NewServer(ua)
-	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 6093}})
 	refused := make(chan struct{}, 1)
-	callerSrv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+	phone := newTestCaller(t, 6093, func(_ *sipgo.DialogClientCache, req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		refused <- struct{}{}
 	})
-	l, err := net.ListenPacket("udp", "127.0.0.1:6093")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go callerSrv.ServeUDP(l)
-	defer l.Close()
-
-	ph, pp, _ := sip.ParseAddr(srv.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(t).sdp(t),
-		sip.NewHeader("Content-Type", "application/sdp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"}); err != nil {
-		t.Fatal(err)
-	}
-	d.Ack(ctx)
+	d := phone.call(ctx, srv.addr)
 	agent := <-answered
 	if err := agent.Bye(ctx); err != nil { // the agent hangs up
 		t.Fatal(err)
@@ -405,4 +365,45 @@ func callerRefusesBye(t *testing.T) {
 		t.Fatalf("call ended with %v, want %v", got, ErrCalleeGone)
 	}
 	d.Close()
+}
+
+// testCaller is phone user 1001 listening on port, whose BYE handler is
+// onBye; call places its call to 1002 through srv and waits for the answer.
+type testCaller struct {
+	t      *testing.T
+	client *sipgo.Client
+	caller *sipgo.DialogClientCache
+	port   int
+}
+
+func newTestCaller(t *testing.T, port int, onBye func(caller *sipgo.DialogClientCache, req *sip.Request, tx sip.ServerTransaction)) *testCaller {
+	t.Helper()
+	ua, _ := sipgo.NewUA()
+	t.Cleanup(func() { ua.Close() })
+	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	srv, _ := sipgo.NewServer(ua)
+	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: port}})
+	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) { onBye(caller, req, tx) })
+	l, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.ServeUDP(l)
+	t.Cleanup(func() { l.Close() })
+	return &testCaller{t: t, client: client, caller: caller, port: port}
+}
+
+func (c *testCaller) call(ctx context.Context, pbx string) *sipgo.DialogClientSession {
+	c.t.Helper()
+	ph, pp, _ := sip.ParseAddr(pbx)
+	d, err := c.caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(c.t).sdp(c.t),
+		sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"}); err != nil {
+		c.t.Fatal(err)
+	}
+	d.Ack(ctx)
+	return d
 }

@@ -66,29 +66,54 @@ func (s *Server) getWallet(w http.ResponseWriter, r *http.Request) {
 		ExchangeRate: money.Credits(cfg.Rate).String(), AutoRecharge: ar, PartnerManaged: cfg.PartnerManaged})
 }
 
-func (s *Server) createQuote(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Credits *string `json:"credits"`
+// act answers a request whose JSON body is In with what fn makes of it,
+// and status; an error goes through writeError (422, 402, 404, 409 ...).
+func act[In, Out any](s *Server, status int, fn func(r *http.Request, in In) (Out, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in In
+		if err := decode(r, &in); err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		out, err := fn(r, in)
+		if err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+		writeJSON(w, status, out)
 	}
-	if err := decode(r, &in); err != nil {
-		writeError(w, s.log, err)
-		return
+}
+
+// credits reads an amount the API was sent: a decimal string, required.
+func credits(field string, v *string) (money.Credits, error) {
+	if v == nil {
+		return 0, invalid.New(field, "is required: a decimal string of credits, such as \"50\"")
 	}
-	if in.Credits == nil {
-		writeError(w, s.log, invalid.New("credits", "is required: a decimal string of credits, such as \"50\""))
-		return
-	}
-	c, err := money.Parse(*in.Credits)
+	c, err := money.Parse(*v)
 	if err != nil {
-		writeError(w, s.log, invalid.New("credits", "must be a decimal string of credits with at most 6 decimals, such as \"50\""))
-		return
+		return 0, invalid.New(field, "must be a decimal string of credits with at most 6 decimals, such as \"50\"")
 	}
-	q, err := s.wallet.Quote(r.Context(), c, actor(r.Context()))
+	return c, nil
+}
+
+// id reads an id the API was sent, required.
+func id(field, from string, v *uint) (uint, error) {
+	if v == nil {
+		return 0, invalid.New(field, "is required: the id of a quote from "+from)
+	}
+	return *v, nil
+}
+
+type quoteIn struct {
+	Credits *string `json:"credits"`
+}
+
+func (s *Server) createQuote(r *http.Request, in quoteIn) (billing.Quote, error) {
+	c, err := credits("credits", in.Credits)
 	if err != nil {
-		writeError(w, s.log, err)
-		return
+		return billing.Quote{}, err
 	}
-	writeJSON(w, http.StatusCreated, q)
+	return s.wallet.Quote(r.Context(), c, actor(r.Context()))
 }
 
 func (s *Server) createPurchase(w http.ResponseWriter, r *http.Request) {
@@ -99,11 +124,12 @@ func (s *Server) createPurchase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	if in.QuoteID == nil {
-		writeError(w, s.log, invalid.New("quote_id", "is required: the id of a quote from POST /api/v1/wallet/quotes"))
+	quote, err := id("quote_id", "POST /api/v1/wallet/quotes", in.QuoteID)
+	if err != nil {
+		writeError(w, s.log, err)
 		return
 	}
-	p, err := s.wallet.Buy(r.Context(), *in.QuoteID, actor(r.Context()))
+	p, err := s.wallet.Buy(r.Context(), quote, actor(r.Context()))
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -124,16 +150,13 @@ func (s *Server) listPurchases(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"purchases": list})
 }
 
-func (s *Server) setAutoRecharge(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Enabled    *bool   `json:"enabled"`
-		MinBalance *string `json:"min_balance"`
-		Credits    *string `json:"credits"`
-	}
-	if err := decode(r, &in); err != nil {
-		writeError(w, s.log, err)
-		return
-	}
+type autoRechargeIn struct {
+	Enabled    *bool   `json:"enabled"`
+	MinBalance *string `json:"min_balance"`
+	Credits    *string `json:"credits"`
+}
+
+func (s *Server) setAutoRecharge(r *http.Request, in autoRechargeIn) (billing.AutoRecharge, error) {
 	v := &invalid.Error{}
 	var a billing.AutoRecharge
 	if in.Enabled == nil {
@@ -141,31 +164,25 @@ func (s *Server) setAutoRecharge(w http.ResponseWriter, r *http.Request) {
 	} else {
 		a.Enabled = *in.Enabled
 	}
-	amount := func(field string, p *string, into *money.Credits) {
-		if p == nil {
-			if a.Enabled {
-				v.Add(field, "is required")
-			}
-			return
+	for _, f := range []struct {
+		name string
+		in   *string
+		out  *money.Credits
+	}{{"min_balance", in.MinBalance, &a.MinBalance}, {"credits", in.Credits, &a.Credits}} {
+		if f.in == nil && !a.Enabled {
+			continue // off: the amounts may be left out
 		}
-		c, err := money.Parse(*p)
-		if err != nil {
-			v.Add(field, "must be a decimal string of credits with at most 6 decimals")
+		c, err := credits(f.name, f.in)
+		var inv *invalid.Error
+		if errors.As(err, &inv) {
+			v.Fields = append(v.Fields, inv.Fields...)
 		}
-		*into = c
+		*f.out = c
 	}
-	amount("min_balance", in.MinBalance, &a.MinBalance)
-	amount("credits", in.Credits, &a.Credits)
 	if err := v.Err(); err != nil {
-		writeError(w, s.log, err)
-		return
+		return a, err
 	}
-	a, err := s.wallet.SetAutoRecharge(r.Context(), a)
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, a)
+	return s.wallet.SetAutoRecharge(r.Context(), a)
 }
 
 func (s *Server) checkWallet(w http.ResponseWriter, r *http.Request) {
@@ -223,4 +240,29 @@ func (s *Server) walletUsage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, u)
+}
+
+// local is c in the organisation's currency, "" when billing is not served.
+func (s *Server) local(c money.Credits) string {
+	if s.wallet == nil {
+		return ""
+	}
+	return s.wallet.Config().Rate.Local(c)
+}
+
+// offerBody is a quote for a number or a plan, its amounts also in the
+// local currency.
+type offerBody struct {
+	billing.Offer
+	Currency          string `json:"currency"`
+	MonthlyPriceLocal string `json:"monthly_price_local"`
+	FirstChargeLocal  string `json:"first_charge_local"`
+}
+
+func (s *Server) offerBody(o billing.Offer, err error) (offerBody, error) {
+	b := offerBody{Offer: o, MonthlyPriceLocal: s.local(o.MonthlyPrice), FirstChargeLocal: s.local(o.FirstCharge)}
+	if s.wallet != nil {
+		b.Currency = s.wallet.Config().Currency
+	}
+	return b, err
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -73,7 +74,11 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"calls": calls, "total": total})
+	out := make([]callBody, len(calls))
+	for i, c := range calls {
+		out[i] = s.callBody(c)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"calls": out, "total": total})
 }
 
 // exportCalls answers GET /api/v1/calls.csv: every record the filters
@@ -160,4 +165,21 @@ func parseWhen(s string) (t time.Time, isDate, ok bool) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	return t, false, err == nil
+}
+
+// callBody is a call record as the API serves it: what it cost also in the
+// local currency.
+type callBody struct {
+	routing.CallRecord
+	CreditsChargedLocal string `json:"credits_charged_local,omitempty"`
+}
+
+func (s *Server) callBody(c routing.CallRecord) callBody {
+	return callBody{CallRecord: c, CreditsChargedLocal: s.local(c.CreditsCharged)}
+}
+
+// call answers GET /api/v1/calls/{id}.
+func (s *Server) call(ctx context.Context, id uint) (callBody, error) {
+	c, err := s.calls.Call(ctx, id)
+	return s.callBody(c), err
 }

@@ -196,7 +196,7 @@ func TestOpenAPIDescribesCalls(t *testing.T) {
 		}
 	}
 	// The schema lists exactly the fields a call record is served with.
-	b, err := json.Marshal(routing.CallRecord{})
+	b, err := json.Marshal(callBody{CreditsChargedLocal: "0.00"})
 	if err != nil {
 		t.Fatal(err)
 	}

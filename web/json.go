@@ -96,6 +96,8 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	var inv *invalid.Error
 	var inUse *invalid.InUseError
 	switch {
+	case errors.Is(err, billing.ErrInsufficientCredit):
+		writeJSON(w, http.StatusPaymentRequired, errorBody{Error: "insufficient credit: buy credits, then try again"})
 	case errors.As(err, &inv):
 		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: "invalid input", Errors: inv.Fields})
 	case errors.Is(err, routing.ErrNotFound), errors.Is(err, sip.ErrNotFound), errors.Is(err, ivr.ErrNotFound),

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 
@@ -46,20 +45,13 @@ func (s *Server) listAvailable(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"numbers": list})
 }
 
-func (s *Server) addAvailable(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Numbers []billing.AvailableInput `json:"numbers"`
-	}
-	if err := decode(r, &in); err != nil {
-		writeError(w, s.log, err)
-		return
-	}
+type availableIn struct {
+	Numbers []billing.AvailableInput `json:"numbers"`
+}
+
+func (s *Server) addAvailable(r *http.Request, in availableIn) (map[string]int, error) {
 	n, err := s.subs.AddAvailable(r.Context(), in.Numbers)
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"added": n})
+	return map[string]int{"added": n}, err
 }
 
 func (s *Server) importAvailable(w http.ResponseWriter, r *http.Request) {
@@ -71,53 +63,39 @@ func (s *Server) importAvailable(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"added": n})
 }
 
-func (s *Server) quoteNumber(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		E164    string `json:"e164"`
-		Address string `json:"address"`
-	}
-	if err := decode(r, &in); err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	o, err := s.subs.QuoteNumber(r.Context(), in.E164, in.Address)
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, o)
+type numberQuoteIn struct {
+	E164    string `json:"e164"`
+	Address string `json:"address"`
 }
 
-func (s *Server) buyNumber(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		OfferID *uint `json:"offer_id"`
+func (s *Server) quoteNumber(r *http.Request, in numberQuoteIn) (offerBody, error) {
+	return s.offerBody(s.subs.QuoteNumber(r.Context(), in.E164, in.Address))
+}
+
+type offerIn struct {
+	OfferID *uint `json:"offer_id"`
+}
+
+type boughtNumber struct {
+	Number       routing.Number       `json:"number"`
+	Subscription billing.Subscription `json:"subscription"`
+}
+
+func (s *Server) buyNumber(r *http.Request, in offerIn) (boughtNumber, error) {
+	offer, err := id("offer_id", "POST /api/v1/numbers/quotes", in.OfferID)
+	if err != nil {
+		return boughtNumber{}, err
 	}
-	if err := decode(r, &in); err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	if in.OfferID == nil {
-		writeError(w, s.log, invalid.New("offer_id", "is required: the id of a quote from POST /api/v1/numbers/quotes"))
-		return
-	}
-	var bought routing.Number
+	var out boughtNumber
 	create := func(ctx context.Context, n billing.NewNumber) error {
 		trunk := n.TrunkID
 		var err error
-		bought, err = s.dir.CreateNumber(ctx, routing.NumberInput{E164: &n.E164, Type: &n.Type, Country: &n.Country,
+		out.Number, err = s.dir.CreateNumber(ctx, routing.NumberInput{E164: &n.E164, Type: &n.Type, Country: &n.Country,
 			Region: &n.Region, Address: &n.Address, TrunkID: routing.Link{Set: true, ID: &trunk}})
 		return err
 	}
-	sub, err := s.subs.BuyNumber(r.Context(), *in.OfferID, actor(r.Context()), create)
-	if errors.Is(err, billing.ErrInsufficientCredit) {
-		writeJSON(w, http.StatusPaymentRequired, errorBody{Error: "insufficient credit: buy credits, then try again"})
-		return
-	}
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"number": bought, "subscription": sub})
+	out.Subscription, err = s.subs.BuyNumber(r.Context(), offer, actor(r.Context()), create)
+	return out, err
 }
 
 // WithStorage serves the recording storage plan, its quota and auto-delete.
@@ -132,62 +110,29 @@ func (s *Server) getStorage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-func (s *Server) putStorage(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		AutoDeleteMonths *int `json:"auto_delete_months"`
-	}
-	if err := decode(r, &in); err != nil {
-		writeError(w, s.log, err)
-		return
-	}
+type storageIn struct {
+	AutoDeleteMonths *int `json:"auto_delete_months"`
+}
+
+func (s *Server) putStorage(r *http.Request, in storageIn) (billing.StorageState, error) {
 	if in.AutoDeleteMonths == nil {
-		writeError(w, s.log, invalid.New("auto_delete_months", "is required: 0 (keep), 3 or 6; the plan changes by quote and purchase"))
-		return
+		return billing.StorageState{}, invalid.New("auto_delete_months", "is required: 0 (keep), 3 or 6; the plan changes by quote and purchase")
 	}
-	st, err := s.storage.SetAutoDelete(r.Context(), *in.AutoDeleteMonths)
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	return s.storage.SetAutoDelete(r.Context(), *in.AutoDeleteMonths)
 }
 
-func (s *Server) quoteStorage(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Plan string `json:"plan"`
-	}
-	if err := decode(r, &in); err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	o, err := s.storage.QuotePlan(r.Context(), in.Plan)
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, o)
+type planIn struct {
+	Plan string `json:"plan"`
 }
 
-func (s *Server) buyStorage(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		OfferID *uint `json:"offer_id"`
-	}
-	if err := decode(r, &in); err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	if in.OfferID == nil {
-		writeError(w, s.log, invalid.New("offer_id", "is required: the id of a quote from POST /api/v1/storage/quotes"))
-		return
-	}
-	st, err := s.storage.BuyPlan(r.Context(), *in.OfferID, actor(r.Context()))
-	if errors.Is(err, billing.ErrInsufficientCredit) {
-		writeJSON(w, http.StatusPaymentRequired, errorBody{Error: "insufficient credit: buy credits, then try again"})
-		return
-	}
+func (s *Server) quoteStorage(r *http.Request, in planIn) (offerBody, error) {
+	return s.offerBody(s.storage.QuotePlan(r.Context(), in.Plan))
+}
+
+func (s *Server) buyStorage(r *http.Request, in offerIn) (billing.StorageState, error) {
+	offer, err := id("offer_id", "POST /api/v1/storage/quotes", in.OfferID)
 	if err != nil {
-		writeError(w, s.log, err)
-		return
+		return billing.StorageState{}, err
 	}
-	writeJSON(w, http.StatusCreated, st)
+	return s.storage.BuyPlan(r.Context(), offer, actor(r.Context()))
 }

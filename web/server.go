@@ -99,10 +99,10 @@ func (s *Server) routes() http.Handler {
 	crud(api, s, "/api/v1/numbers", knownParams(s.listNumbers, "flow_id", "type"), d.CreateNumber, func(n routing.Number) uint { return n.ID }, d.Number, d.UpdateNumber, s.deleteNumber)
 	if s.subs != nil {
 		api.HandleFunc("GET /api/v1/numbers/available", knownParams(s.listAvailable, "country", "type", "region"))
-		api.HandleFunc("POST /api/v1/numbers/available", s.addAvailable)
+		api.HandleFunc("POST /api/v1/numbers/available", act(s, http.StatusCreated, s.addAvailable))
 		api.HandleFunc("POST /api/v1/numbers/available.csv", s.importAvailable)
-		api.HandleFunc("POST /api/v1/numbers/quotes", s.quoteNumber)
-		api.HandleFunc("POST /api/v1/numbers/purchases", s.buyNumber)
+		api.HandleFunc("POST /api/v1/numbers/quotes", act(s, http.StatusCreated, s.quoteNumber))
+		api.HandleFunc("POST /api/v1/numbers/purchases", act(s, http.StatusCreated, s.buyNumber))
 	}
 	api.HandleFunc("GET /api/v1/flows", knownParams(s.listFlows))
 	api.HandleFunc("POST /api/v1/flows", create(s, "/api/v1/flows", s.dir.CreateFlow, func(f routing.Flow) uint { return f.ID }))
@@ -128,16 +128,16 @@ func (s *Server) routes() http.Handler {
 		api.HandleFunc("GET /api/v1/wallet", knownParams(s.getWallet))
 		api.HandleFunc("GET /api/v1/wallet/check", knownParams(s.checkWallet))
 		api.HandleFunc("GET /api/v1/wallet/usage", knownParams(s.walletUsage, "period", "from", "to"))
-		api.HandleFunc("POST /api/v1/wallet/quotes", s.createQuote)
+		api.HandleFunc("POST /api/v1/wallet/quotes", act(s, http.StatusCreated, s.createQuote))
 		api.HandleFunc("GET /api/v1/wallet/purchases", knownParams(s.listPurchases))
 		api.HandleFunc("POST /api/v1/wallet/purchases", s.createPurchase)
-		api.HandleFunc("PUT /api/v1/wallet/auto-recharge", s.setAutoRecharge)
+		api.HandleFunc("PUT /api/v1/wallet/auto-recharge", act(s, http.StatusOK, s.setAutoRecharge))
 	}
 	if s.storage != nil {
 		api.HandleFunc("GET /api/v1/storage", knownParams(s.getStorage))
-		api.HandleFunc("PUT /api/v1/storage", s.putStorage)
-		api.HandleFunc("POST /api/v1/storage/quotes", s.quoteStorage)
-		api.HandleFunc("POST /api/v1/storage/purchases", s.buyStorage)
+		api.HandleFunc("PUT /api/v1/storage", act(s, http.StatusOK, s.putStorage))
+		api.HandleFunc("POST /api/v1/storage/quotes", act(s, http.StatusCreated, s.quoteStorage))
+		api.HandleFunc("POST /api/v1/storage/purchases", act(s, http.StatusCreated, s.buyStorage))
 	}
 	if s.notes != nil {
 		api.HandleFunc("GET /api/v1/notifications", knownParams(s.listNotifications))
@@ -155,7 +155,7 @@ func (s *Server) routes() http.Handler {
 	}
 	api.HandleFunc("GET /api/v1/calls", knownParams(s.listCalls, "owner", "type", "from", "to", "limit", "offset"))
 	api.HandleFunc("GET /api/v1/calls.csv", knownParams(s.exportCalls, "owner", "type", "from", "to")) // every matching call: no paging
-	api.HandleFunc("GET /api/v1/calls/{id}", byID(s, s.calls.Call))
+	api.HandleFunc("GET /api/v1/calls/{id}", byID(s, s.call))
 	api.HandleFunc("GET /api/v1/calls/{id}/recording", s.streamRecording)
 	api.HandleFunc("GET /api/v1/registrations", knownParams(s.listRegistrations, "user"))
 	if s.live != nil {

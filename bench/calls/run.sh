@@ -9,7 +9,8 @@
 #   per call; the agent echoes it. Calls held at the peak, RTP packets relayed
 #   and lost (sequence gaps seen by the PBX), CPU, memory per call.
 #
-# Usage: bench/calls/run.sh [cps-rates] [concurrent-target]
+# Usage: [BILLING=true] bench/calls/run.sh [cps-rates] [concurrent-target]
+#   BILLING=true meters every call (authorised, charged per increment)
 #   cps-rates          comma-separated (default 100,200,400,600)
 #   concurrent-target  calls to hold with media (default 1000)
 set -euo pipefail
@@ -65,6 +66,13 @@ api flows -d '{"name":"Bench","numbers":["+15550009999"],"states":[{"id":"start"
   {"id":"agents","type":"transfer_group","group_id":1,"ring":"sequential","ring_seconds":10}],
   "connections":[{"from":"start","outcome":"next","to":"agents"}]}' >/dev/null
 api flows/1/publish -X POST >/dev/null
+if [ "${BILLING:-false}" = true ]; then
+  # Metering on: the carrier's calls to the number are charged at the
+  # example inbound rate, out of credits bought through a quote.
+  quote=$(api wallet/quotes -d '{"credits":"1000000"}' | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+  api wallet/purchases -d "{\"quote_id\":$quote}" >/dev/null
+  echo "  billing on: 1000000 credits bought"
+fi
 
 echo "registering the agents (contacts at the agents' sipp UAS $AGENT_IP:25100)"
 { echo SEQUENTIAL; for ((i = 0; i < AGENTS; i++)); do u=$((300000 + i)); echo "$u;[authentication username=$u password=pass-$u]"; done; } > "$OUT/agents.csv"

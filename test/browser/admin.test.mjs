@@ -345,6 +345,10 @@ test('a voicemail lands in the call history, and the browser plays it from where
   // A carrier's call to a number whose flow takes a message of at most 3 s: the caller (sipp) speaks 7 s.
   const carrierIP = '127.0.58.2'
   const number = '+15550058001'
+  // Inbound calls cost credits (the example rates): buy some first.
+  const quote = await api('POST', '/wallet/quotes', { credits: '5' })
+  assert.equal(quote.status, 201, JSON.stringify(quote.body))
+  assert.equal((await api('POST', '/wallet/purchases', { quote_id: quote.body.id })).status, 201)
   const trunk = await api('POST', '/trunks', { name: 'Carrier', host: carrierIP, inbound_cidrs: [carrierIP] })
   assert.equal(trunk.status, 201, JSON.stringify(trunk.body))
   const num = await api('POST', '/numbers', { e164: number, type: 'toll_free', country: 'US', trunk_id: trunk.body.id })

@@ -153,6 +153,9 @@ func replayAttack(t *testing.T, env ...string) {
 		attacker  = "127.0.1.13:25300"
 	)
 	p := startPBX(t, pbxIP, "", append(env, "PBX_RTP_PORTS=26000-26999")...)
+	if code := p.api("POST", "/api/v1/numbers", map[string]any{"e164": "+15550003333", "type": "local", "country": "US", "region": "Test"}, nil); code != 201 {
+		t.Fatalf("number: %d", code)
+	}
 	if code := p.api("POST", "/api/v1/users", map[string]any{"name": "Caller", "extension": "7101", "sip_password": "caller-pass-1",
 		"allow_outbound": true, "caller_ids": []string{"+15550003333"}}, nil); code != 201 {
 		t.Fatalf("user: %d", code)
