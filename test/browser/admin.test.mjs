@@ -3,7 +3,7 @@
 // one browser, as one administrator's visit would.
 import assert from 'node:assert/strict'
 import { after, afterEach, before, test } from 'node:test'
-import { adminToken, api, baseURL, carrierCall, launch, placeCall, shot } from './harness.mjs'
+import { adminToken, api, baseURL, carrierCall, changedPassword, launch, placeCall, shot } from './harness.mjs'
 
 let b, page
 
@@ -481,9 +481,7 @@ test('uploads, plays and deletes an audio file, refusing a file calls cannot pla
 test('the other tabs say honestly what they are waiting for', async () => {
   await page.getByRole('link', { name: 'Call flows' }).click()
   await page.getByRole('heading', { name: 'Call flows arrive with the flow engine' }).waitFor()
-  await page.getByRole('link', { name: 'Plan details' }).click()
-  await page.getByRole('heading', { name: /arrive with billing/ }).waitFor()
-  await shot(page, '11-plan-empty-state')
+  await shot(page, '11-flows-empty-state')
 })
 
 test('creates an API token that a program can use, then revokes it', async () => {
@@ -585,8 +583,8 @@ test('changes the admin password; the bootstrap token then stops signing in and 
   await page.getByRole('button', { name: 'Change password' }).click()
   await fieldError(page, 'New password').filter({ hasText: 'at least 12 characters' }).waitFor()
 
-  await page.getByLabel('New password', { exact: true }).fill('correct horse battery')
-  await page.getByLabel('New password again', { exact: true }).fill('correct horse battery')
+  await page.getByLabel('New password', { exact: true }).fill(changedPassword)
+  await page.getByLabel('New password again', { exact: true }).fill(changedPassword)
   await page.getByRole('button', { name: 'Change password' }).click()
   await page.getByText('The password was changed.').waitFor()
   await shot(page, '17-password-changed')
@@ -594,7 +592,7 @@ test('changes the admin password; the bootstrap token then stops signing in and 
   await page.getByRole('button', { name: 'Sign out' }).click()
   await signInWith(adminToken)
   await fieldError(page, 'Admin password').filter({ hasText: 'not the admin password' }).waitFor()
-  await signInWith('correct horse battery')
+  await signInWith(changedPassword)
   await page.getByRole('heading', { name: 'Telephony' }).waitFor()
   // PBX_ADMIN_TOKEN is no bearer token once a password is set.
   assert.equal((await api('GET', '/users')).status, 401)

@@ -2,10 +2,11 @@
 // (started by test/browser.sh), a headless Chromium from the system,
 // screenshots under test/out/browser/, and sipp to place real calls.
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
 import { chromium } from 'playwright-core'
 
 export const baseURL = must('PBX_URL')
@@ -63,6 +64,48 @@ export async function launch() {
       rmSync(profile, { recursive: true, force: true })
     },
   }
+}
+
+/** changedPassword is the admin password admin.test.mjs sets; from then on the token no longer signs in. */
+export const changedPassword = 'correct horse battery'
+
+/**
+ * signIn opens the app and signs in: with the admin password once
+ * admin.test.mjs has set it, else with the bootstrap token. The password is
+ * tried first because each refusal counts towards the server's limit of five
+ * wrong guesses a minute, and the tests before may have used most of them.
+ */
+export async function signIn(page) {
+  await page.goto('/')
+  for (const password of [changedPassword, adminToken]) {
+    await page.getByRole('button', { name: 'Sign in' }).waitFor()
+    await page.getByLabel('Admin password', { exact: true }).fill(password)
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ])
+    if (res.ok()) {
+      await page.getByRole('heading', { name: 'Telephony' }).waitFor()
+      return
+    }
+    if (res.status() !== 401) throw new Error(`sign-in answered ${res.status()}`)
+  }
+  throw new Error('neither the admin password nor the admin token signs in')
+}
+
+/**
+ * axe runs the axe-core accessibility checks on what the page shows now
+ * (WCAG 2.x A and AA) and returns the serious and critical violations, each
+ * as "rule: what it is (where)", for an assertion to print.
+ */
+export async function axe(page) {
+  // Evaluated, not a <script>: the app's Content-Security-Policy refuses inline scripts, as it should.
+  await page.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'))
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)
+  })
+  return violations
 }
 
 /** shot saves a full-page screenshot named for the test. */

@@ -1,9 +1,12 @@
 import { useCallback, useEffect, useState } from 'react'
+import { useQueryClient } from '@tanstack/react-query'
 import { Api, message, type SessionInfo } from './api'
 import { linkTo, navigate, usePath } from './router'
 import { SignIn } from './SignIn'
 import { Telephony, tabs } from './Telephony'
 import { Settings } from './Settings'
+import { Notifications } from './Notifications'
+import { Balance } from './Balance'
 import { Loading, Notice } from './ui'
 
 type State = { kind: 'loading' } | { kind: 'failed'; error: string } | { kind: 'out'; notice?: string } | { kind: 'in'; session: SessionInfo }
@@ -11,6 +14,7 @@ type State = { kind: 'loading' } | { kind: 'failed'; error: string } | { kind: '
 export function App({ api }: { api: Api }) {
   const [state, setState] = useState<State>({ kind: 'loading' })
   const path = usePath()
+  const queries = useQueryClient()
 
   const load = useCallback(async () => {
     setState({ kind: 'loading' })
@@ -23,9 +27,12 @@ export function App({ api }: { api: Api }) {
   }, [api])
 
   useEffect(() => {
-    api.onSignedOut = () => setState({ kind: 'out', notice: 'Your session has ended. Sign in again to go on.' })
+    api.onSignedOut = () => {
+      queries.clear()
+      setState({ kind: 'out', notice: 'Your session has ended. Sign in again to go on.' })
+    }
     load()
-  }, [api, load])
+  }, [api, load, queries])
 
   useEffect(() => {
     if (state.kind === 'in' && (path === '/' || path === '/telephony' || path === '/signin')) navigate('/telephony/users', true)
@@ -45,6 +52,7 @@ export function App({ api }: { api: Api }) {
   const signOut = async () => {
     try {
       await api.signOut()
+      queries.clear()
       setState({ kind: 'out', notice: 'You have signed out.' })
       navigate('/', true)
     } catch (e) {
@@ -82,6 +90,8 @@ export function App({ api }: { api: Api }) {
             Settings
           </a>
         </nav>
+        <Balance api={api} />
+        <Notifications api={api} />
         <button className="ghost" onClick={signOut}>
           Sign out
         </button>

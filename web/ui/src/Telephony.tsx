@@ -1,10 +1,14 @@
+import { lazy, Suspense } from 'react'
 import type { Api } from './api'
 import { linkTo } from './router'
 import { Users } from './Users'
 import { Groups } from './Groups'
 import { Calls } from './Calls'
 import { Media } from './Media'
-import { Empty } from './ui'
+import { Empty, Loading } from './ui'
+
+// The charts library is large: the Plan details page loads it when it is opened.
+const Plan = lazy(() => import('./Plan').then((m) => ({ default: m.Plan })))
 
 export const tabs = [
   { id: 'plan', label: 'Plan details' },
@@ -18,10 +22,6 @@ export const tabs = [
 
 // Tabs whose capability has not landed yet say so plainly.
 const coming: Record<string, { title: string; text: string }> = {
-  plan: {
-    title: 'Plan details arrive with billing',
-    text: 'The credits wallet, buying credits, auto-recharge, usage analytics and recording storage plans arrive with the billing engine.',
-  },
   numbers: {
     title: 'Phone numbers arrive with SIP trunks',
     text: 'Buying local, mobile and toll-free numbers and linking them to call flows arrives with carrier trunk support.',
@@ -48,6 +48,11 @@ export function Telephony({ api, tab }: { api: Api; tab: string }) {
         {tab === 'groups' && <Groups api={api} />}
         {tab === 'calls' && <Calls api={api} />}
         {tab === 'media' && <Media api={api} />}
+        {tab === 'plan' && (
+          <Suspense fallback={<Loading what="Plan details" />}>
+            <Plan api={api} />
+          </Suspense>
+        )}
         {coming[tab] && <Empty title={coming[tab].title}>{coming[tab].text}</Empty>}
       </div>
     </section>

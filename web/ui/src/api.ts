@@ -127,10 +127,13 @@ export interface MediaFile {
 export class ApiError extends Error {
   status: number
   fields: Record<string, string>
-  constructor(status: number, message: string, fields: Record<string, string> = {}) {
+  /** body is the answer as sent, for refusals that carry more than a message (a failed purchase). */
+  body: unknown
+  constructor(status: number, message: string, fields: Record<string, string> = {}, body: unknown = null) {
     super(message)
     this.status = status
     this.fields = fields
+    this.body = body
   }
 }
 
@@ -147,7 +150,7 @@ export class Api {
   /** onSignedOut is called when the server says the session has ended. */
   onSignedOut: () => void = () => {}
 
-  async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' }
     // A FormData body sets its own multipart Content-Type, boundary included.
     const form = body instanceof FormData
@@ -160,8 +163,11 @@ export class Api {
         headers,
         body: body === undefined ? undefined : form ? body : JSON.stringify(body),
         credentials: 'same-origin',
+        signal,
       })
-    } catch {
+    } catch (e) {
+      // A cancelled request (TanStack Query aborts what it no longer needs) is no failure to show.
+      if (signal?.aborted) throw e
       throw new ApiError(0, 'The server cannot be reached. Check that pbx is running, then try again.')
     }
     if (res.status === 204) return undefined as T
@@ -174,7 +180,7 @@ export class Api {
       }
       const message = data?.error ?? `The server answered ${res.status} ${res.statusText}.`
       if (res.status === 401 && path !== '/session') this.onSignedOut()
-      throw new ApiError(res.status, message, fields)
+      throw new ApiError(res.status, message, fields, data)
     }
     return data as T
   }
