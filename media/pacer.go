@@ -109,9 +109,10 @@ func (pc *pacer) add(p *Player) {
 // remove takes p out of the wheel, if it is still there; once it returns
 // the pacer no longer touches p, and p.done is empty.
 func (pc *pacer) remove(p *Player) {
-	phase := int(ticks(p.start) % int64(phases))
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
+	// Under the lock: send moves p.start forward when it runs late.
+	phase := int(ticks(p.start) % int64(phases))
 	slot := pc.wheel[phase]
 	for i, q := range slot {
 		if q == p {

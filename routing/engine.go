@@ -35,6 +35,7 @@ type Engine struct {
 	beep       *media.Clip // before a voicemail message
 	music      *media.Clip // queue music when a state names none
 	queues     queues
+	live       liveCalls
 	ivrTimeout time.Duration  // IVRTimeoutSeconds; shorter in tests
 	meter      Meter          // nil: calls are free
 	quota      RecordingQuota // nil: recordings are not limited
@@ -65,6 +66,7 @@ func NewEngine(dir *Directory, presence Presence, history *History, log *slog.Lo
 	e := &Engine{dir: dir, presence: presence, history: history, log: log, now: now, beep: media.Beep(),
 		ivrTimeout: IVRTimeoutSeconds * time.Second}
 	e.queues.init()
+	e.live.init()
 	for _, o := range opts {
 		o(e)
 	}
@@ -147,6 +149,8 @@ type run struct {
 	meterDone chan struct{} // closed when charging has stopped
 	stopMeter func()
 	warned    atomic.Bool // the low credit warning played
+
+	shown LiveCall // what the live view shows of the call
 }
 
 // newRun starts a call's run: its record is stored as in progress, and
@@ -155,6 +159,8 @@ func (e *Engine) newRun(ctx context.Context, call Call, log *slog.Logger, rec Ca
 	r := &run{e: e, call: call, log: log, rec: rec}
 	ctx, r.cut = context.WithCancelCause(ctx)
 	r.begin(ctx)
+	r.shown.ID = e.live.add(LiveCall{})
+	r.show(LiveRouting, State{})
 	return r, ctx
 }
 
@@ -229,6 +235,9 @@ func (r *run) finish(ctx context.Context, end ending) {
 		// server is stopping).
 		end = ending{code: codeTerminated, cause: causeOf(context.Cause(ctx))}
 	}
+	// The call is over for the live view now, not once its record is
+	// written.
+	r.e.live.remove(r.shown.ID)
 	if end.code != codeAnswered && end.code != codeTerminated {
 		if err := r.call.Reject(end.code, end.reason); err != nil {
 			r.log.Warn("reject call", "code", end.code, "error", err)
@@ -279,6 +288,7 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 	}
 	doc := pf.Document
 	r.doc = doc
+	r.show(LiveRouting, State{})
 
 	st, ok := doc.Start()
 	if !ok {
@@ -289,20 +299,16 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 	// A published flow has no cycles, so a walk visits each state at most
 	// once; the bound guards against a document that slipped past validation.
 	for range len(doc.States) {
-		next, ok := doc.Next(st.ID, outcome)
-		switch {
-		case !ok && st.Type == StateStart:
-			r.log.Error("call flow leads nowhere", "state", st.ID, "outcome", outcome)
-			return ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
-		case !ok && outcome == OutcomeNext:
-			// An announcement with nothing after it: the call is over.
-			return ending{codeAnswered, "", CauseCompleted}
-		case !ok:
-			return unconnected(outcome)
+		next, end := doc.leave(st, outcome)
+		if end != nil {
+			if st.Type == StateStart {
+				r.log.Error("call flow leads nowhere", "state", st.ID, "outcome", outcome)
+			}
+			return *end
 		}
 		st = next
 		r.log.Debug("enter state", "state", st.ID, "type", st.Type)
-		var end *ending
+		r.show(LiveRouting, st)
 		outcome, end = r.step(ctx, st)
 		if end != nil {
 			return *end
@@ -313,6 +319,24 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 	}
 	r.log.Error("call flow loops", "state", st.ID)
 	return ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+}
+
+// leave decides where a call that leaves st by outcome goes: the next state,
+// or how the call ends there. It is the one definition of a flow's
+// transitions: the engine and the simulator both follow it.
+func (d *Document) leave(st State, outcome string) (State, *ending) {
+	next, ok := d.Next(st.ID, outcome)
+	switch {
+	case !ok && st.Type == StateStart:
+		return State{}, &ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+	case !ok && outcome == OutcomeNext:
+		// An announcement with nothing after it: the call is over.
+		return State{}, &ending{codeAnswered, "", CauseCompleted}
+	case !ok:
+		end := unconnected(outcome)
+		return State{}, &end
+	}
+	return next, nil
 }
 
 // unconnected ends a call that left a state by an exit leading nowhere.
@@ -364,7 +388,7 @@ func (r *run) transferUser(ctx context.Context, st State) (string, *ending) {
 	case !r.e.presence.Registered(u):
 		return OutcomeUnavailable, nil
 	case r.e.presence.OnCall(u):
-		return r.queue(ctx, st, fmt.Sprint("user ", u), func() ([]uint, bool) {
+		return r.queue(ctx, st, queueKey{"user", u}, func() ([]uint, bool) {
 			if !r.e.presence.Registered(u) {
 				return nil, false
 			}
@@ -426,7 +450,7 @@ func (r *run) transferGroup(ctx context.Context, st State) (string, *ending) {
 	case len(registered) == 0:
 		return OutcomeUnavailable, nil
 	case len(available) == 0:
-		return r.queue(ctx, st, fmt.Sprint("group ", st.GroupID), free)
+		return r.queue(ctx, st, queueKey{"group", st.GroupID}, free)
 	}
 	if st.Ring != RingSequential {
 		return r.dial(ctx, available, ringFor(st, DefaultRingSeconds), st.Record)
@@ -463,7 +487,7 @@ func (r *run) transferGroup(ctx context.Context, st State) (string, *ending) {
 	case rang:
 		return OutcomeTimeout, nil
 	case wasBusy:
-		return r.queue(ctx, st, fmt.Sprint("group ", st.GroupID), free)
+		return r.queue(ctx, st, queueKey{"group", st.GroupID}, free)
 	}
 	return OutcomeUnavailable, nil
 }
@@ -475,6 +499,7 @@ func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration, rec
 	if err := r.call.Ring(); err != nil && ctx.Err() == nil {
 		r.log.Warn("send ringing", "error", err)
 	}
+	r.show(LiveRinging, State{})
 	by, err := r.call.Dial(ctx, users, timeout)
 	switch {
 	case ctx.Err() != nil:
@@ -496,6 +521,7 @@ func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration, rec
 	r.rec.Type = CallIncoming
 	r.rec.OwnerUserID = &by
 	r.log.Info("call answered", "user", by)
+	r.show(LiveConnected, State{})
 	r.startMetering(ctx)
 	if record {
 		r.record(ctx, 2, "")

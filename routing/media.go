@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +30,7 @@ func (r *run) answer(ctx context.Context) *ending {
 		r.rec.AnsweredAt = &at
 	}
 	r.save(ctx)
+	r.show(r.shown.Status, State{})
 	r.startMetering(ctx)
 	return nil
 }
@@ -290,22 +292,30 @@ func fileName(at time.Time, callID string) string {
 }
 
 // queues holds the callers waiting for a busy user or group, in the order
-// they came, by target ("user 7", "group 3").
+// they came, by target.
 type queues struct {
 	mu      sync.Mutex
-	waiting map[string][]*waiter
+	waiting map[queueKey][]*waiter
 	freed   chan struct{} // closed and replaced whenever a user's call ends
 }
 
 type waiter struct{}
 
+// queueKey names the user or group a queue waits for.
+type queueKey struct {
+	kind string // user or group
+	id   uint
+}
+
+func (k queueKey) String() string { return k.kind + " " + strconv.FormatUint(uint64(k.id), 10) }
+
 func (q *queues) init() {
-	q.waiting = make(map[string][]*waiter)
+	q.waiting = make(map[queueKey][]*waiter)
 	q.freed = make(chan struct{})
 }
 
 // join adds w at the end of target's queue unless it holds max already.
-func (q *queues) join(target string, w *waiter, max int) bool {
+func (q *queues) join(target queueKey, w *waiter, max int) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.waiting[target]) >= max {
@@ -315,7 +325,7 @@ func (q *queues) join(target string, w *waiter, max int) bool {
 	return true
 }
 
-func (q *queues) leave(target string, w *waiter) {
+func (q *queues) leave(target queueKey, w *waiter) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	list := q.waiting[target]
@@ -334,7 +344,7 @@ func (q *queues) leave(target string, w *waiter) {
 
 // first reports whether w is at the head of target's queue, and returns
 // the channel closed when some user's call next ends.
-func (q *queues) first(target string, w *waiter) (bool, <-chan struct{}) {
+func (q *queues) first(target queueKey, w *waiter) (bool, <-chan struct{}) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	list := q.waiting[target]
@@ -342,7 +352,7 @@ func (q *queues) first(target string, w *waiter) (bool, <-chan struct{}) {
 }
 
 // size returns how many callers wait in target's queue.
-func (q *queues) size(target string) int {
+func (q *queues) size(target queueKey) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return len(q.waiting[target])
@@ -367,7 +377,7 @@ const queueCheck = time.Second
 // users free returns as soon as there are some and the caller is first in
 // line. A full queue, or the music's end, leaves by "busy"; nobody
 // registered any more leaves by "unavailable".
-func (r *run) queue(ctx context.Context, st State, target string, free func() (avail []uint, anyone bool)) (string, *ending) {
+func (r *run) queue(ctx context.Context, st State, target queueKey, free func() (avail []uint, anyone bool)) (string, *ending) {
 	q := st.Queue
 	if q == nil || q.MaxCalls <= 0 {
 		return OutcomeBusy, nil
@@ -377,7 +387,11 @@ func (r *run) queue(ctx context.Context, st State, target string, free func() (a
 		r.log.Info("queue full", "state", st.ID, "target", target)
 		return OutcomeBusy, nil
 	}
+	r.e.queuesChanged()
+	defer r.e.queuesChanged()
 	defer r.e.queues.leave(target, w)
+	r.shown.Queue = target.String()
+	r.show(LiveQueued, State{})
 	if end := r.answer(ctx); end != nil {
 		return "", end
 	}

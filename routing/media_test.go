@@ -316,7 +316,7 @@ func TestQueueFullOrMusicOverIsBusy(t *testing.T) {
 
 	// With the queue full, the next caller goes straight to busy.
 	m = runMedia(t, doc, p, map[uint]error{bob: nil}, func(m *mediaRun) {
-		m.e.queues.join("user 1", &waiter{}, 1)
+		m.e.queues.join(queueKey{"user", 1}, &waiter{}, 1)
 	})
 	if len(m.call.played()) != 0 || m.call.answers != 0 || !slices.EqualFunc(m.call.dials, [][]uint{{bob}}, slices.Equal) {
 		t.Fatalf("full queue: played %v, answered %d, dialed %v", m.call.played(), m.call.answers, m.call.dials)

@@ -71,6 +71,7 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 	if err := r.call.Ring(); err != nil && ctx.Err() == nil {
 		r.log.Debug("send ringing", "error", err)
 	}
+	r.show(LiveRinging, State{})
 	via, err := r.call.DialOut(ctx, trunk, to, callerID, OutboundRingSeconds*time.Second)
 	if via != 0 {
 		r.rec.TrunkID = &via
@@ -89,6 +90,7 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 	}
 	at := r.e.now()
 	r.rec.AnsweredAt = &at
+	r.show(LiveConnected, State{})
 	r.startMetering(ctx)
 	if u.RecordOutbound {
 		r.record(ctx, 2, "")

@@ -84,6 +84,9 @@ type Location struct {
 	byUser map[uint]string     // user id -> AOR, so a call finds a user's devices at once
 	dirty  map[string]struct{} // binding IDs changed since the last flush
 	kick   chan struct{}
+	// changed is closed, and replaced, when a device registers, leaves or
+	// expires: not on a plain refresh.
+	changed chan struct{}
 }
 
 // NewLocation returns an empty Location persisted to db (nil keeps it in memory only).
@@ -94,7 +97,24 @@ func NewLocation(db *gorm.DB, log *slog.Logger, maxContacts int, now func() time
 		byUser: make(map[uint]string),
 		dirty:  make(map[string]struct{}),
 		kick:   make(chan struct{}, 1),
+
+		changed: make(chan struct{}),
 	}
+}
+
+// Changed returns a channel that is closed when the set of registered
+// devices next changes (one registers, unregisters or expires; a refresh
+// that changes nothing a call needs is no change).
+func (l *Location) Changed() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.changed
+}
+
+// notify wakes the watchers of Changed; l.mu is held.
+func (l *Location) notify() {
+	close(l.changed)
+	l.changed = make(chan struct{})
 }
 
 // Load reads the unexpired bindings from the database.
@@ -113,6 +133,9 @@ func (l *Location) Load(ctx context.Context) (int, error) {
 		b.stored = b.Expires
 		l.byAOR[b.AOR] = append(l.byAOR[b.AOR], &b)
 		l.byUser[b.UserID] = b.AOR
+	}
+	if len(rows) > 0 {
+		l.notify()
 	}
 	return len(rows), nil
 }
@@ -135,6 +158,9 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 			l.dirty[b.ID] = struct{}{}
 		}
 		delete(l.byAOR, u.AOR)
+		if len(list) > 0 {
+			l.notify()
+		}
 		l.signal()
 		return nil, nil
 	}
@@ -146,6 +172,7 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 			return nil, ErrOutOfOrder
 		}
 	}
+	devices := false // a device came, went or changed
 	for _, c := range u.Contacts {
 		id := bindingID(u.AOR, c)
 		i := slices.IndexFunc(list, func(b *Binding) bool { return b.ID == id })
@@ -153,6 +180,7 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 			if i >= 0 {
 				l.dirty[id] = struct{}{}
 				list = slices.Delete(list, i, i+1)
+				devices = true
 			}
 			continue
 		}
@@ -165,6 +193,8 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 		b.Since = now
 		if i >= 0 && sameDevice(list[i], b) {
 			b.Since = list[i].Since
+		} else {
+			devices = true
 		}
 		if i >= 0 && sameDevice(list[i], b) && b.Expires.Sub(list[i].stored) < storeSlack {
 			b.stored = list[i].stored // a plain refresh: the stored row is close enough
@@ -196,6 +226,9 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 		l.byAOR[u.AOR] = list
 		l.byUser[u.UserID] = u.AOR
 	}
+	if devices {
+		l.notify()
+	}
 	l.signal()
 	return copyBindings(list), nil
 }
@@ -224,6 +257,9 @@ func (l *Location) live(aor string, now time.Time) []*Binding {
 		} else {
 			l.dirty[b.ID] = struct{}{}
 		}
+	}
+	if len(kept) < len(list) {
+		l.notify()
 	}
 	clear(list[len(kept):])
 	if len(kept) == 0 {

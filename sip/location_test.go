@@ -164,3 +164,43 @@ func TestRefreshWritesOnlyWhatMatters(t *testing.T) {
 		t.Fatal("a device that moved is not written")
 	}
 }
+
+// TestLocationChanged: watchers hear of devices coming, going and expiring,
+// not of refreshes.
+func TestLocationChanged(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	l := newTestLocation(t, 2, &now)
+	up := func(cseq uint32, expires int) {
+		t.Helper()
+		if _, err := l.Apply(Update{AOR: "1001", UserID: 1, CallID: "desk", CSeq: cseq, Source: "1.2.3.4:5060", Transport: "udp",
+			Contacts: []ContactUpdate{{URI: "sip:1001@10.0.0.2", Expires: expires}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closed := func(c <-chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	for _, step := range []struct {
+		name string
+		do   func()
+		want bool
+	}{
+		{"a device registers", func() { up(1, 60) }, true},
+		{"it refreshes", func() { now = now.Add(10 * time.Second); up(2, 60) }, false},
+		{"it unregisters", func() { up(3, 0) }, true},
+		{"it registers again", func() { up(4, 60) }, true},
+		{"nothing happens", func() {}, false},
+		{"it expires", func() { now = now.Add(61 * time.Second); l.All() }, true},
+	} {
+		c := l.Changed()
+		step.do()
+		if got := closed(c); got != step.want {
+			t.Errorf("%s: changed %v, want %v", step.name, got, step.want)
+		}
+	}
+}

@@ -84,7 +84,7 @@ func remove(s *Server, fn func(context.Context, uint) error) http.HandlerFunc {
 
 // crud routes a collection at base: GET and POST on base, GET, PUT, PATCH
 // and DELETE on base/{id}.
-func crud[In, T any](api *http.ServeMux, s *Server, base string, list http.HandlerFunc,
+func crud[In, T any](api router, s *Server, base string, list http.HandlerFunc,
 	add func(context.Context, In) (T, error), idOf func(T) uint,
 	get func(context.Context, uint) (T, error), change func(context.Context, uint, In) (T, error),
 	del func(context.Context, uint) error) {

@@ -42,11 +42,15 @@ type Server struct {
 	notes   *billing.Notifier
 	subs    *billing.Subscriptions
 	storage *billing.Storage
+	live    *liveHub // the live view; nil serves none
 	// recordings is the directory of call recordings; "" serves none.
 	recordings string
 	// health checks what /healthz reports; all must pass.
-	health  []func() error
-	handler http.Handler
+	health []func() error
+	// patterns lists every route routes registered, "METHOD /path", for the
+	// test that keeps openapi.json and the server in step.
+	patterns []string
+	handler  http.Handler
 }
 
 // NewServer builds the routes. db holds web's own tables (Models); gather
@@ -66,8 +70,25 @@ func NewServer(cfg Config, db *gorm.DB, dir *routing.Directory, regs Registratio
 	return s
 }
 
+// router is a ServeMux that remembers the patterns it was given.
+type router struct {
+	*http.ServeMux
+	patterns *[]string
+}
+
+func (r router) Handle(pattern string, h http.Handler) {
+	*r.patterns = append(*r.patterns, pattern)
+	r.ServeMux.Handle(pattern, h)
+}
+
+func (r router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	r.Handle(pattern, http.HandlerFunc(h))
+}
+
 func (s *Server) routes() http.Handler {
-	api, mux := http.NewServeMux(), http.NewServeMux()
+	s.patterns = nil
+	api := router{http.NewServeMux(), &s.patterns}
+	mux := router{http.NewServeMux(), &s.patterns}
 	if s.trunks != nil {
 		t := s.trunks
 		crud(api, s, "/api/v1/trunks", knownParams(s.listTrunks), t.Create, func(t sip.Trunk) uint { return t.ID }, t.Get, t.Update, t.Delete)
@@ -95,6 +116,7 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("POST /api/v1/flows/{id}/publish", byID(s, s.dir.PublishFlow))
 	api.HandleFunc("PUT /api/v1/flows/{id}/enable", s.setFlowEnabled)
 	api.HandleFunc("GET /api/v1/flows/{id}/versions", knownParams(s.listFlowVersions))
+	api.HandleFunc("POST /api/v1/flows/{id}/simulate", update(s, s.dir.SimulateFlow)) // one step of a call, no call made
 	if s.media != nil {
 		api.HandleFunc("GET /api/v1/media", knownParams(s.listMedia))
 		api.HandleFunc("POST /api/v1/media", s.uploadMedia)
@@ -136,13 +158,16 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("GET /api/v1/calls/{id}", byID(s, s.call))
 	api.HandleFunc("GET /api/v1/calls/{id}/recording", s.streamRecording)
 	api.HandleFunc("GET /api/v1/registrations", knownParams(s.listRegistrations, "user"))
+	if s.live != nil {
+		api.HandleFunc("GET /api/v1/live", knownParams(s.streamLive))
+	}
 	api.HandleFunc("GET /api/v1/session", s.getSession)
 	api.HandleFunc("DELETE /api/v1/session", s.signOut)
 	api.HandleFunc("PUT /api/v1/session/password", s.changePassword)
 	api.HandleFunc("GET /api/v1/tokens", knownParams(s.listTokens))
 	api.HandleFunc("POST /api/v1/tokens", s.createToken)
 	api.HandleFunc("DELETE /api/v1/tokens/{id}", s.revokeToken)
-	api.HandleFunc("/api/v1/", methodNotAllowed(api, mux))
+	api.HandleFunc("/api/v1/", methodNotAllowed(api.ServeMux, mux.ServeMux))
 
 	mux.Handle("/api/v1/", s.authenticate(api))
 	mux.Handle("POST /api/v1/session", limitFailures(s.guesses, http.HandlerFunc(s.signIn)))
@@ -150,7 +175,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/", s.serveApp)
-	return mux
+	return mux.ServeMux
 }
 
 // ServeHTTP serves the API and the admin app.

@@ -198,7 +198,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	}
 	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"), web.WithTrunks(trunks), web.WithRecordings(recordings), web.WithMedia(prompts),
 		web.WithBilling(bill.wallet, bill.rates), web.WithNotifications(bill.notes), web.WithNumberStore(bill.subs), web.WithStorage(bill.storage),
-		web.WithHealth(sipSrv.Health))
+		web.WithHealth(sipSrv.Health), web.WithLive(calls.engine, loc))
 	httpLn, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
@@ -209,6 +209,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 		log.Warn("profiling endpoints are open at /debug/pprof/ (PBX_HTTP_PPROF)")
 	}
 	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	httpSrv.RegisterOnShutdown(api.Close) // live view streams never end by themselves
 	log.Info("pbx started", "version", version, "sip", cfg.SIP.Addr, "http", httpLn.Addr().String(), "db", redactDSN(cfg.DB))
 
 	g, gctx := errgroup.WithContext(ctx)

@@ -4180,6 +4180,165 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/flows/{id}/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate one step of a call through the flow
+         * @description Steps a caller through the draft (or the published version) without any call: the server follows the engine's own transitions, so the builder and the engine cannot disagree. Start with an empty `state`; then send the state the last step reached, one of its `events`, and its `answered`. A draft that is not valid yet is followed as far as it goes (`problems` says what publishing would refuse there); 422 says why where it cannot be (no start state, an unknown state, an event not possible in the state, a connection to no state).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "version": "draft",
+                     *       "state": "menu",
+                     *       "event": "key:1",
+                     *       "answered": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Simulation"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SimStep"];
+                    };
+                };
+                /** @description Missing or wrong bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid input: each refused field with the reason */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                429: components["responses"]["TooManyGuesses"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live view: calls in progress, queue depths and who is online, pushed as server-sent events
+         * @description A `text/event-stream` (open it with the browser's EventSource; the session cookie authenticates it). The first event is `snapshot` (a LiveSnapshot); then, as things change and only then, `call` (a LiveCall that is new or changed), `call_ended` (`{"id"}`), `queue` (a QueueDepth; `waiting` 0 when it emptied), `online` (an OnlineUser who came online or changed) and `offline` (`{"username"}`). Each `data` is one line of JSON. A comment line every 20 s keeps idle streams open. Changes close together arrive together. A client that falls 32 updates behind, or whose connection takes nothing for 10 s, is dropped: EventSource reconnects (after the `retry` of 2 s) and gets a fresh snapshot. At most 64 streams are open at once; more are answered 503 with Retry-After. Streams end when the server shuts down.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The event stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example retry: 2000
+                         *
+                         *     event: snapshot
+                         *     data: {"calls":[],"queues":[],"online":[]}
+                         *
+                         *     event: call
+                         *     data: {"id":1,"call_id":"a84b4c76e66710","direction":"inbound","from":"+15551230000","to":"+15550001111","status":"routing","flow_id":2,"flow_name":"Support","state":"menu","state_type":"ivr","started_at":"2025-03-01T09:00:00Z","answered_at":"2025-03-01T09:00:01Z","since":"2025-03-01T09:00:01Z"}
+                         */
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Missing or wrong bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid input: each refused field with the reason */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                429: components["responses"]["TooManyGuesses"];
+                /** @description Too many live view clients, or the server is shutting down; see Retry-After */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4759,6 +4918,140 @@ export interface components {
             /** Format: date-time */
             unpaid_since?: string;
         };
+        /** @description One step of a simulated call. */
+        Simulation: {
+            /**
+             * @default draft
+             * @enum {string}
+             */
+            version: "draft" | "published";
+            /** @description The id of the state the call is in; empty starts a call (at the start state, by next). */
+            state?: string;
+            /**
+             * @description What happens in the state: `next` (start, announce), `key:0`-`key:9` and `key:*` (ivr: only keys with a connection; the engine ignores the others), `timeout`, `busy`, `unavailable` (transfers; `busy` means everyone busy and the queue full or off), `answer` (a transfer is picked up), `message` (voicemail: the caller leaves one); `timeout` also at ivr and voicemail. The previous step's `events` lists them.
+             * @example key:1
+             */
+            event?: string;
+            /**
+             * @description The previous step's `answered`: once the PBX answered the caller (an ivr, announce or voicemail state), an ending hangs up instead of sending an error answer.
+             * @default false
+             */
+            answered: boolean;
+        };
+        /** @description Where a simulated call went. It follows the call engine's own transitions and endings. */
+        SimStep: {
+            /** @enum {string} */
+            version: "draft" | "published";
+            /** @description The state the call left (the start state when it started). */
+            from: string;
+            event: string;
+            /** @description The flow exit taken (`next`, `1`, `timeout` ...); absent for `answer` and `message`. */
+            outcome?: string;
+            /** @description The state the call is in now, with the options a call uses (defaults filled in); null once the call has ended. */
+            state: components["schemas"]["FlowState"] | null;
+            action: {
+                /** @enum {string} */
+                kind: "ring_user" | "ring_group" | "menu" | "announce" | "voicemail";
+                /** @example Rings the group Sales, one member at a time, 20 s each; the call is recorded. */
+                summary: string;
+                user_name?: string;
+                group_name?: string;
+            } | null;
+            /** @description How the call ended; null while it goes on. */
+            end: {
+                /**
+                 * @description 200 once the call was answered (the PBX or a user); else the error answer sent.
+                 * @example 486
+                 */
+                sip_code: number;
+                /** @example Busy Here */
+                reason: string;
+                /**
+                 * @description The hang-up cause the call record would show.
+                 * @example busy
+                 */
+                cause: string;
+                summary: string;
+            } | null;
+            /** @description The PBX has answered the caller by now; send it with the next step. */
+            answered: boolean;
+            /** @description What can happen in `state` next; empty once ended. */
+            events: string[];
+            /** @description What publishing would refuse about this state (and, at the start, the flow), by field path: a draft is followed as far as it goes. */
+            problems: {
+                field?: string;
+                message?: string;
+            }[];
+        };
+        /** @description A call in progress. */
+        LiveCall: {
+            /** @description Tells this call apart from every other of this server run; `call_ended` names it. */
+            id: number;
+            /** @description Its record in /api/v1/calls (absent if it could not be stored). */
+            record_id?: number;
+            /** @description The SIP Call-ID. */
+            call_id: string;
+            /** @enum {string} */
+            direction: "inbound" | "outbound" | "internal";
+            /** @description The caller: a number or a user name. */
+            from: string;
+            /** @description The number, extension or user called. */
+            to: string;
+            /**
+             * @description routing: in a flow state (menu, announcement, voicemail); ringing: phones ring; queued: waiting in a queue; connected: talking to a user or the far end.
+             * @enum {string}
+             */
+            status: "routing" | "ringing" | "queued" | "connected";
+            /** @description The user the call is with: who answered, who called out, or whose phone rings. */
+            user_id?: number;
+            flow_id?: number;
+            flow_name?: string;
+            /** @description The id of the flow state the call is in. */
+            state?: string;
+            /** @enum {string} */
+            state_type?: "start" | "transfer_user" | "transfer_group" | "ivr" | "announce" | "voicemail";
+            /**
+             * @description The queue the call waits in, while queued.
+             * @example group 3
+             */
+            queue?: string;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            answered_at?: string;
+            /**
+             * Format: date-time
+             * @description When the status or state last changed.
+             */
+            since: string;
+        };
+        QueueDepth: {
+            /** @example group 3 */
+            queue: string;
+            /** @enum {string} */
+            kind: "group" | "user";
+            id: number;
+            /** @description Callers waiting; 0 when the queue has just emptied. */
+            waiting: number;
+        };
+        OnlineUser: {
+            username: string;
+            user_id: number;
+            /** @description Devices registered. */
+            devices: number;
+            /**
+             * Format: date-time
+             * @description When the earliest device registered.
+             */
+            since: string;
+            /** @description In a connected call now. */
+            on_call: boolean;
+        };
+        LiveSnapshot: {
+            calls: components["schemas"]["LiveCall"][];
+            queues: components["schemas"]["QueueDepth"][];
+            online: components["schemas"]["OnlineUser"][];
+        };
     };
     responses: {
         /** @description Too many wrong bearer tokens or passwords from this address; wait Retry-After seconds */
@@ -4771,94 +5064,6 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"];
             };
-        };
-        /**
-         * @description credits as a decimal string (1 credit = 1 USD), never a JSON number
-         * @example 12.5
-         */
-        Credits: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        AutoRecharge: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        Wallet: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        Quote: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        Purchase: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        LedgerAudit: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        Rate: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        RateInput: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        Usage: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        Notification: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        AvailableNumber: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        AvailableInput: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        Offer: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        Subscription: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content?: never;
         };
     };
     parameters: never;
