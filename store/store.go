@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -26,6 +27,9 @@ func IsPostgres(dsn string) bool {
 // Open connects to the database dsn names: a postgres:// URL, or else a SQLite
 // file path (its folder is created).
 func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
+	if dsn == "" {
+		return nil, errors.New("open database: no path or URL given")
+	}
 	cfg := &gorm.Config{
 		Logger:                 logger.NewSlogLogger(log, logger.Config{SlowThreshold: time.Second, IgnoreRecordNotFoundError: true, LogLevel: logger.Warn}),
 		TranslateError:         true,

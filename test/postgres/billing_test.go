@@ -22,8 +22,12 @@ import (
 // (its versioned migrations run from nothing, then again to no effect).
 func openBilling(t *testing.T, fresh bool) *gorm.DB {
 	t.Helper()
+	dsn := os.Getenv("PBX_TEST_POSTGRES")
+	if dsn == "" {
+		t.Fatal("PBX_TEST_POSTGRES is not set: run test/postgres/run.sh, which starts a PostgreSQL server for these tests")
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(os.Getenv("PBX_TEST_POSTGRES"), log)
+	db, err := store.Open(dsn, log)
 	if err != nil {
 		t.Fatal(err)
 	}
