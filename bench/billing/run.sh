@@ -37,12 +37,17 @@ if [ -z "$bin" ]; then
 fi
 run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$work"
+if "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q; then
+  echo "FATAL: another server answers on 127.0.0.1:$port (PBX_PG_PORT picks another port)" >&2
+  exit 1
+fi
 run_pg "$bin/initdb" -D "$work/data" -U pbx --auth=trust -E UTF8 >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; exit 1; }
 # Durable commits, as a production server would run (fsync on).
 run_pg "$bin/postgres" -D "$work/data" -h 127.0.0.1 -p "$port" -k "$work" -c max_connections=200 >"$work/pg.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
   run_pg "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q && break
+  kill -0 "$pid" 2>/dev/null || { cat "$work/pg.log" >&2; echo "FATAL: postgres did not start" >&2; exit 1; }
   sleep 0.1
 done
 run_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U pbx bench
