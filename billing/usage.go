@@ -82,9 +82,11 @@ func (c Calendar) Period(name string, now time.Time, from, to string) (time.Time
 
 // Day is one day of usage.
 type Day struct {
-	Date   string        `json:"date"` // 2006-01-02 in the organisation's zone
-	Bought money.Credits `json:"bought"`
-	Used   money.Credits `json:"used"`
+	Date        string        `json:"date"` // 2006-01-02 in the organisation's zone
+	Bought      money.Credits `json:"bought"`
+	Used        money.Credits `json:"used"`
+	BoughtLocal string        `json:"bought_local,omitempty"`
+	UsedLocal   string        `json:"used_local,omitempty"`
 }
 
 // Usage is what was bought and used in a period.
@@ -98,7 +100,9 @@ type Usage struct {
 	BoughtLocal string                   `json:"bought_local"`
 	UsedLocal   string                   `json:"used_local"`
 	ByCategory  map[string]money.Credits `json:"by_category"`
-	Daily       []Day                    `json:"daily"`
+	// ByCategoryLocal is ByCategory in the local currency.
+	ByCategoryLocal map[string]string `json:"by_category_local"`
+	Daily           []Day             `json:"daily"`
 }
 
 // Usage sums the ledger between from and to: credits bought (purchases),

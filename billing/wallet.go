@@ -361,5 +361,12 @@ func (w *Wallet) Usage(ctx context.Context, period, from, to string) (Usage, err
 	u, err := w.ledger.Usage(ctx, cal, start, end)
 	u.Period, u.Currency = period, w.cfg.Currency
 	u.BoughtLocal, u.UsedLocal = w.cfg.Rate.Local(u.Bought), w.cfg.Rate.Local(u.Used)
+	u.ByCategoryLocal = make(map[string]string, len(u.ByCategory))
+	for k, c := range u.ByCategory {
+		u.ByCategoryLocal[k] = w.cfg.Rate.Local(c)
+	}
+	for i := range u.Daily {
+		u.Daily[i].BoughtLocal, u.Daily[i].UsedLocal = w.cfg.Rate.Local(u.Daily[i].Bought), w.cfg.Rate.Local(u.Daily[i].Used)
+	}
 	return u, err
 }

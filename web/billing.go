@@ -42,12 +42,49 @@ func actor(ctx context.Context) string {
 }
 
 type walletBody struct {
-	Balance        money.Credits        `json:"balance"`
-	Currency       string               `json:"currency"`
-	BalanceLocal   string               `json:"balance_local"`
-	ExchangeRate   string               `json:"exchange_rate"`
-	AutoRecharge   billing.AutoRecharge `json:"auto_recharge"`
-	PartnerManaged bool                 `json:"partner_managed"`
+	Balance        money.Credits    `json:"balance"`
+	Currency       string           `json:"currency"`
+	BalanceLocal   string           `json:"balance_local"`
+	ExchangeRate   string           `json:"exchange_rate"`
+	AutoRecharge   autoRechargeBody `json:"auto_recharge"`
+	PartnerManaged bool             `json:"partner_managed"`
+}
+
+// autoRechargeBody is the auto-recharge settings, amounts also local.
+type autoRechargeBody struct {
+	billing.AutoRecharge
+	MinBalanceLocal string `json:"min_balance_local"`
+	CreditsLocal    string `json:"credits_local"`
+}
+
+func (s *Server) autoRechargeBody(a billing.AutoRecharge, err error) (autoRechargeBody, error) {
+	return autoRechargeBody{AutoRecharge: a, MinBalanceLocal: s.local(a.MinBalance), CreditsLocal: s.local(a.Credits)}, err
+}
+
+// rateBody is a rate, its prices also in the local currency.
+type rateBody struct {
+	billing.Rate
+	PricePerMinuteLocal string `json:"price_per_minute_local"`
+	ConnectionFeeLocal  string `json:"connection_fee_local"`
+}
+
+func (s *Server) rateBody(r billing.Rate) rateBody {
+	return rateBody{Rate: r, PricePerMinuteLocal: s.local(r.PricePerMinute), ConnectionFeeLocal: s.local(r.ConnectionFee)}
+}
+
+func (s *Server) createRate(ctx context.Context, in billing.RateInput) (rateBody, error) {
+	r, err := s.rates.Create(ctx, in)
+	return s.rateBody(r), err
+}
+
+func (s *Server) getRate(ctx context.Context, id uint) (rateBody, error) {
+	r, err := s.rates.Get(ctx, id)
+	return s.rateBody(r), err
+}
+
+func (s *Server) updateRate(ctx context.Context, id uint, in billing.RateInput) (rateBody, error) {
+	r, err := s.rates.Update(ctx, id, in)
+	return s.rateBody(r), err
 }
 
 func (s *Server) getWallet(w http.ResponseWriter, r *http.Request) {
@@ -62,8 +99,9 @@ func (s *Server) getWallet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg := s.wallet.Config()
+	arBody, _ := s.autoRechargeBody(ar, nil)
 	writeJSON(w, http.StatusOK, walletBody{Balance: bal, Currency: cfg.Currency, BalanceLocal: cfg.Rate.Local(bal),
-		ExchangeRate: money.Credits(cfg.Rate).String(), AutoRecharge: ar, PartnerManaged: cfg.PartnerManaged})
+		ExchangeRate: money.Credits(cfg.Rate).String(), AutoRecharge: arBody, PartnerManaged: cfg.PartnerManaged})
 }
 
 // act answers a request whose JSON body is In with what fn makes of it,
@@ -156,7 +194,7 @@ type autoRechargeIn struct {
 	Credits    *string `json:"credits"`
 }
 
-func (s *Server) setAutoRecharge(r *http.Request, in autoRechargeIn) (billing.AutoRecharge, error) {
+func (s *Server) setAutoRecharge(r *http.Request, in autoRechargeIn) (autoRechargeBody, error) {
 	v := &invalid.Error{}
 	var a billing.AutoRecharge
 	if in.Enabled == nil {
@@ -180,9 +218,9 @@ func (s *Server) setAutoRecharge(r *http.Request, in autoRechargeIn) (billing.Au
 		*f.out = c
 	}
 	if err := v.Err(); err != nil {
-		return a, err
+		return autoRechargeBody{AutoRecharge: a}, err
 	}
-	return s.wallet.SetAutoRecharge(r.Context(), a)
+	return s.autoRechargeBody(s.wallet.SetAutoRecharge(r.Context(), a))
 }
 
 func (s *Server) checkWallet(w http.ResponseWriter, r *http.Request) {
@@ -200,7 +238,11 @@ func (s *Server) listRates(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rates": list})
+	out := make([]rateBody, len(list))
+	for i, rate := range list {
+		out[i] = s.rateBody(rate)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rates": out})
 }
 
 func (s *Server) exportRates(w http.ResponseWriter, r *http.Request) {

@@ -97,8 +97,8 @@ func TestRatesAPI(t *testing.T) {
 		"prefix", "direction", "price_per_minute", "increment")
 	res := api("POST", "/api/v1/rates", `{"prefix": "+1", "direction": "outbound", "price_per_minute": "0.02", "increment": "60/60", "connection_fee": "0"}`)
 	wantStatus(t, res, http.StatusCreated)
-	r := decodeBody[billing.Rate](t, res)
-	if r.Prefix != "1" || r.Increment != "60/60" || r.PricePerMinute.String() != "0.02" {
+	r := decodeBody[rateBody](t, res)
+	if r.Prefix != "1" || r.Increment != "60/60" || r.PricePerMinute.String() != "0.02" || r.PricePerMinuteLocal != "0.02" {
 		t.Fatalf("rate %+v", r)
 	}
 	wantFields(t, api("POST", "/api/v1/rates", `{"prefix": "1", "direction": "outbound", "price_per_minute": "0.03"}`), "prefix")
@@ -167,8 +167,8 @@ func TestStorageAPI(t *testing.T) {
 	api := func(method, path, body string) *http.Response {
 		return do(t, s, req{method: method, path: path, body: body, bearer: bootstrap})
 	}
-	st := decodeBody[billing.StorageState](t, api("GET", "/api/v1/storage", ""))
-	if st.Plan != "free" || st.QuotaMinutes != 1000 || len(st.Plans) != 4 {
+	st := decodeBody[storageBody](t, api("GET", "/api/v1/storage", ""))
+	if st.Plan != "free" || st.QuotaMinutes != 1000 || len(st.Plans) != 4 || st.Plans[1].MonthlyPriceLocal != "23.00" {
 		t.Fatalf("storage %+v", st)
 	}
 	wantFields(t, api("PUT", "/api/v1/storage", `{"auto_delete_months": 5}`), "auto_delete_months")

@@ -42,7 +42,15 @@ func (s *Server) listAvailable(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"numbers": list})
+	type availableBody struct {
+		billing.Available
+		MonthlyPriceLocal string `json:"monthly_price_local"`
+	}
+	out := make([]availableBody, len(list))
+	for i, a := range list {
+		out[i] = availableBody{Available: a, MonthlyPriceLocal: s.local(a.MonthlyPrice)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"numbers": out})
 }
 
 type availableIn struct {
@@ -77,8 +85,14 @@ type offerIn struct {
 }
 
 type boughtNumber struct {
-	Number       routing.Number       `json:"number"`
-	Subscription billing.Subscription `json:"subscription"`
+	Number       routing.Number   `json:"number"`
+	Subscription subscriptionBody `json:"subscription"`
+}
+
+// subscriptionBody is a monthly charge, its price also local.
+type subscriptionBody struct {
+	billing.Subscription
+	MonthlyPriceLocal string `json:"monthly_price_local"`
 }
 
 func (s *Server) buyNumber(r *http.Request, in offerIn) (boughtNumber, error) {
@@ -94,15 +108,35 @@ func (s *Server) buyNumber(r *http.Request, in offerIn) (boughtNumber, error) {
 			Region: &n.Region, Address: &n.Address, TrunkID: routing.Link{Set: true, ID: &trunk}})
 		return err
 	}
-	out.Subscription, err = s.subs.BuyNumber(r.Context(), offer, actor(r.Context()), create)
+	sub, err := s.subs.BuyNumber(r.Context(), offer, actor(r.Context()), create)
+	out.Subscription = subscriptionBody{Subscription: sub, MonthlyPriceLocal: s.local(sub.MonthlyPrice)}
 	return out, err
 }
 
 // WithStorage serves the recording storage plan, its quota and auto-delete.
 func WithStorage(st *billing.Storage) Option { return func(s *Server) { s.storage = st } }
 
+// storageBody is the storage state, the plans' prices also local.
+type storageBody struct {
+	billing.StorageState
+	Plans []planBody `json:"plans"`
+}
+
+type planBody struct {
+	billing.Plan
+	MonthlyPriceLocal string `json:"monthly_price_local"`
+}
+
+func (s *Server) storageBody(st billing.StorageState, err error) (storageBody, error) {
+	b := storageBody{StorageState: st, Plans: make([]planBody, len(st.Plans))}
+	for i, p := range st.Plans {
+		b.Plans[i] = planBody{Plan: p, MonthlyPriceLocal: s.local(p.MonthlyPrice)}
+	}
+	return b, err
+}
+
 func (s *Server) getStorage(w http.ResponseWriter, r *http.Request) {
-	st, err := s.storage.State(r.Context())
+	st, err := s.storageBody(s.storage.State(r.Context()))
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -114,11 +148,11 @@ type storageIn struct {
 	AutoDeleteMonths *int `json:"auto_delete_months"`
 }
 
-func (s *Server) putStorage(r *http.Request, in storageIn) (billing.StorageState, error) {
+func (s *Server) putStorage(r *http.Request, in storageIn) (storageBody, error) {
 	if in.AutoDeleteMonths == nil {
-		return billing.StorageState{}, invalid.New("auto_delete_months", "is required: 0 (keep), 3 or 6; the plan changes by quote and purchase")
+		return storageBody{}, invalid.New("auto_delete_months", "is required: 0 (keep), 3 or 6; the plan changes by quote and purchase")
 	}
-	return s.storage.SetAutoDelete(r.Context(), *in.AutoDeleteMonths)
+	return s.storageBody(s.storage.SetAutoDelete(r.Context(), *in.AutoDeleteMonths))
 }
 
 type planIn struct {
@@ -129,10 +163,10 @@ func (s *Server) quoteStorage(r *http.Request, in planIn) (offerBody, error) {
 	return s.offerBody(s.storage.QuotePlan(r.Context(), in.Plan))
 }
 
-func (s *Server) buyStorage(r *http.Request, in offerIn) (billing.StorageState, error) {
+func (s *Server) buyStorage(r *http.Request, in offerIn) (storageBody, error) {
 	offer, err := id("offer_id", "POST /api/v1/storage/quotes", in.OfferID)
 	if err != nil {
-		return billing.StorageState{}, err
+		return storageBody{}, err
 	}
-	return s.storage.BuyPlan(r.Context(), offer, actor(r.Context()))
+	return s.storageBody(s.storage.BuyPlan(r.Context(), offer, actor(r.Context())))
 }

@@ -146,9 +146,9 @@ func (s *Server) routes() http.Handler {
 	}
 	if s.rates != nil {
 		api.HandleFunc("GET /api/v1/rates", knownParams(s.listRates))
-		api.HandleFunc("POST /api/v1/rates", create(s, "/api/v1/rates", s.rates.Create, func(r billing.Rate) uint { return r.ID }))
-		api.HandleFunc("GET /api/v1/rates/{id}", byID(s, s.rates.Get))
-		api.HandleFunc("PUT /api/v1/rates/{id}", update(s, s.rates.Update))
+		api.HandleFunc("POST /api/v1/rates", create(s, "/api/v1/rates", s.createRate, func(r rateBody) uint { return r.ID }))
+		api.HandleFunc("GET /api/v1/rates/{id}", byID(s, s.getRate))
+		api.HandleFunc("PUT /api/v1/rates/{id}", update(s, s.updateRate))
 		api.HandleFunc("DELETE /api/v1/rates/{id}", remove(s, s.rates.Delete))
 		api.HandleFunc("GET /api/v1/rates.csv", knownParams(s.exportRates))
 		api.HandleFunc("POST /api/v1/rates.csv", s.importRates)

@@ -4730,6 +4730,8 @@ export interface components {
             name?: "free" | "50k" | "200k" | "1m";
             minutes?: number;
             monthly_price?: components["schemas"]["Credits"];
+            /** @description monthly_price, in the local currency */
+            monthly_price_local?: string;
         };
         Storage: {
             plan?: string;
@@ -4748,6 +4750,10 @@ export interface components {
             enabled: boolean;
             min_balance?: components["schemas"]["Credits"];
             credits?: components["schemas"]["Credits"];
+            /** @description min_balance, in the local currency */
+            min_balance_local?: string;
+            /** @description credits, in the local currency */
+            credits_local?: string;
         };
         Wallet: {
             balance?: components["schemas"]["Credits"];
@@ -4815,6 +4821,10 @@ export interface components {
             created_at?: string;
             /** Format: date-time */
             updated_at?: string;
+            /** @description price_per_minute, in the local currency */
+            price_per_minute_local?: string;
+            /** @description connection_fee, in the local currency */
+            connection_fee_local?: string;
         };
         RateInput: {
             /** @description digits of the E.164 number without +; empty matches every number; the longest prefix wins */
@@ -4851,12 +4861,20 @@ export interface components {
                 date?: string;
                 bought?: components["schemas"]["Credits"];
                 used?: components["schemas"]["Credits"];
+                /** @description bought, in the local currency */
+                bought_local?: string;
+                /** @description used, in the local currency */
+                used_local?: string;
             }[];
             currency?: string;
             /** @description bought, in the local currency */
             bought_local?: string;
             /** @description used, in the local currency */
             used_local?: string;
+            /** @description by_category in the local currency */
+            by_category_local?: {
+                [key: string]: string;
+            };
         };
         Notification: {
             id?: number;
@@ -4880,6 +4898,8 @@ export interface components {
             address_required?: boolean;
             /** Format: date-time */
             created_at?: string;
+            /** @description monthly_price, in the local currency */
+            monthly_price_local?: string;
         };
         AvailableInput: {
             e164: string;
@@ -4917,6 +4937,8 @@ export interface components {
             ended_at?: string;
             /** Format: date-time */
             unpaid_since?: string;
+            /** @description monthly_price, in the local currency */
+            monthly_price_local?: string;
         };
         /** @description One step of a simulated call. */
         Simulation: {
