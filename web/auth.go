@@ -16,6 +16,7 @@ const (
 type principal struct {
 	sessionID string   // the cookie's secret, when signed in by browser
 	session   *Session // nil for bearer tokens
+	token     string   // the bearer token's name
 }
 
 type principalKey struct{}
@@ -48,7 +49,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				unauthorized(w, "send Authorization: Bearer <token>")
 				return
 			}
-			err := s.creds.CheckBearer(ctx, strings.TrimSpace(tok))
+			name, err := s.creds.CheckBearer(ctx, strings.TrimSpace(tok))
 			s.guesses.done(key, errors.Is(err, ErrNoToken)) // a database error is not the client's
 			switch {
 			case errors.Is(err, ErrBootstrapRetired):
@@ -63,7 +64,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				writeError(w, s.log, err)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, principalKey{}, principal{})))
+			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, principalKey{}, principal{token: name})))
 			return
 		}
 		c, err := r.Cookie(sessionCookie)

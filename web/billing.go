@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
 	"pbx/billing"
 	"pbx/invalid"
@@ -33,12 +34,14 @@ func (s *Server) dismissNotification(ctx context.Context, id uint) error {
 	return s.notes.Dismiss(ctx, id)
 }
 
-// actor names who made a request, for the purchase history.
+// actor names who made a request, for the purchase history: the signed-in
+// admin, or the API token by its name.
 func actor(ctx context.Context) string {
-	if p := principalFrom(ctx); p.session != nil {
+	p := principalFrom(ctx)
+	if p.session != nil {
 		return "admin (signed in)"
 	}
-	return "API token"
+	return "API token " + strconv.Quote(p.token)
 }
 
 type walletBody struct {

@@ -66,7 +66,7 @@ func TestBuyCredits(t *testing.T) {
 	wantFields(t, api("POST", "/api/v1/wallet/purchases", `{"quote_id": 999}`), "quote_id")
 	res = api("POST", "/api/v1/wallet/purchases", `{"quote_id": `+itoa(q.ID)+`}`)
 	wantStatus(t, res, http.StatusCreated)
-	if p := decodeBody[billing.Purchase](t, res); p.Status != "paid" || p.Actor != "API token" || !strings.HasPrefix(p.Reference, "INV-") {
+	if p := decodeBody[billing.Purchase](t, res); p.Status != "paid" || p.Actor != `API token "the bootstrap token"` || !strings.HasPrefix(p.Reference, "INV-") {
 		t.Fatalf("purchase %+v", p)
 	}
 	w = decodeBody[walletBody](t, api("GET", "/api/v1/wallet", ""))

@@ -236,35 +236,35 @@ func (c *Credentials) RevokeToken(ctx context.Context, id uint) error {
 // token while no admin password is set; ErrBootstrapRetired for the
 // bootstrap token once a password is set (a row in web_admins); ErrNoToken
 // for anything else.
-func (c *Credentials) CheckBearer(ctx context.Context, secret string) error {
+func (c *Credentials) CheckBearer(ctx context.Context, secret string) (name string, err error) {
 	if c.bootstrap != "" && equal(secret, c.bootstrap) {
 		set, err := c.PasswordSet(ctx)
 		switch {
 		case err != nil:
-			return err
+			return "", err
 		case set:
-			return ErrBootstrapRetired
+			return "", ErrBootstrapRetired
 		}
-		return nil
+		return "the bootstrap token", nil
 	}
 	if !strings.HasPrefix(secret, tokenPrefix) {
-		return ErrNoToken
+		return "", ErrNoToken
 	}
 	var t APIToken
-	err := c.db.WithContext(ctx).Where("hash = ?", hashHex(secret)).Take(&t).Error
+	err = c.db.WithContext(ctx).Where("hash = ?", hashHex(secret)).Take(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return ErrNoToken
+		return "", ErrNoToken
 	}
 	if err != nil {
-		return fmt.Errorf("read token: %w", err)
+		return "", fmt.Errorf("read token: %w", err)
 	}
 	now := c.now()
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= lastUsedEvery {
 		if err := c.db.WithContext(ctx).Model(&t).Update("last_used_at", now).Error; err != nil {
-			return fmt.Errorf("touch token: %w", err)
+			return "", fmt.Errorf("touch token: %w", err)
 		}
 	}
-	return nil
+	return t.Name, nil
 }
 
 func randomSecret() string {

@@ -4790,6 +4790,10 @@ export interface components {
             /** @enum {string} */
             status?: "paid" | "pending" | "failed";
             reason?: string;
+            /**
+             * @description who bought: "admin (signed in)", API token "<its name>", or auto-recharge
+             * @example API token "CRM sync"
+             */
             bought_by?: string;
             automatic?: boolean;
             /** Format: date-time */
