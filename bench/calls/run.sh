@@ -29,7 +29,7 @@ command -v sipp >/dev/null || { as_root apt-get update -qq; as_root env DEBIAN_F
 
 pids=()
 # sipp's RTP echo drops packets under load with the default socket buffers
-# (../shared/anchors/README.md): raise them for the run, restore after.
+# (bench/anchors/README.md): raise them for the run, restore after.
 rmem=$(sysctl -n net.core.rmem_default 2>/dev/null || echo "")
 [ -n "$rmem" ] && as_root sysctl -qw net.core.rmem_default=8388608 2>/dev/null || true
 cleanup() {

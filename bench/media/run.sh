@@ -21,7 +21,7 @@
 #   packets matched by SSRC and sequence number), and after the calls the
 #   recordings on disk. In the same run, sipp alone (the same carrier
 #   scenario straight to the same echoing UAS, no PBX) for the anchor in
-#   ../shared/anchors ("sipp RTP echo alone").
+#   bench/anchors ("sipp RTP echo alone").
 #
 # Usage: [PHASES=ivr,recorded] [PROFILE=1] bench/media/run.sh [calls] [seconds]
 #   calls    concurrent calls in each phase (default 500)
@@ -59,7 +59,7 @@ done
 
 pids=()
 # sipp's RTP sockets drop packets under load with the default buffers
-# (../shared/anchors/README.md): raise them for the run, restore after.
+# (bench/anchors/README.md): raise them for the run, restore after.
 rmem=$(sysctl -n net.core.rmem_default 2>/dev/null || echo "")
 [ -n "$rmem" ] && as_root sysctl -qw net.core.rmem_default=8388608 2>/dev/null || true
 cleanup() {
@@ -220,7 +220,7 @@ echo "| PBX histogram | $minp-$maxp | $h_count | $h_p50 | $h_p99 | $h_p999 | ≤
 echo "| capture on lo, from each prompt's start | $r_spurts ($r_anchored) | $r_packets | $r_p50 | $r_p99 | $r_p999 | $r_max | $r_over% | $r_iat99 | $r_iatmax |"
 echo "| capture on lo, jitter within the window | $r_spurts | $r_packets | $j_p50 | $j_p99 | $j_p999 | $j_max | $j_over% | (same) | (same) |"
 echo
-echo "No peer in ../shared/anchors plays prompts, so phase 1 has no anchor row."
+echo "No peer in bench/anchors plays prompts, so phase 1 has no anchor row."
 sleep 3
 fi
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Authenticated REGISTER/s: sipp against "pbx serve" and, in the same run,
-# against Kamailio 5.6's registrar (the anchor in ../shared/anchors), on
+# against Kamailio 5.6's registrar (the anchor in bench/anchors), on
 # loopback. For each offered rate it prints the REGISTERs completed per second
 # (two transactions each: 401 challenge, then 200), failures, retransmissions,
 # the server's CPU and its peak memory.
@@ -79,7 +79,7 @@ echo "creating $USERS users"
 seq 100000 $((100000 + USERS - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -H 'Authorization: Bearer bench-admin-token-0123456789' \
   "http://$IP:28080/api/v1/users" -d '{"name":"Bench {}","extension":"{}","sip_password":"pass-{}"}'
 
-kcfg=$(mktemp); sed "s/127.0.0.19:5190/$KIP:25060/" ../shared/anchors/kamailio-registrar.cfg > "$kcfg"
+kcfg=$(mktemp); sed "s/127.0.0.19:5190/$KIP:25060/" bench/anchors/kamailio-registrar.cfg > "$kcfg"
 kamailio -f "$kcfg" -m 512 -M 32 -x tlsf -X tlsf -P "$OUT/kamailio.pid" -DD -E >"$OUT/kamailio.log" 2>&1 &
 kam=$!; pids+=("$kam")
 sleep 1
