@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
 
 	"pbx/routing"
 	"pbx/sip"
@@ -31,7 +32,8 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-func testServer(t *testing.T) (*Server, *clock) {
+// testDB opens a fresh SQLite database with routing's and web's tables.
+func testDB(t *testing.T) (*gorm.DB, *slog.Logger) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, err := store.Open(filepath.Join(t.TempDir(), "pbx.db"), log)
@@ -42,6 +44,12 @@ func testServer(t *testing.T) (*Server, *clock) {
 	if err := store.Migrate(context.Background(), db, append(routing.Models(), Models()...)...); err != nil {
 		t.Fatal(err)
 	}
+	return db, log
+}
+
+func testServer(t *testing.T) (*Server, *clock) {
+	t.Helper()
+	db, log := testDB(t)
 	s := NewServer(Config{AdminToken: bootstrap}, db, routing.NewDirectory(db, "pbx"), noRegistrations{}, prometheus.NewRegistry(), log)
 	c := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
 	s.now = c.now

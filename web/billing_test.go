@@ -3,9 +3,7 @@ package web
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,15 +18,7 @@ import (
 
 func billingServer(t *testing.T) *Server {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(filepath.Join(t.TempDir(), "pbx.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close(db) })
-	if err := store.Migrate(context.Background(), db, append(routing.Models(), Models()...)...); err != nil {
-		t.Fatal(err)
-	}
+	db, log := testDB(t)
 	if err := store.MigrateVersioned(context.Background(), db, "billing", billing.Migrations(), log); err != nil {
 		t.Fatal(err)
 	}

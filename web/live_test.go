@@ -2,13 +2,9 @@ package web
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -19,7 +15,6 @@ import (
 
 	"pbx/routing"
 	"pbx/sip"
-	"pbx/store"
 )
 
 // fakeLive is the engine's and the registrar's live state as the tests set it.
@@ -68,15 +63,7 @@ func (f *fakeLive) change(edit func(f *fakeLive)) {
 
 func liveServer(t *testing.T, live *fakeLive) (*Server, *httptest.Server) {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(filepath.Join(t.TempDir(), "pbx.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close(db) })
-	if err := store.Migrate(context.Background(), db, append(routing.Models(), Models()...)...); err != nil {
-		t.Fatal(err)
-	}
+	db, log := testDB(t)
 	s := NewServer(Config{AdminToken: bootstrap}, db, routing.NewDirectory(db, "pbx"), live, prometheus.NewRegistry(), log,
 		WithLive(live, live))
 	srv := httptest.NewServer(s)
