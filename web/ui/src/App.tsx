@@ -1,19 +1,20 @@
 import { useCallback, useEffect, useState } from 'react'
 import { useQueryClient } from '@tanstack/react-query'
 import { Api, message, type SessionInfo } from './api'
-import { linkTo, navigate, usePath } from './router'
+import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router'
 import { SignIn } from './SignIn'
-import { Telephony, tabs } from './Telephony'
+import { Telephony } from './Telephony'
 import { Settings } from './Settings'
 import { Notifications } from './Notifications'
 import { Balance } from './Balance'
-import { Loading, Notice } from './ui'
+import { Loading, NotFound, Notice } from './ui'
 
 type State = { kind: 'loading' } | { kind: 'failed'; error: string } | { kind: 'out'; notice?: string } | { kind: 'in'; session: SessionInfo }
 
 export function App({ api }: { api: Api }) {
   const [state, setState] = useState<State>({ kind: 'loading' })
-  const path = usePath()
+  const navigate = useNavigate()
+  const { pathname } = useLocation()
   const queries = useQueryClient()
 
   const load = useCallback(async () => {
@@ -34,10 +35,6 @@ export function App({ api }: { api: Api }) {
     load()
   }, [api, load, queries])
 
-  useEffect(() => {
-    if (state.kind === 'in' && (path === '/' || path === '/telephony' || path === '/signin')) navigate('/telephony/users', true)
-  }, [state.kind, path])
-
   if (state.kind === 'loading') return <Loading what="the admin app" />
   if (state.kind === 'failed')
     return (
@@ -54,41 +51,23 @@ export function App({ api }: { api: Api }) {
       await api.signOut()
       queries.clear()
       setState({ kind: 'out', notice: 'You have signed out.' })
-      navigate('/', true)
+      navigate('/', { replace: true })
     } catch (e) {
       alert('Sign-out failed: ' + message(e))
     }
   }
 
-  let page
-  const tab = path.match(/^\/telephony\/([a-z]+)$/)?.[1]
-  if (tab && tabs.some((t) => t.id === tab)) page = <Telephony api={api} tab={tab} />
-  else if (path === '/settings')
-    page = <Settings api={api} session={state.session} onChanged={() => api.session().then((s) => s && setState({ kind: 'in', session: s }))} />
-  else if (path === '/' || path === '/telephony' || path === '/signin') page = <Loading what="Telephony" />
-  else
-    page = (
-      <section className="page">
-        <h1>Page not found</h1>
-        <p>
-          There is nothing at <code>{path}</code>. <a {...linkTo('/telephony/users')}>Go to Telephony</a>.
-        </p>
-      </section>
-    )
-
   return (
     <div className="shell">
       <header className="topbar">
-        <a className="brand" {...linkTo('/telephony/users')}>
+        <Link className="brand" to="/telephony/users">
           <img src="/favicon.svg" alt="" width="24" height="24" /> PBX
-        </a>
+        </Link>
         <nav aria-label="Main">
-          <a {...linkTo('/telephony/users')} aria-current={path.startsWith('/telephony') ? 'page' : undefined}>
+          <Link to="/telephony/users" aria-current={pathname.startsWith('/telephony') ? 'page' : undefined}>
             Telephony
-          </a>
-          <a {...linkTo('/settings')} aria-current={path === '/settings' ? 'page' : undefined}>
-            Settings
-          </a>
+          </Link>
+          <NavLink to="/settings">Settings</NavLink>
         </nav>
         <Balance api={api} />
         <Notifications api={api} />
@@ -96,7 +75,19 @@ export function App({ api }: { api: Api }) {
           Sign out
         </button>
       </header>
-      <main>{page}</main>
+      <main>
+        <Routes>
+          <Route path="/telephony/:tab/*" element={<Telephony api={api} />} />
+          <Route
+            path="/settings"
+            element={<Settings api={api} session={state.session} onChanged={() => api.session().then((s) => s && setState({ kind: 'in', session: s }))} />}
+          />
+          <Route path="/" element={<Navigate to="/telephony/users" replace />} />
+          <Route path="/telephony" element={<Navigate to="/telephony/users" replace />} />
+          <Route path="/signin" element={<Navigate to="/telephony/users" replace />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </main>
     </div>
   )
 }

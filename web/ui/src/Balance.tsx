@@ -2,15 +2,15 @@
 // so the admin sees them wherever they are (the Plan details page explains them).
 import type { Api } from './api'
 import { money, useWallet } from './billing'
-import { linkTo } from './router'
+import { Link } from 'react-router'
 
 export function Balance({ api }: { api: Api }) {
   const { data: w } = useWallet(api)
   if (!w) return null
   return (
-    <a className="balance-chip" {...linkTo('/telephony/plan')} title="Plan details">
+    <Link className="balance-chip" to="/telephony/plan" title="Plan details">
       <span className="sr-only">Balance: </span>
       {money(w.balance)} <span className="unit">credits</span>
-    </a>
+    </Link>
   )
 }

@@ -1,11 +1,11 @@
 import { lazy, Suspense } from 'react'
 import type { Api } from './api'
-import { linkTo } from './router'
+import { NavLink, useParams } from 'react-router'
 import { Users } from './Users'
 import { Groups } from './Groups'
 import { Calls } from './Calls'
 import { Media } from './Media'
-import { Empty, Loading } from './ui'
+import { Empty, Loading, NotFound } from './ui'
 
 // The charts library is large: the Plan details page loads it when it is opened.
 const Plan = lazy(() => import('./Plan').then((m) => ({ default: m.Plan })))
@@ -32,15 +32,17 @@ const coming: Record<string, { title: string; text: string }> = {
   },
 }
 
-export function Telephony({ api, tab }: { api: Api; tab: string }) {
+export function Telephony({ api }: { api: Api }) {
+  const tab = useParams().tab ?? ''
+  if (!tabs.some((t) => t.id === tab)) return <NotFound />
   return (
     <section className="page">
       <h1>Telephony</h1>
       <nav className="tabs" aria-label="Telephony">
         {tabs.map((t) => (
-          <a key={t.id} {...linkTo('/telephony/' + t.id)} aria-current={t.id === tab ? 'page' : undefined}>
+          <NavLink key={t.id} to={'/telephony/' + t.id}>
             {t.label}
-          </a>
+          </NavLink>
         ))}
       </nav>
       <div className="tab-panel">

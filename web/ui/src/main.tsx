@@ -1,6 +1,7 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { BrowserRouter } from 'react-router'
 import { App } from './App'
 import { Api, ApiError } from './api'
 import './styles.css'
@@ -20,7 +21,9 @@ const queries = new QueryClient({
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <QueryClientProvider client={queries}>
-      <App api={new Api()} />
+      <BrowserRouter>
+        <App api={new Api()} />
+      </BrowserRouter>
     </QueryClientProvider>
   </StrictMode>,
 )

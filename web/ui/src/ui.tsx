@@ -1,6 +1,7 @@
 // Small building blocks shared by the pages: fields, dialogs, notices, durations.
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react'
 import { message } from './api'
+import { Link, useLocation } from 'react-router'
 
 interface FieldProps {
   label: string
@@ -225,5 +226,18 @@ export function Menu(props: { label: string; items: { label: string; onSelect: (
         </div>
       )}
     </div>
+  )
+}
+
+/** NotFound is the page for an address the app has nothing at. */
+export function NotFound() {
+  const { pathname } = useLocation()
+  return (
+    <section className="page">
+      <h1>Page not found</h1>
+      <p>
+        There is nothing at <code>{pathname}</code>. <Link to="/telephony/users">Go to Telephony</Link>.
+      </p>
+    </section>
   )
 }
