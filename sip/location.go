@@ -280,6 +280,43 @@ func (l *Location) Lookup(aor string) []Binding {
 	return out
 }
 
+// Roster returns those of members with a live binding, in the order they
+// logged in (the earliest Since of their devices; members' order breaks
+// ties), and the channel Changed would return, read under the same lock so
+// that no change between the two is missed.
+func (l *Location) Roster(members []uint) ([]uint, <-chan struct{}) {
+	now := l.now()
+	l.mu.Lock()
+	type entry struct {
+		user  uint
+		since time.Time
+	}
+	var in []entry
+	for _, m := range members {
+		aor, ok := l.byUser[m]
+		if !ok {
+			continue
+		}
+		var first time.Time
+		for _, b := range l.live(aor, now) {
+			if b.UserID == m && (first.IsZero() || b.Since.Before(first)) {
+				first = b.Since
+			}
+		}
+		if !first.IsZero() {
+			in = append(in, entry{m, first})
+		}
+	}
+	changed := l.changed // after live(), which may have replaced it
+	l.mu.Unlock()
+	slices.SortStableFunc(in, func(a, b entry) int { return a.since.Compare(b.since) })
+	out := make([]uint, len(in))
+	for i, e := range in {
+		out[i] = e.user
+	}
+	return out, changed
+}
+
 // HasSource reports whether one of aor's live bindings was registered from
 // the IP address ip: a device the user already has, not a new one.
 func (l *Location) HasSource(aor string, ip netip.Addr) bool {
