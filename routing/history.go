@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
+	"pbx/groupcommit"
 	"pbx/money"
 )
 
@@ -89,14 +91,88 @@ func (r *CallRecord) AfterFind(*gorm.DB) error {
 	return nil
 }
 
-// History stores and lists call records.
+// History stores and lists call records. Records written at the same
+// moment by many calls are written together (group commit): one
+// transaction for a batch, each call still told how its own write went.
 type History struct {
-	db *gorm.DB
+	db     *gorm.DB
+	writes *groupcommit.Committer[*recordWrite]
 }
+
+// recordWrite is one record to store: created (its ID set once written) or
+// saved over the stored one.
+type recordWrite struct {
+	rec    *CallRecord
+	create bool
+	err    error
+}
+
+// maxRecordBatch bounds a batch: a transaction long enough to hold back
+// the API's readers is worse than two.
+const maxRecordBatch = 256
 
 // NewHistory returns a History over db, which holds CallRecord's table.
 func NewHistory(db *gorm.DB) *History {
-	return &History{db: db}
+	h := &History{db: db}
+	h.writes = groupcommit.New(maxRecordBatch, h.writeBatch)
+	return h
+}
+
+// write stores rec with the records other calls are storing now.
+func (h *History) write(ctx context.Context, rec *CallRecord, create bool) error {
+	w := &recordWrite{rec: rec, create: create}
+	h.writes.Do(ctx, w)
+	return w.err
+}
+
+// writeBatch writes batch in one transaction; if that fails, each record
+// on its own, so that one bad record fails only its own call's write.
+func (h *History) writeBatch(ctx context.Context, batch []*recordWrite) {
+	err := h.commit(ctx, batch)
+	if err == nil || len(batch) == 1 {
+		for _, w := range batch {
+			w.err = err
+		}
+		return
+	}
+	for _, w := range batch {
+		w.err = h.commit(ctx, []*recordWrite{w})
+	}
+}
+
+// commit inserts the new records of batch in one statement and saves the
+// others in another (an insert that replaces the stored row).
+func (h *History) commit(ctx context.Context, batch []*recordWrite) error {
+	var fresh, saved []CallRecord
+	for _, w := range batch {
+		if w.create {
+			fresh = append(fresh, *w.rec)
+		} else {
+			saved = append(saved, *w.rec)
+		}
+	}
+	err := h.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if len(fresh) > 0 {
+			if err := tx.CreateInBatches(&fresh, 64).Error; err != nil {
+				return err
+			}
+		}
+		if len(saved) > 0 {
+			return tx.Clauses(clause.OnConflict{UpdateAll: true}).CreateInBatches(&saved, 64).Error
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	i := 0
+	for _, w := range batch {
+		if w.create {
+			w.rec.ID = fresh[i].ID
+			i++
+		}
+	}
+	return nil
 }
 
 // Begin stores rec as a call in progress and sets rec.ID, so that a crash
@@ -110,7 +186,7 @@ func (h *History) Begin(ctx context.Context, rec *CallRecord) error {
 	rec.StartedAt = rec.StartedAt.UTC()
 	rec.EndedAt = rec.StartedAt
 	rec.AliveAt = rec.StartedAt
-	if err := h.db.WithContext(ctx).Create(rec).Error; err != nil {
+	if err := h.write(ctx, rec, true); err != nil {
 		rec.ID = 0
 		return fmt.Errorf("begin call record %s: %w", rec.CallID, err)
 	}
@@ -126,7 +202,7 @@ func (h *History) Update(ctx context.Context, rec CallRecord) error {
 	}
 	rec.InProgress = true
 	normalise(&rec)
-	if err := h.db.WithContext(ctx).Save(&rec).Error; err != nil {
+	if err := h.write(ctx, &rec, false); err != nil {
 		return fmt.Errorf("update call record %s: %w", rec.CallID, err)
 	}
 	return nil
@@ -142,14 +218,7 @@ func (h *History) Record(ctx context.Context, rec CallRecord) error {
 	rec.InProgress = false
 	normalise(&rec)
 	rec.AliveAt = rec.EndedAt
-	db := h.db.WithContext(ctx)
-	var err error
-	if rec.ID != 0 {
-		err = db.Save(&rec).Error
-	} else {
-		err = db.Create(&rec).Error
-	}
-	if err != nil {
+	if err := h.write(ctx, &rec, rec.ID == 0); err != nil {
 		return fmt.Errorf("record call %s: %w", rec.CallID, err)
 	}
 	return nil
