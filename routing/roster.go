@@ -1,6 +1,9 @@
 package routing
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // rosters remembers, for each group, its registered members in login
 // order, until presence says the registrations changed or the group's
@@ -27,7 +30,7 @@ func (e *Engine) roster(group uint, members []uint) []uint {
 	e.rosters.mu.Lock()
 	ro, ok := e.rosters.groups[group]
 	e.rosters.mu.Unlock()
-	if ok && sameSlice(ro.members, members) && !closed(ro.changed) {
+	if ok && !closed(ro.changed) && slices.Equal(ro.members, members) {
 		return ro.registered
 	}
 	registered, changed := e.presence.Roster(members)
@@ -47,12 +50,6 @@ func (e *Engine) freeOf(users []uint) []uint {
 		free = append(free, users[i])
 	}
 	return free
-}
-
-// sameSlice reports whether a and b are the same slice (the group cache
-// hands out one member list until it reads the group again).
-func sameSlice(a, b []uint) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 func closed(c <-chan struct{}) bool {
