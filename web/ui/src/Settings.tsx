@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
+import { NavLink } from 'react-router'
 import { ApiError, message, type Api, type APIToken, type SessionInfo } from './api'
 import { Confirm, Empty, Field, Loading, Notice, focusFirstError } from './ui'
 
@@ -6,11 +7,24 @@ export function Settings(props: { api: Api; session: SessionInfo; onChanged: () 
   return (
     <section className="page">
       <h1>Settings</h1>
+      <SettingsNav />
       <div className="panels">
         <PasswordPanel {...props} />
         <TokensPanel api={props.api} />
       </div>
     </section>
+  )
+}
+
+/** SettingsNav leads to the parts of Settings: the admin's own access, and the carrier trunks. */
+export function SettingsNav() {
+  return (
+    <nav className="tabs" aria-label="Settings">
+      <NavLink to="/settings" end>
+        Access
+      </NavLink>
+      <NavLink to="/settings/trunks">SIP trunks</NavLink>
+    </nav>
   )
 }
 
