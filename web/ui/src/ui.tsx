@@ -400,3 +400,44 @@ export function Loaded<T>(props: { query: UseQueryResult<T>; what: string; child
   if (data === undefined) return <Loading what={props.what} />
   return <>{props.children(data)}</>
 }
+
+/** RowActions are a row's Edit and Delete buttons (Delete may be named otherwise: Remove, Revoke), each naming the row for screen readers. */
+export function RowActions(props: { name: string; onEdit?: () => void; onDelete: () => void; remove?: string }) {
+  const remove = props.remove ?? 'Delete'
+  return (
+    <>
+      {props.onEdit && (
+        <button onClick={props.onEdit} aria-label={`Edit ${props.name}`}>
+          Edit
+        </button>
+      )}
+      <button className="danger-text" onClick={props.onDelete} aria-label={`${remove} ${props.name}`}>
+        {remove}
+      </button>
+    </>
+  )
+}
+
+/**
+ * useFormErrors keeps a hand-written form's refusals: the server's message
+ * per field it shows, one sentence for the rest, and focus on the first
+ * refused input.
+ */
+export function useFormErrors<K extends string>(known: readonly K[], form: React.RefObject<HTMLFormElement | null>) {
+  const [errors, setErrors] = useState<Partial<Record<K, string>>>({})
+  const [other, setOther] = useState('')
+  return {
+    errors,
+    other,
+    clear() {
+      setErrors({})
+      setOther('')
+    },
+    show(err: unknown) {
+      const r = serverErrors(err, known)
+      setErrors(r.fields)
+      setOther(r.other)
+      focusFirstError(form.current)
+    },
+  }
+}
