@@ -23,7 +23,7 @@ import {
   type Offer,
   type OwnedNumber,
 } from './numbers'
-import { Confirm, Dialog, Empty, Field, Loaded, Notice, Table } from './ui'
+import { Confirm, Dialog, Empty, Field, Loaded, Notice, RowActions, Table } from './ui'
 
 export function Numbers({ api }: { api: Api }) {
   const numbers = useNumbers(api)
@@ -91,11 +91,7 @@ export function Numbers({ api }: { api: Api }) {
                 },
                 { label: 'Call flow', cell: (n) => <FlowSelect number={n} flows={flows.data} busy={setFlow.isPending} onChange={(id) => changeFlow(n, id)} /> },
               ]}
-              actions={(n) => (
-                <button className="danger-text" onClick={() => (setDone(''), setDeleting(n))} aria-label={`Delete ${n.e164}`}>
-                  Delete
-                </button>
-              )}
+              actions={(n) => <RowActions name={n.e164} onDelete={() => (setDone(''), setDeleting(n))} />}
             />
           )
         }

@@ -6,7 +6,7 @@ import { useForm } from 'react-hook-form'
 import { type Api } from './api'
 import { useDeleteTrunk, useSaveTrunk, useTrunks, type Trunk, type TrunkInput } from './numbers'
 import { SettingsNav } from './Settings'
-import { Check, Confirm, Empty, Field, FormDialog, Loaded, Notice, Table, serverErrors } from './ui'
+import { Check, Confirm, Empty, Field, FormDialog, Loaded, Notice, RowActions, Table, serverErrors } from './ui'
 
 const formats: Record<Trunk['caller_id_format'], string> = {
   e164: 'E.164 (+15550001111)',
@@ -81,16 +81,7 @@ export function Trunks({ api }: { api: Api }) {
                 { label: 'Caller ID', cell: (t) => formats[t.caller_id_format] ?? t.caller_id_format },
                 { label: 'Registration', cell: (t) => <RegistrationState trunk={t} /> },
               ]}
-              actions={(t) => (
-                <>
-                  <button onClick={() => (setDone(''), setEditing(t))} aria-label={`Edit ${t.name}`}>
-                    Edit
-                  </button>
-                  <button className="danger-text" onClick={() => (setDone(''), setDeleting(t))} aria-label={`Delete ${t.name}`}>
-                    Delete
-                  </button>
-                </>
-              )}
+              actions={(t) => <RowActions name={t.name} onEdit={() => (setDone(''), setEditing(t))} onDelete={() => (setDone(''), setDeleting(t))} />}
             />
           )
         }

@@ -14,6 +14,10 @@ export type Trunk = Sent<Schema['Trunk']>
 export type TrunkInput = Schema['TrunkInput']
 export type Flow = Sent<Schema['Flow']>
 
+// Programs change these through the API too: a page that opens reads them
+// again (showing what it had meanwhile), rather than trusting the cache.
+const fresh = { staleTime: 0 }
+
 export const numberKeys = {
   owned: ['numbers'] as const,
   available: (country: string, type: string, region: string) => ['numbers', 'available', country, type, region] as const,
@@ -43,6 +47,7 @@ export function compareCredits(a: string, b: string): number {
 
 export function useNumbers(api: Api) {
   return useQuery({
+    ...fresh,
     queryKey: numberKeys.owned,
     queryFn: async ({ signal }) => (await api.request<{ numbers: OwnedNumber[] }>('GET', '/numbers', undefined, signal)).numbers ?? [],
   })
@@ -106,6 +111,7 @@ export function useSetNumberFlow(api: Api) {
 
 export function useFlows(api: Api) {
   return useQuery({
+    ...fresh,
     queryKey: numberKeys.flows,
     queryFn: async ({ signal }) => (await api.request<{ flows: Flow[] }>('GET', '/flows', undefined, signal)).flows ?? [],
   })
@@ -118,6 +124,7 @@ export function useFlows(api: Api) {
  */
 export function useTrunks(api: Api, live = false) {
   return useQuery({
+    ...fresh,
     queryKey: numberKeys.trunks,
     queryFn: async ({ signal }) => (await api.request<{ trunks: Trunk[] }>('GET', '/trunks', undefined, signal)).trunks ?? [],
     refetchInterval: (q) => (live && q.state.data?.some((t) => t.register && t.enabled) ? 5000 : false),
