@@ -5,7 +5,7 @@
 // numbers is loaded through the API, as a carrier integration would.
 import assert from 'node:assert/strict'
 import { after, afterEach, before, test } from 'node:test'
-import { api, axe, launch, shot, signIn } from './harness.mjs'
+import { axe, baseURL, launch, shot, signIn } from './harness.mjs'
 
 let b, page
 
@@ -20,11 +20,41 @@ function shown(m) {
   return (m / 1000000n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',') + '.' + f.padEnd(2, '0')
 }
 
+/**
+ * api calls the REST API as a program would, with a token of its own made in
+ * the admin's session: the bootstrap token stops being one once
+ * admin.test.mjs has set a password.
+ */
+let token
+async function api(method, path, body) {
+  const res = await fetch(baseURL + '/api/v1' + path, {
+    method,
+    headers: { Authorization: 'Bearer ' + token.token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : null }
+}
+
 const price = '12.5' // more than the test server's wallet holds at first
 const wanted = '+15550071001'
 let carrier, flow, start
 
 before(async () => {
+  b = await launch()
+  page = b.page
+  await signIn(page)
+  token = await page.evaluate(async () => {
+    const { csrf_token } = await (await fetch('/api/v1/session')).json()
+    const res = await fetch('/api/v1/tokens', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf_token },
+      body: JSON.stringify({ name: 'numbers test' }),
+    })
+    return res.json()
+  })
+  assert.match(token.token ?? '', /^pbx_/)
+
   carrier = await api('POST', '/trunks', { name: 'Numbers carrier', host: '127.0.58.3', inbound_cidrs: ['127.0.58.3'] })
   assert.equal(carrier.status, 201, JSON.stringify(carrier.body))
   const offer = await api('POST', '/numbers/available', {
@@ -47,15 +77,12 @@ before(async () => {
   assert.equal(flow.status, 201, JSON.stringify(flow.body))
   start = micro((await api('GET', '/wallet')).body.balance)
   assert.ok(start < micro(price), `the wallet holds less than ${price} credits at first (${shown(start)})`)
-
-  b = await launch()
-  page = b.page
-  await signIn(page)
   await page.getByRole('link', { name: 'Phone numbers' }).click()
   await page.waitForURL('**/telephony/numbers')
 })
 
 after(async () => {
+  if (token?.id) await api('DELETE', `/tokens/${token.id}`)
   await b?.close()
 })
 
