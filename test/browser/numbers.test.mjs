@@ -157,7 +157,7 @@ test('buys a number through the wizard: the list shows it with its price, and th
   await shot(page, 'numbers-03-bought')
 })
 
-test('asks for an address where the carrier needs one, and shows the server\'s refusal on it', async () => {
+test('asks for an address where the carrier needs one, and shows it in the summary', async () => {
   await page.getByRole('button', { name: 'Buy a number' }).first().click()
   await dialog().getByLabel('Country').selectOption({ label: 'United Kingdom' })
   await dialog().getByLabel(/^Mobile/).check()
