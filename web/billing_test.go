@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -144,6 +145,19 @@ func TestBuyANumber(t *testing.T) {
 	}
 	if w := decodeBody[walletBody](t, api("GET", "/api/v1/wallet", "")); w.Balance.String() != "3" {
 		t.Fatalf("balance %s after the first month", w.Balance)
+	}
+	// The list says what each number costs a month; a number added by hand is not billed here.
+	wantStatus(t, api("POST", "/api/v1/numbers", `{"e164":"+15550100002","type":"toll_free","country":"US"}`), http.StatusCreated)
+	owned := decodeBody[struct{ Numbers []listedNumber }](t, api("GET", "/api/v1/numbers", ""))
+	prices := map[string]string{}
+	for _, n := range owned.Numbers {
+		prices[n.E164] = "none"
+		if n.MonthlyPrice != nil {
+			prices[n.E164] = n.MonthlyPrice.String() + " / " + n.MonthlyPriceLocal
+		}
+	}
+	if want := map[string]string{"+15550100001": "2 / 1.84", "+15550100002": "none"}; !maps.Equal(prices, want) {
+		t.Fatalf("monthly prices %v, want %v", prices, want)
 	}
 	wantStatus(t, api("DELETE", "/api/v1/numbers/"+itoa(bought.Number.ID), ""), http.StatusNoContent)
 	list := decodeBody[struct{ Numbers []billing.Available }](t, api("GET", "/api/v1/numbers/available?country=US", ""))
