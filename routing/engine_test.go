@@ -211,7 +211,7 @@ func newEngineFixture(t *testing.T) engineFixture {
 	if _, err := d.CreateNumber(ctx, NumberInput{E164: ptr(engineNumber), Type: ptr(NumberTollFree), Country: ptr("US")}); err != nil {
 		t.Fatal(err)
 	}
-	return engineFixture{d: d, h: NewHistory(d.db), group: g.ID}
+	return engineFixture{d: d, h: NewHistory(d.db, nil), group: g.ID}
 }
 
 // publish stores doc as the flow of engineNumber and publishes it.

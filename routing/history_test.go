@@ -15,7 +15,7 @@ import (
 
 func testHistory(t testing.TB) *History {
 	t.Helper()
-	return NewHistory(testDirectory(t).db)
+	return NewHistory(testDirectory(t).db, nil)
 }
 
 func TestHistoryRecord(t *testing.T) {
@@ -168,7 +168,12 @@ func BenchmarkCallRecords(b *testing.B) {
 	b.ReportAllocs()
 	var n atomic.Int64
 	cpu0 := cpuTime()
-	defer func() { b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-us/op") }()
+	defer func() {
+		if err := h.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-us/op")
+	}()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			rec := CallRecord{CallID: fmt.Sprint("bench-", n.Add(1)), Direction: DirectionInbound, Type: CallMissed,

@@ -28,7 +28,7 @@ func billingServer(t *testing.T) *Server {
 	w := billing.NewWallet(db, ledger, billing.Manual{}, notes, billing.WalletConfig{Currency: "EUR", Rate: 920_000}, log, time.Now)
 	t.Cleanup(w.Wait)
 	subs := billing.NewSubscriptions(db, ledger, notes, billing.Calendar{Location: time.UTC}, 1, time.Now)
-	storage := billing.NewStorage(w, subs, notes, routing.NewHistory(db).RecordedSeconds)
+	storage := billing.NewStorage(w, subs, notes, routing.NewHistory(db, nil).RecordedSeconds)
 	return NewServer(Config{AdminToken: bootstrap}, db, routing.NewDirectory(db, "pbx", routing.WithTrunks(anyTrunk)), noRegistrations{}, prometheus.NewRegistry(), log,
 		WithBilling(w, billing.NewRates(db, time.Now)), WithNotifications(notes), WithNumberStore(subs), WithStorage(storage))
 }
