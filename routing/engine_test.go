@@ -215,7 +215,7 @@ func newEngineFixture(t *testing.T) engineFixture {
 }
 
 // publish stores doc as the flow of engineNumber and publishes it.
-func (fx engineFixture) publish(t *testing.T, doc Document) uint {
+func (fx engineFixture) publish(t testing.TB, doc Document) uint {
 	t.Helper()
 	doc.Name = "Test"
 	doc.Numbers = []string{engineNumber}
