@@ -8,7 +8,7 @@ import { after, afterEach, before, test } from 'node:test'
 import { axe, carrierCall, launch, programToken, registerPhone, shot, signIn } from './harness.mjs'
 
 let b, page, api
-const made = { user: 0, flow: 0, number: 0, trunk: 0 }
+const made = { user: 0, group: 0, flow: 0, number: 0, trunk: 0 }
 
 const carrierIP = '127.0.83.4'
 const phoneIP = '127.0.83.5'
@@ -63,6 +63,7 @@ after(async () => {
     if (made.flow) await api('DELETE', `/flows/${made.flow}`)
     if (made.number) await api('DELETE', `/numbers/${made.number}`)
     if (made.trunk) await api('DELETE', `/trunks/${made.trunk}`)
+    if (made.group) await api('DELETE', `/groups/${made.group}`)
     if (made.user) await api('DELETE', `/users/${made.user}`)
     await api.revoke()
   }
@@ -154,13 +155,30 @@ test('finds the server again when the stream is refused or ends', async () => {
     await live().waitFor({ timeout: 10000 })
     assert.equal(opened.length, 2, 'the refused stream, then the one that worked')
 
-    // Ended (a proxy closed it, the server dropped a slow client): a call the old stream showed goes with the new snapshot.
-    const ghost = { id: 999999, call_id: 'ghost', direction: 'inbound', from: '+15550000000', to: number, status: 'connected', started_at: new Date(Date.now() - 65_000).toISOString(), since: new Date().toISOString() }
-    const stream = `retry: 300\n\nevent: snapshot\ndata: ${JSON.stringify({ calls: [ghost], queues: [], online: [] })}\n\n`
+    // Ended (a proxy closed it, the server dropped a slow client): what the
+    // old stream showed goes with the new snapshot. The old one, in the
+    // server's shapes: a call queued for a group for 65 s, and its queue.
+    const group = await api('POST', '/groups', { name: 'Night desk', description: '', member_ids: [made.user] })
+    assert.equal(group.status, 201, JSON.stringify(group.body))
+    made.group = group.body.id
+    const queue = `group ${group.body.id}`
+    const ghost = { id: 999999, call_id: 'ghost', direction: 'inbound', from: '+15550000000', to: number, status: 'queued', queue, started_at: new Date(Date.now() - 65_000).toISOString(), since: new Date(Date.now() - 5_000).toISOString() }
+    const stream =
+      'retry: 4000\n\n' +
+      `event: snapshot\ndata: ${JSON.stringify({ calls: [ghost], queues: [], online: [] })}\n\n` +
+      `event: queue\ndata: ${JSON.stringify({ queue, kind: 'group', id: group.body.id, waiting: 1 })}\n\n`
     await page.route('**/api/v1/live', (route) => route.fulfill({ status: 200, contentType: 'text/event-stream', body: stream }), { times: 1 })
     opened.length = 0
     await page.reload()
-    await page.waitForFunction(() => !document.querySelector('tr[data-live-call="ghost"]'), null, { timeout: 10000 })
+    const row = page.locator('tr[data-live-call="ghost"]')
+    await row.waitFor()
+    // Queues and groups by name; the duration counts from the call's start, not from when the page heard of it.
+    assert.match(await row.locator('td[data-label="Where"]').innerText(), /^Waiting in queue\s+in the queue of Night desk$/)
+    assert.ok(seconds(await row.locator('[data-duration]').innerText()) >= 65)
+    assert.match(await page.locator(`li[data-queue="${queue}"]`).innerText(), /^Night desk\s+Phone group\s+1 waiting$/)
+    await page.getByRole('status').filter({ hasText: 'Connection lost; reconnecting…' }).waitFor()
+    await shot(page, 'live-07-stream-ended-queue')
+    await row.waitFor({ state: 'detached', timeout: 10000 })
     await live().waitFor()
     await page.getByText('No calls right now').waitFor()
     assert.ok(opened.length >= 2, `the stream was opened ${opened.length} times`)

@@ -46,7 +46,7 @@ const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(day
  * period, in the browser's time zone, as the list shows times. Weeks start
  * on Monday.
  */
-export function presetDays(p: Preset, now = new Date()): { from: string; to: string } {
+function presetDays(p: Preset, now = new Date()): { from: string; to: string } {
   const today = new Date(now.getFullYear(), now.getMonth(), now.getDate())
   const at = (days: number, from = today) => new Date(from.getFullYear(), from.getMonth(), from.getDate() + days)
   const monday = at(-((today.getDay() + 6) % 7))
@@ -232,9 +232,11 @@ export function Calls({ api }: { api: Api }) {
             Clear filters
           </button>
         )}
-        <a className="button" href={callsCsvUrl(filter)} download aria-disabled={badRange || undefined}>
-          Download CSV
-        </a>
+        {!badRange && (
+          <a className="button" href={callsCsvUrl(filter)} download>
+            Download CSV
+          </a>
+        )}
       </form>
       {badRange && (
         <Notice kind="error">
