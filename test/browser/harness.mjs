@@ -174,6 +174,34 @@ export async function placeCall({ from, password, to, scenario }) {
 }
 
 /**
+ * carrierLine makes, through call (an api), what a carrier's call needs: a
+ * few credits (calls cost credits at the example rates), a trunk whose host
+ * is ip, the toll-free number on it, and a published flow named name over
+ * states and connections. Its remove() takes them away again, flow first.
+ */
+export async function carrierLine(call, { name, ip, number, states, connections }) {
+  const must = async (status, method, path, body) => {
+    const r = await call(method, path, body)
+    if (r.status !== status) throw new Error(`${method} ${path} answered ${r.status}, not ${status}: ${JSON.stringify(r.body)}`)
+    return r.body
+  }
+  const quote = await must(201, 'POST', '/wallet/quotes', { credits: '5' })
+  await must(201, 'POST', '/wallet/purchases', { quote_id: quote.id })
+  const trunk = await must(201, 'POST', '/trunks', { name: name + ' carrier', host: ip, inbound_cidrs: [ip] })
+  const num = await must(201, 'POST', '/numbers', { e164: number, type: 'toll_free', country: 'US', trunk_id: trunk.id })
+  const flow = await must(201, 'POST', '/flows', { name, numbers: [number], states, connections })
+  await must(200, 'POST', `/flows/${flow.id}/publish`)
+  return {
+    flow,
+    async remove() {
+      await must(204, 'DELETE', `/flows/${flow.id}`)
+      await must(204, 'DELETE', `/numbers/${num.id}`)
+      await must(204, 'DELETE', `/trunks/${trunk.id}`)
+    },
+  }
+}
+
+/**
  * registerPhone has sipp, as the phone user user at ip (a loopback address
  * of the test's own), register with the PBX for expires seconds; 0 takes
  * the registration back.

@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { after, afterEach, before, test } from 'node:test'
-import { axe, carrierCall, launch, placeCall, programToken, shot, signIn } from './harness.mjs'
+import { axe, carrierCall, carrierLine, launch, placeCall, programToken, shot, signIn } from './harness.mjs'
 
 let b, page, api
-const made = { users: [], flow: 0, number: 0, trunk: 0 }
+const made = { users: [] }
+let line // the carrier, number and flow the calls come through
 let voicemail // the voicemail call's record, as the API has it
 let missed // the missed call's record
 
@@ -82,11 +83,6 @@ before(async () => {
   await signIn(page)
   api = await programToken(page, 'history browser test')
 
-  // Calls cost credits (the example rates): buy some first.
-  const quote = await api('POST', '/wallet/quotes', { credits: '5' })
-  assert.equal(quote.status, 201, JSON.stringify(quote.body))
-  assert.equal((await api('POST', '/wallet/purchases', { quote_id: quote.body.id })).status, 201)
-
   for (const [name, extension] of [
     ['Erin Egan', '2001'],
     ['Finn Ford', '2002'],
@@ -95,24 +91,16 @@ before(async () => {
     assert.equal(u.status, 201, JSON.stringify(u.body))
     made.users.push(u.body)
   }
-  const trunk = await api('POST', '/trunks', { name: 'History carrier', host: carrierIP, inbound_cidrs: [carrierIP] })
-  assert.equal(trunk.status, 201, JSON.stringify(trunk.body))
-  made.trunk = trunk.body.id
-  const num = await api('POST', '/numbers', { e164: number, type: 'toll_free', country: 'US', trunk_id: trunk.body.id })
-  assert.equal(num.status, 201, JSON.stringify(num.body))
-  made.number = num.body.id
-  const flow = await api('POST', '/flows', {
+  line = await carrierLine(api, {
     name: 'History line',
-    numbers: [number],
+    ip: carrierIP,
+    number,
     states: [
       { id: 'start', type: 'start' },
       { id: 'vm', type: 'voicemail', prompt: { text: 'Leave a message.' }, max_seconds: 3 },
     ],
     connections: [{ from: 'start', outcome: 'next', to: 'vm' }],
   })
-  assert.equal(flow.status, 201, JSON.stringify(flow.body))
-  made.flow = flow.body.id
-  assert.equal((await api('POST', `/flows/${flow.body.id}/publish`)).status, 200)
 
   await carrierCall({ ip: carrierIP, number, caller: '+15550083099', scenario: 'voicemail-uac.xml' })
   await placeCall({ from: '2001', password: '2001-secret-pw', to: '2002', scenario: 'missed-call-uac.xml' })
@@ -128,9 +116,7 @@ before(async () => {
 
 after(async () => {
   if (api) {
-    if (made.flow) await api('DELETE', `/flows/${made.flow}`)
-    if (made.number) await api('DELETE', `/numbers/${made.number}`)
-    if (made.trunk) await api('DELETE', `/trunks/${made.trunk}`)
+    await line?.remove()
     for (const u of made.users) await api('DELETE', `/users/${u.id}`)
     await api.revoke()
   }

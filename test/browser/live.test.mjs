@@ -5,10 +5,11 @@
 // connection is found again.
 import assert from 'node:assert/strict'
 import { after, afterEach, before, test } from 'node:test'
-import { axe, carrierCall, launch, programToken, registerPhone, shot, signIn } from './harness.mjs'
+import { axe, carrierCall, carrierLine, launch, programToken, registerPhone, shot, signIn } from './harness.mjs'
 
 let b, page, api
-const made = { user: 0, group: 0, flow: 0, number: 0, trunk: 0 }
+const made = { user: 0, group: 0 }
+let line // the carrier, number and flow the call comes through
 
 const carrierIP = '127.0.83.4'
 const phoneIP = '127.0.83.5'
@@ -24,24 +25,14 @@ before(async () => {
   await signIn(page)
   api = await programToken(page, 'live browser test')
 
-  // Calls cost credits (the example rates): buy some first.
-  const quote = await api('POST', '/wallet/quotes', { credits: '5' })
-  assert.equal(quote.status, 201, JSON.stringify(quote.body))
-  assert.equal((await api('POST', '/wallet/purchases', { quote_id: quote.body.id })).status, 201)
-
   const user = await api('POST', '/users', { name: 'Hana Hale', extension: '2201', sip_password: 'hana-secret-12' })
   assert.equal(user.status, 201, JSON.stringify(user.body))
   made.user = user.body.id
-  const trunk = await api('POST', '/trunks', { name: 'Live carrier', host: carrierIP, inbound_cidrs: [carrierIP] })
-  assert.equal(trunk.status, 201, JSON.stringify(trunk.body))
-  made.trunk = trunk.body.id
-  const num = await api('POST', '/numbers', { e164: number, type: 'toll_free', country: 'US', trunk_id: trunk.body.id })
-  assert.equal(num.status, 201, JSON.stringify(num.body))
-  made.number = num.body.id
   // A menu nobody answers: after its prompt and 5 s, the call goes on to voicemail.
-  const flow = await api('POST', '/flows', {
+  line = await carrierLine(api, {
     name: 'Live line',
-    numbers: [number],
+    ip: carrierIP,
+    number,
     states: [
       { id: 'start', type: 'start' },
       { id: 'menu', type: 'ivr', prompt: { text: 'Press 1 to leave a message.' } },
@@ -53,16 +44,11 @@ before(async () => {
       { from: 'menu', outcome: 'timeout', to: 'vm' },
     ],
   })
-  assert.equal(flow.status, 201, JSON.stringify(flow.body))
-  made.flow = flow.body.id
-  assert.equal((await api('POST', `/flows/${flow.body.id}/publish`)).status, 200)
 })
 
 after(async () => {
   if (api) {
-    if (made.flow) await api('DELETE', `/flows/${made.flow}`)
-    if (made.number) await api('DELETE', `/numbers/${made.number}`)
-    if (made.trunk) await api('DELETE', `/trunks/${made.trunk}`)
+    await line?.remove()
     if (made.group) await api('DELETE', `/groups/${made.group}`)
     if (made.user) await api('DELETE', `/users/${made.user}`)
     await api.revoke()
