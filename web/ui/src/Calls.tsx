@@ -6,7 +6,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useSearchParams } from 'react-router'
 import { ApiError, callsCsvUrl, message, recordingUrl, type Api, type CallFilter, type CallRecord, type CallType } from './api'
 import { money, useWallet } from './billing'
-import { useUsers } from './directory'
+import { useUsers } from './people'
 import { Empty, Loading, Notice, duration } from './ui'
 
 const pageSize = 50

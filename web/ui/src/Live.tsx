@@ -5,7 +5,7 @@
 // polled, per row or otherwise.
 import { useEffect, useState } from 'react'
 import type { Api } from './api'
-import { useGroups, useUsers } from './directory'
+import { useGroups, useUsers } from './people'
 import type { components } from './openapi'
 import { Empty, Notice, duration } from './ui'
 
