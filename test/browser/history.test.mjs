@@ -59,7 +59,7 @@ async function listed(query) {
 
 /** shownIds is the ids of the calls the page lists, once its list is no longer loading. */
 async function shownIds() {
-  await page.locator('table[aria-label="Call history"][aria-busy="true"]').waitFor({ state: 'detached' })
+  await page.locator('.calls-list[aria-busy="true"]').waitFor({ state: 'detached' })
   return page.locator('tr[data-call]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.call)))
 }
 
@@ -71,7 +71,7 @@ async function sameList(want) {
     return
   }
   await page.waitForFunction((ids) => {
-    const busy = document.querySelector('table[aria-label="Call history"][aria-busy="true"]')
+    const busy = document.querySelector('.calls-list[aria-busy="true"]')
     const got = [...document.querySelectorAll('tr[data-call]')].map((r) => Number(r.dataset.call))
     return !busy && got.length === ids.length && got.every((id, i) => id === ids[i])
   }, ids)

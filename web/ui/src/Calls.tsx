@@ -7,7 +7,7 @@ import { useSearchParams } from 'react-router'
 import { ApiError, callsCsvUrl, message, recordingUrl, type Api, type CallFilter, type CallRecord, type CallType } from './api'
 import { money, useWallet } from './billing'
 import { useUsers } from './people'
-import { Empty, Loading, Notice, duration } from './ui'
+import { Empty, Loading, Notice, Table, duration, type Column } from './ui'
 
 const pageSize = 50
 
@@ -158,6 +158,67 @@ export function Calls({ api }: { api: Api }) {
     return <span className="muted">{users.isFetching || !users.data ? `User #${id}` : `Removed user #${id}`}</span>
   }
 
+  const columns: Column<CallRecord>[] = [
+    {
+      label: 'Date and time',
+      cell: (c) => (
+        <>
+          {new Date(c.started_at).toLocaleString()}
+          <span className="sub">{directionLabels[c.direction] ?? c.direction}</span>
+        </>
+      ),
+    },
+    { label: 'Type', cell: (c) => <span className={'call-type ' + c.type}>{typeLabels[c.type] ?? c.type}</span> },
+    { label: 'From', cell: (c) => c.from || <span className="muted">Unknown</span> },
+    {
+      label: 'To',
+      cell: (c) => (
+        <>
+          {c.to || <span className="muted">Unknown</span>}
+          {c.number && c.number !== c.to && <span className="sub">via {c.number}</span>}
+        </>
+      ),
+    },
+    { label: 'Owner', cell: (c) => ownerLabel(c.owner_user_id) },
+    {
+      label: 'Duration',
+      cell: (c) => (
+        <>
+          {c.answered_at || c.duration_seconds ? duration(c.duration_seconds) : <span className="muted">Not answered</span>}
+          {c.hangup_cause && <span className="sub">{c.hangup_cause}</span>}
+        </>
+      ),
+    },
+    {
+      label: 'Credits',
+      className: 'credits',
+      cell: (c) => (
+        <>
+          {c.rate || /[1-9]/.test(c.credits_charged ?? '') ? money(c.credits_charged) : <span className="muted">Free</span>}
+          {c.credits_charged_local && currency && currency !== 'USD' && /[1-9]/.test(c.credits_charged) && (
+            <span className="sub">
+              ≈ {money(c.credits_charged_local)} {currency}
+            </span>
+          )}
+        </>
+      ),
+    },
+    {
+      label: 'Recording',
+      className: 'recording',
+      cell: (c) =>
+        c.has_recording ? (
+          <>
+            {c.voicemail && <span className="tag">Voicemail</span>}
+            <audio controls preload="none" src={recordingUrl(c.id)} aria-label={`${c.voicemail ? 'Voicemail' : 'Recording'} of the call from ${c.from}`} />
+            <span className="sub">{duration(c.recording_seconds)}</span>
+          </>
+        ) : (
+          <span className="muted">None</span>
+        ),
+    },
+  ]
+
   const rangeLabel = () => {
     if (!view.from && !view.to) return ''
     const f = (s: string) => day(s).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' })
@@ -261,62 +322,10 @@ export function Calls({ api }: { api: Api }) {
         ))}
       {data && data.calls.length > 0 && !badRange && (
         <>
-          <table className="list calls" aria-label="Call history" aria-busy={calls.isFetching}>
-            <thead>
-              <tr>
-                <th scope="col">Date and time</th>
-                <th scope="col">Type</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Credits</th>
-                <th scope="col">Recording</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.calls.map((c) => (
-                <tr key={c.id} data-call={c.id}>
-                  <td data-label="Date and time">
-                    {new Date(c.started_at).toLocaleString()}
-                    <span className="sub">{directionLabels[c.direction] ?? c.direction}</span>
-                  </td>
-                  <td data-label="Type">
-                    <span className={'call-type ' + c.type}>{typeLabels[c.type] ?? c.type}</span>
-                  </td>
-                  <td data-label="From">{c.from || <span className="muted">Unknown</span>}</td>
-                  <td data-label="To">
-                    {c.to || <span className="muted">Unknown</span>}
-                    {c.number && c.number !== c.to && <span className="sub">via {c.number}</span>}
-                  </td>
-                  <td data-label="Owner">{ownerLabel(c.owner_user_id)}</td>
-                  <td data-label="Duration">
-                    {c.answered_at || c.duration_seconds ? duration(c.duration_seconds) : <span className="muted">Not answered</span>}
-                    {c.hangup_cause && <span className="sub">{c.hangup_cause}</span>}
-                  </td>
-                  <td data-label="Credits" className="credits">
-                    {c.rate || /[1-9]/.test(c.credits_charged ?? '') ? money(c.credits_charged) : <span className="muted">Free</span>}
-                    {c.credits_charged_local && currency && currency !== 'USD' && /[1-9]/.test(c.credits_charged) && (
-                      <span className="sub">
-                        ≈ {money(c.credits_charged_local)} {currency}
-                      </span>
-                    )}
-                  </td>
-                  <td data-label="Recording" className="recording">
-                    {c.has_recording ? (
-                      <>
-                        {c.voicemail && <span className="tag">Voicemail</span>}
-                        <audio controls preload="none" src={recordingUrl(c.id)} aria-label={`${c.voicemail ? 'Voicemail' : 'Recording'} of the call from ${c.from}`} />
-                        <span className="sub">{duration(c.recording_seconds)}</span>
-                      </>
-                    ) : (
-                      <span className="muted">None</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          {/* aria-busy: the rows shown are the last answer while the next is on its way. */}
+          <div className="calls-list" aria-busy={calls.isFetching}>
+            <Table label="Call history" rows={data.calls} columns={columns} rowKey={(c) => c.id} rowProps={(c) => ({ 'data-call': c.id })} />
+          </div>
           <div className="pager">
             <span className="muted" role="status">
               {data.total === 1

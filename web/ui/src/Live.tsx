@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react'
 import type { Api } from './api'
 import { useGroups, useUsers } from './people'
 import type { components } from './openapi'
-import { Empty, Notice, duration } from './ui'
+import { Empty, Notice, Table, duration, type Column } from './ui'
 
 type Schema = components['schemas']
 type LiveCall = Schema['LiveCall']
@@ -140,6 +140,12 @@ export function Live({ api }: { api: Api }) {
   const now = useNow(calls.length > 0 || online.length > 0)
 
   const user = (id: number | undefined) => (id ? users.data?.find((u) => u.id === id) : undefined)
+  // A user added since the page opened is read once, when the stream first names them.
+  const unknown = users.data ? [...calls.map((c) => c.user_id), ...online.map((u) => u.user_id)].find((id) => id && !user(id)) : undefined
+  const { refetch } = users
+  useEffect(() => {
+    if (unknown) refetch()
+  }, [unknown, refetch])
   const userName = (id: number | undefined, fallback = '') => {
     const u = user(id)
     return u ? `${u.name} (${u.extension})` : id ? `User #${id}` : fallback
@@ -149,6 +155,45 @@ export function Live({ api }: { api: Api }) {
     if (q.kind === 'user') return userName(q.id)
     return q.queue ?? ''
   }
+
+  const callColumns: Column<LiveCall>[] = [
+    {
+      label: 'Caller',
+      cell: (c) => (
+        <>
+          {c.from || <span className="muted">Unknown</span>}
+          <span className="sub">{directionLabels[c.direction ?? ''] ?? c.direction}</span>
+        </>
+      ),
+    },
+    { label: 'Called', cell: (c) => c.to || <span className="muted">Unknown</span> },
+    { label: 'With', cell: (c) => (c.user_id ? userName(c.user_id) : <span className="muted">Nobody yet</span>) },
+    {
+      label: 'Where',
+      cell: (c) => (
+        <>
+          <span className={'live-status ' + c.status}>{statusLabels[c.status ?? ''] ?? c.status}</span>
+          {c.flow_name && (
+            <span className="sub">
+              {c.flow_name}
+              {c.state && ` · ${c.state} (${stateTypeLabels[c.state_type ?? ''] ?? c.state_type})`}
+            </span>
+          )}
+          {c.queue && c.status === 'queued' && <span className="sub">in the queue of {queueName(queueOf(c.queue))}</span>}
+        </>
+      ),
+    },
+    {
+      label: 'Duration',
+      className: 'ticking',
+      cell: (c) => (
+        <>
+          <span data-duration>{since(c.started_at, now)}</span>
+          {c.since && Date.parse(c.since) - Date.parse(c.started_at ?? '') >= 1000 && <span className="sub">{since(c.since, now)} in this step</span>}
+        </>
+      ),
+    },
+  ]
 
   return (
     <section className="page live">
@@ -165,48 +210,7 @@ export function Live({ api }: { api: Api }) {
       {calls.length === 0 ? (
         <Empty title={link === 'live' ? 'No calls right now' : 'Waiting for the server'}>Calls appear here the moment they start, and leave when they end.</Empty>
       ) : (
-        <table className="list" aria-labelledby="live-calls">
-          <thead>
-            <tr>
-              <th scope="col">Caller</th>
-              <th scope="col">Called</th>
-              <th scope="col">With</th>
-              <th scope="col">Where</th>
-              <th scope="col">Duration</th>
-            </tr>
-          </thead>
-          <tbody>
-            {calls.map((c) => (
-              <tr key={c.id} data-live-call={c.call_id} data-status={c.status}>
-                <td data-label="Caller">
-                  {c.from || <span className="muted">Unknown</span>}
-                  <span className="sub">{directionLabels[c.direction ?? ''] ?? c.direction}</span>
-                </td>
-                <td data-label="Called">{c.to || <span className="muted">Unknown</span>}</td>
-                <td data-label="With">{c.user_id ? userName(c.user_id) : <span className="muted">Nobody yet</span>}</td>
-                <td data-label="Where">
-                  <span className={'live-status ' + c.status}>{statusLabels[c.status ?? ''] ?? c.status}</span>
-                  {c.flow_name && (
-                    <span className="sub">
-                      {c.flow_name}
-                      {c.state && (
-                        <>
-                          {' · '}
-                          {c.state} ({stateTypeLabels[c.state_type ?? ''] ?? c.state_type})
-                        </>
-                      )}
-                    </span>
-                  )}
-                  {c.queue && c.status === 'queued' && <span className="sub">in the queue of {queueName(queueOf(c.queue))}</span>}
-                </td>
-                <td data-label="Duration" className="ticking">
-                  <span data-duration>{since(c.started_at, now)}</span>
-                  {c.since && Date.parse(c.since) - Date.parse(c.started_at ?? '') >= 1000 && <span className="sub">{since(c.since, now)} in this step</span>}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table label="Calls in progress" rows={calls} columns={callColumns} rowKey={(c) => c.id!} rowProps={(c) => ({ 'data-live-call': c.call_id, 'data-status': c.status })} />
       )}
 
       <div className="live-columns">
