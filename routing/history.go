@@ -384,6 +384,9 @@ type CallFilter struct {
 	Type  string    // incoming, outgoing or missed
 	From  time.Time // calls started at or after From
 	To    time.Time // calls started before To
+	// Voicemail, when set, keeps only the calls where the caller left a
+	// voicemail message (true) or only the others (false).
+	Voicemail *bool
 	// Limit and Offset page List; WriteCSV ignores them. Limit 0 means
 	// DefaultCallLimit; more than MaxCallLimit is cut to it.
 	Limit  int
@@ -407,6 +410,9 @@ func (h *History) query(ctx context.Context, f CallFilter) (*gorm.DB, error) {
 	}
 	if f.Type != "" {
 		q = q.Where("type = ?", f.Type)
+	}
+	if f.Voicemail != nil {
+		q = q.Where("voicemail = ?", *f.Voicemail)
 	}
 	// UTC on both sides: SQLite compares the stored times as text.
 	if !f.From.IsZero() {

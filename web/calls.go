@@ -99,7 +99,7 @@ func (s *Server) exportCalls(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// callFilter reads ?owner= ?type= ?from= ?to= and, when paged, ?limit= and
+// callFilter reads ?owner= ?type= ?voicemail= ?from= ?to= and, when paged, ?limit= and
 // ?offset=. from and to are RFC 3339 date-times or dates (YYYY-MM-DD, UTC);
 // from is inclusive, a to date-time exclusive, and a to date includes that
 // whole day. Every bad parameter is reported at once.
@@ -119,6 +119,13 @@ func callFilter(r *http.Request, paged bool) (routing.CallFilter, error) {
 			v.Add("type", "must be incoming, outgoing or missed")
 		}
 		f.Type = s
+	}
+	if s := q.Get("voicemail"); s != "" {
+		vm, err := strconv.ParseBool(s)
+		if err != nil {
+			v.Add("voicemail", "must be true or false")
+		}
+		f.Voicemail = &vm
 	}
 	var ok bool
 	if f.From, _, ok = parseWhen(q.Get("from")); !ok {

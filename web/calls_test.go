@@ -15,7 +15,7 @@ import (
 
 // seedCalls stores five calls on 2025-03-01 and 2025-03-02 (UTC):
 //
-//	c1 03-01 09:00 incoming, owner 1     c2 03-01 23:30 missed
+//	c1 03-01 09:00 incoming, owner 1     c2 03-01 23:30 missed, a voicemail left
 //	c3 03-02 00:00 outgoing, owner 2     c4 03-02 12:00 incoming, owner 2
 //	c5 03-02 23:59 missed, from a caller who sent a formula
 func seedCalls(t *testing.T, s *Server) {
@@ -23,7 +23,7 @@ func seedCalls(t *testing.T, s *Server) {
 	at := func(day, h, m int) time.Time { return time.Date(2025, 3, day, h, m, 0, 0, time.UTC) }
 	recs := []routing.CallRecord{
 		{CallID: "c1", Type: routing.CallIncoming, OwnerUserID: ptr(uint(1)), StartedAt: at(1, 9, 0)},
-		{CallID: "c2", Type: routing.CallMissed, StartedAt: at(1, 23, 30)},
+		{CallID: "c2", Type: routing.CallMissed, Voicemail: true, StartedAt: at(1, 23, 30)},
 		{CallID: "c3", Type: routing.CallOutgoing, Direction: routing.DirectionOutbound, OwnerUserID: ptr(uint(2)), StartedAt: at(2, 0, 0)},
 		{CallID: "c4", Type: routing.CallIncoming, OwnerUserID: ptr(uint(2)), StartedAt: at(2, 12, 0)},
 		{CallID: "c5", Type: routing.CallMissed, From: `=cmd|' /C calc'!A0`, StartedAt: at(2, 23, 59)},
@@ -67,6 +67,9 @@ func TestListCalls(t *testing.T) {
 		{"?owner=2", []string{"c4", "c3"}, 2},
 		{"?type=missed", []string{"c5", "c2"}, 2},
 		{"?type=incoming&owner=1", []string{"c1"}, 1},
+		{"?voicemail=true", []string{"c2"}, 1},
+		{"?voicemail=false", []string{"c5", "c4", "c3", "c1"}, 4},
+		{"?voicemail=1&to=2025-03-01", []string{"c2"}, 1},
 		{"?from=2025-03-02", []string{"c5", "c4", "c3"}, 3},
 		{"?to=2025-03-01", []string{"c2", "c1"}, 2}, // the whole of March 1st
 		{"?from=2025-03-01&to=2025-03-01", []string{"c2", "c1"}, 2},
@@ -108,6 +111,7 @@ func TestListCallsRefusesBadFilters(t *testing.T) {
 		{"?owner=alice", []string{"owner"}},
 		{"?owner=0", []string{"owner"}},
 		{"?type=lost", []string{"type"}},
+		{"?voicemail=yes", []string{"voicemail"}},
 		{"?from=yesterday", []string{"from"}},
 		{"?to=2025-02-30", []string{"to"}},
 		{"?from=2025-03-01T09:00:00", []string{"from"}}, // no zone
@@ -124,6 +128,7 @@ func TestListCallsRefusesBadFilters(t *testing.T) {
 		})
 	}
 	wantFields(t, api(t, s, "GET", "/api/v1/calls.csv?type=lost", "", http.StatusUnprocessableEntity), "type")
+	wantFields(t, api(t, s, "GET", "/api/v1/calls.csv?voicemail=maybe", "", http.StatusUnprocessableEntity), "voicemail")
 }
 
 func TestGetCall(t *testing.T) {
@@ -175,6 +180,16 @@ func TestExportCalls(t *testing.T) {
 	}
 	if len(rows) != 2 || rows[1][col("call_id")] != "c3" || rows[1][col("direction")] != "outbound" {
 		t.Fatalf("filtered export %q", rows)
+	}
+
+	// Voicemail messages are a filter of their own, in the export too.
+	res = api(t, s, "GET", "/api/v1/calls.csv?voicemail=true", "", http.StatusOK)
+	rows, err = csv.NewReader(res.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[1][col("call_id")] != "c2" {
+		t.Fatalf("voicemail export %q", rows)
 	}
 }
 

@@ -153,8 +153,8 @@ func (s *Server) routes() http.Handler {
 		api.HandleFunc("GET /api/v1/rates.csv", knownParams(s.exportRates))
 		api.HandleFunc("POST /api/v1/rates.csv", s.importRates)
 	}
-	api.HandleFunc("GET /api/v1/calls", knownParams(s.listCalls, "owner", "type", "from", "to", "limit", "offset"))
-	api.HandleFunc("GET /api/v1/calls.csv", knownParams(s.exportCalls, "owner", "type", "from", "to")) // every matching call: no paging
+	api.HandleFunc("GET /api/v1/calls", knownParams(s.listCalls, "owner", "type", "voicemail", "from", "to", "limit", "offset"))
+	api.HandleFunc("GET /api/v1/calls.csv", knownParams(s.exportCalls, "owner", "type", "voicemail", "from", "to")) // every matching call: no paging
 	api.HandleFunc("GET /api/v1/calls/{id}", byID(s, s.call))
 	api.HandleFunc("GET /api/v1/calls/{id}/recording", s.streamRecording)
 	api.HandleFunc("GET /api/v1/registrations", knownParams(s.listRegistrations, "user"))

@@ -320,10 +320,11 @@ test('a real call lands in the call history, owned by the user it was for', asyn
   await page.getByRole('link', { name: 'Phone users' }).click()
   await page.getByRole('link', { name: 'Call history' }).click()
   const call = page.locator(`tr[data-call="${body.calls[0].id}"]`)
-  await call.waitFor()
+  // The owner is named once the users are read.
+  await call.filter({ hasText: 'Dan Diaz' }).waitFor()
   const cells = (await call.locator('td').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim())
   assert.equal(cells[0], `${await page.evaluate((t) => new Date(t).toLocaleString(), body.calls[0].started_at)} Internal`)
-  assert.deepEqual(cells.slice(1), ['Missed', '1001', '1004', 'Dan Diaz Ext. 1004', 'Not answered unavailable', 'None'])
+  assert.deepEqual(cells.slice(1), ['Missed', '1001', '1004', 'Dan Diaz Ext. 1004', 'Not answered unavailable', 'Free', 'None'])
   await page.getByRole('status').filter({ hasText: /^1 call$/ }).waitFor()
   await shot(page, '25-calls-missed')
 

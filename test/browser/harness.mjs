@@ -115,13 +115,41 @@ export async function shot(page, name) {
 
 /** api calls the REST API as a program would, with the bootstrap bearer token. */
 export async function api(method, path, body) {
-  const res = await fetch(baseURL + '/api/v1' + path, {
-    method,
-    headers: { Authorization: 'Bearer ' + adminToken, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : null }
+  return bearer(adminToken)(method, path, body)
+}
+
+/** bearer is api with another bearer token, such as one programToken made. */
+export function bearer(token) {
+  return async (method, path, body) => {
+    const res = await fetch(baseURL + '/api/v1' + path, {
+      method,
+      headers: { Authorization: 'Bearer ' + token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    })
+    const text = await res.text()
+    return { status: res.status, body: text ? JSON.parse(text) : null }
+  }
+}
+
+/**
+ * programToken has the signed-in page create an API token named name, as
+ * an administrator does in Settings, and returns an api for it: once
+ * admin.test.mjs has set the admin password, the bootstrap token is no
+ * bearer token any more. Its revoke() removes the token again.
+ */
+export async function programToken(page, name) {
+  const made = await page.evaluate(async (name) => {
+    const s = await (await fetch('/api/v1/session')).json()
+    const r = await fetch('/api/v1/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token }, body: JSON.stringify({ name }) })
+    return { status: r.status, body: await r.json() }
+  }, name)
+  if (made.status !== 201) throw new Error(`creating the API token answered ${made.status}: ${JSON.stringify(made.body)}`)
+  const call = bearer(made.body.token)
+  call.revoke = async () => {
+    const r = await call('DELETE', `/tokens/${made.body.id}`)
+    if (r.status !== 204) throw new Error(`revoking the API token answered ${r.status}`)
+  }
+  return call
 }
 
 /**
@@ -143,6 +171,49 @@ export async function carrierCall({ ip, number, caller, scenario }) {
 export async function placeCall({ from, password, to, scenario }) {
   const csv = `SEQUENTIAL\n${from};[authentication username=${from} password=${password}]\n`
   await sipp(scenario, [sipAddr, '-inf', 'caller.csv', '-s', to, '-auth_uri', `${to}@${sipAddr}`, '-i', '127.0.0.1', '-m', '1', '-nostdin', '-timeout', '20s', '-trace_err'], csv)
+}
+
+/**
+ * carrierLine makes, through call (an api), what a carrier's call needs: a
+ * few credits when the wallet has less than one (calls cost credits at the
+ * example rates), a trunk whose host
+ * is ip, the toll-free number on it, and a published flow named name over
+ * states and connections. Its remove() takes them away again, flow first.
+ */
+export async function carrierLine(call, { name, ip, number, states, connections }) {
+  const must = async (status, method, path, body) => {
+    const r = await call(method, path, body)
+    if (r.status !== status) throw new Error(`${method} ${path} answered ${r.status}, not ${status}: ${JSON.stringify(r.body)}`)
+    return r.body
+  }
+  // Only when the wallet is nearly empty: the tests after this one may count on a small balance (numbers.test.mjs does).
+  const wallet = await must(200, 'GET', '/wallet')
+  if (/^(-|0(\.|$))/.test(wallet.balance)) {
+    const quote = await must(201, 'POST', '/wallet/quotes', { credits: '5' })
+    await must(201, 'POST', '/wallet/purchases', { quote_id: quote.id })
+  }
+  const trunk = await must(201, 'POST', '/trunks', { name: name + ' carrier', host: ip, inbound_cidrs: [ip] })
+  const num = await must(201, 'POST', '/numbers', { e164: number, type: 'toll_free', country: 'US', trunk_id: trunk.id })
+  const flow = await must(201, 'POST', '/flows', { name, numbers: [number], states, connections })
+  await must(200, 'POST', `/flows/${flow.id}/publish`)
+  return {
+    flow,
+    async remove() {
+      await must(204, 'DELETE', `/flows/${flow.id}`)
+      await must(204, 'DELETE', `/numbers/${num.id}`)
+      await must(204, 'DELETE', `/trunks/${trunk.id}`)
+    },
+  }
+}
+
+/**
+ * registerPhone has sipp, as the phone user user at ip (a loopback address
+ * of the test's own), register with the PBX for expires seconds; 0 takes
+ * the registration back.
+ */
+export async function registerPhone({ user, password, ip, expires }) {
+  const csv = `SEQUENTIAL\n${user};[authentication username=${user} password=${password}]\n`
+  await sipp('register-uac.xml', [sipAddr, '-inf', 'caller.csv', '-i', ip, '-key', 'expires', String(expires), '-m', '1', '-nostdin', '-timeout', '20s', '-trace_err'], csv)
 }
 
 /** sipp runs test/browser/<scenario> with args in a folder of its own, holding caller.csv when given. */

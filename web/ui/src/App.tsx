@@ -5,6 +5,7 @@ import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from
 import { SignIn } from './SignIn'
 import { Telephony } from './Telephony'
 import { Settings } from './Settings'
+import { Live } from './Live'
 import { Trunks } from './Trunks'
 import { Notifications } from './Notifications'
 import { Balance } from './Balance'
@@ -68,6 +69,7 @@ export function App({ api }: { api: Api }) {
           <Link to="/telephony/users" aria-current={pathname.startsWith('/telephony') ? 'page' : undefined}>
             Telephony
           </Link>
+          <NavLink to="/live">Live</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <Balance api={api} />
@@ -79,6 +81,7 @@ export function App({ api }: { api: Api }) {
       <main>
         <Routes>
           <Route path="/telephony/:tab/*" element={<Telephony api={api} />} />
+          <Route path="/live" element={<Live api={api} />} />
           <Route
             path="/settings"
             element={<Settings api={api} session={state.session} onChanged={() => api.session().then((s) => s && setState({ kind: 'in', session: s }))} />}

@@ -85,12 +85,18 @@ export interface CallRecord {
   recording_seconds: number
   has_recording: boolean
   voicemail: boolean
-  credits_charged: number
+  /** credits_charged is what the call cost, a decimal string of credits ("0.06"). */
+  credits_charged: string
+  /** rate is what the call was charged at ("0.02/min 60/60"); empty for a free call. */
+  rate: string
+  /** credits_charged_local is the cost in the local currency, when billing is on. */
+  credits_charged_local?: string
 }
 
-/** CallFilter selects calls: from and to are dates (YYYY-MM-DD) or RFC 3339 date-times. */
+/** CallFilter selects calls: from and to are dates (YYYY-MM-DD) or RFC 3339 date-times; voicemail keeps only the calls with a message. */
 export interface CallFilter {
   type?: CallType | ''
+  voicemail?: boolean
   owner?: number
   from?: string
   to?: string
@@ -100,6 +106,7 @@ export interface CallFilter {
 export function callQuery(f: CallFilter, page?: { limit: number; offset: number }): string {
   const q = new URLSearchParams()
   if (f.type) q.set('type', f.type)
+  if (f.voicemail) q.set('voicemail', 'true')
   if (f.owner) q.set('owner', String(f.owner))
   if (f.from) q.set('from', f.from)
   if (f.to) q.set('to', f.to)
@@ -238,8 +245,8 @@ export class Api {
     return this.request<void>('DELETE', `/groups/${id}`)
   }
 
-  calls(f: CallFilter, page: { limit: number; offset: number }) {
-    return this.request<{ calls: CallRecord[]; total: number }>('GET', '/calls' + callQuery(f, page))
+  calls(f: CallFilter, page: { limit: number; offset: number }, signal?: AbortSignal) {
+    return this.request<{ calls: CallRecord[]; total: number }>('GET', '/calls' + callQuery(f, page), undefined, signal)
   }
 
   async mediaFiles(): Promise<MediaFile[]> {

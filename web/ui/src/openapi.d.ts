@@ -2537,6 +2537,8 @@ export interface paths {
                     /** @description the owner's user id: who answered an incoming call, placed an outgoing one, or whose phone rang for a call missed by one user */
                     owner?: number;
                     type?: "incoming" | "outgoing" | "missed";
+                    /** @description true: only the calls where the caller left a voicemail message; false: only the others */
+                    voicemail?: boolean;
                     /** @description calls started at or after this RFC 3339 date-time, or this date (YYYY-MM-DD, UTC) */
                     from?: string;
                     /** @description calls started before this RFC 3339 date-time, or on or before this date (YYYY-MM-DD, UTC; the whole day is included). Must be after `from`. */
@@ -2601,7 +2603,7 @@ export interface paths {
         };
         /**
          * Download the call history as CSV
-         * @description Every call the filters select, newest first, as RFC 4180 CSV with a header row (the columns of CallRecord). Cells starting with = + - @ are prefixed with a single quote so that spreadsheets do not run them as formulas; plain +E.164 numbers are left as they are. Times are RFC 3339 in UTC; credits_charged is in micro-credits.
+         * @description Every call the filters select, newest first, as RFC 4180 CSV with a header row (the columns of CallRecord). Cells starting with = + - @ are prefixed with a single quote so that spreadsheets do not run them as formulas; plain +E.164 numbers are left as they are. Times are RFC 3339 in UTC; credits_charged is a decimal string of credits, as in CallRecord.
          */
         get: {
             parameters: {
@@ -2609,6 +2611,8 @@ export interface paths {
                     /** @description the owner's user id: who answered an incoming call, placed an outgoing one, or whose phone rang for a call missed by one user */
                     owner?: number;
                     type?: "incoming" | "outgoing" | "missed";
+                    /** @description true: only the calls where the caller left a voicemail message; false: only the others */
+                    voicemail?: boolean;
                     /** @description calls started at or after this RFC 3339 date-time, or this date (YYYY-MM-DD, UTC) */
                     from?: string;
                     /** @description calls started before this RFC 3339 date-time, or on or before this date (YYYY-MM-DD, UTC; the whole day is included). Must be after `from`. */
