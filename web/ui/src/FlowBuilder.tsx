@@ -258,7 +258,7 @@ function Canvas({ api, flow }: { api: Api; flow: Flow }) {
   const [side, setSide] = useState<Side>({ kind: 'state' })
   const [simAt, setSimAt] = useState<string | null>(null)
   const [settings, setSettings] = useState(false)
-  const [comparing, setComparing] = useState(false)
+  const [comparing, setComparing] = useState<FlowDocument | null>(null)
   const history = useRef<Snapshot[]>([])
   const [undoable, setUndoable] = useState(0)
   const lastEdit = useRef({ key: '', at: 0 })
@@ -510,6 +510,16 @@ function Canvas({ api, flow }: { api: Api; flow: Flow }) {
     }
   }
 
+  /** simulatedAt follows the simulated call on the canvas: its state is highlighted and brought into view. */
+  const simulatedAt = useCallback(
+    (sid: string | null) => {
+      setSimAt(sid)
+      const n = sid ? now.current.nodes.find((x) => x.id === sid) : undefined
+      if (n) rf.fitView({ nodes: [n], padding: 1, maxZoom: 1, duration: 200 })
+    },
+    [rf],
+  )
+
   const selected = nodes.find((n) => n.selected)
   const builder = useMemo<BuilderActions>(
     () => ({
@@ -551,7 +561,7 @@ function Canvas({ api, flow }: { api: Api; flow: Flow }) {
             <button type="button" onClick={() => setSettings(true)}>
               Name and numbers
             </button>
-            <button type="button" onClick={() => setComparing(true)} disabled={!current.published}>
+            <button type="button" onClick={() => setComparing(document_())} disabled={!current.published}>
               Compare with published
             </button>
             <button type="button" aria-pressed={side.kind === 'simulator'} onClick={() => setSide(side.kind === 'simulator' ? { kind: 'state' } : { kind: 'simulator' })}>
@@ -641,13 +651,7 @@ function Canvas({ api, flow }: { api: Api; flow: Flow }) {
                 flowId={current.id}
                 dirty={dirty}
                 saveDraft={() => saveDraft(true)}
-                onAt={(sid) => {
-                  setSimAt(sid)
-                  if (sid) {
-                    const n = now.current.nodes.find((x) => x.id === sid)
-                    if (n) rf.fitView({ nodes: [n], padding: 1, maxZoom: 1, duration: 200 })
-                  }
-                }}
+                onAt={simulatedAt}
                 onClose={() => {
                   setSimAt(null)
                   setSide({ kind: 'state' })
@@ -710,7 +714,7 @@ function Canvas({ api, flow }: { api: Api; flow: Flow }) {
         />
       )}
       {comparing && current.published && (
-        <FlowCompare draft={document_()} published={current.published} version={current.published_version ?? 0} directory={builder.directory} onClose={() => setComparing(false)} />
+        <FlowCompare draft={comparing} published={current.published} version={current.published_version ?? 0} directory={builder.directory} onClose={() => setComparing(null)} />
       )}
     </Builder.Provider>
   )
