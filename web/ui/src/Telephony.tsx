@@ -5,8 +5,9 @@ import { Users } from './Users'
 import { Groups } from './Groups'
 import { Calls } from './Calls'
 import { Media } from './Media'
+import { Numbers } from './Numbers'
 import { Flows } from './Flows'
-import { Empty, Loading, NotFound } from './ui'
+import { Loading, NotFound } from './ui'
 
 // The charts library is large: the Plan details page loads it when it is opened.
 const Plan = lazy(() => import('./Plan').then((m) => ({ default: m.Plan })))
@@ -20,14 +21,6 @@ export const tabs = [
   { id: 'groups', label: 'Phone groups' },
   { id: 'calls', label: 'Call history' },
 ]
-
-// Tabs whose capability has not landed yet say so plainly.
-const coming: Record<string, { title: string; text: string }> = {
-  numbers: {
-    title: 'Phone numbers arrive with SIP trunks',
-    text: 'Buying local, mobile and toll-free numbers and linking them to call flows arrives with carrier trunk support.',
-  },
-}
 
 export function Telephony({ api }: { api: Api }) {
   const tab = useParams().tab ?? ''
@@ -47,13 +40,13 @@ export function Telephony({ api }: { api: Api }) {
         {tab === 'groups' && <Groups api={api} />}
         {tab === 'calls' && <Calls api={api} />}
         {tab === 'media' && <Media api={api} />}
+        {tab === 'numbers' && <Numbers api={api} />}
         {tab === 'flows' && <Flows api={api} />}
         {tab === 'plan' && (
           <Suspense fallback={<Loading what="Plan details" />}>
             <Plan api={api} />
           </Suspense>
         )}
-        {coming[tab] && <Empty title={coming[tab].title}>{coming[tab].text}</Empty>}
       </div>
     </section>
   )
