@@ -83,6 +83,17 @@ type State struct {
 	// voicemail
 	TimeoutSeconds int `json:"timeout_seconds,omitempty"`
 	MaxSeconds     int `json:"max_seconds,omitempty"`
+
+	// Position is where the builder draws the state. It is layout only:
+	// calls ignore it, and a draft that differs from the published version
+	// only in positions has no changes to publish.
+	Position *Position `json:"position,omitempty"`
+}
+
+// Position is a point on the builder's canvas, in canvas pixels.
+type Position struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
 }
 
 // Queue holds callers while the user, or every member of the group, is on

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
@@ -25,6 +26,7 @@ const (
 	MaxVoicemailTimeout   = 60
 	MaxPromptText         = 1000
 	MaxPromptURL          = 2000
+	MaxPosition           = 1e6 // canvas pixels either way from the origin
 	maxStateIDLength      = 40
 	maxFlowNameLength     = 100
 	maxFlowDescriptionLen = 500
@@ -244,6 +246,9 @@ func checkCycles(v *invalid.Error, doc Document, edges [][]edge) {
 
 // checkState checks the options of one state against its type.
 func checkState(v *invalid.Error, at string, s State, complete bool) {
+	if p := s.Position; p != nil && (math.Abs(p.X) > MaxPosition || math.Abs(p.Y) > MaxPosition) {
+		v.Add(at+".position", fmt.Sprintf("x and y must be within %g of 0", float64(MaxPosition)))
+	}
 	if _, known := outcomes[s.Type]; !known {
 		if s.Type == "" {
 			v.Add(at+".type", "is required")

@@ -225,6 +225,10 @@ func TestValidateFlow(t *testing.T) {
 			d.States[5].TimeoutSeconds = 61
 			d.States[5].MaxSeconds = 121
 		}, want: map[string]string{"states[5].timeout_seconds": "1 to 60", "states[5].max_seconds": "1 to 120"}},
+		{name: "positions on and off the canvas", edit: func(d *Document) {
+			d.States[1].Position = &Position{X: -250.5, Y: 1e6}
+			d.States[2].Position = &Position{X: 1e6 + 1, Y: 0}
+		}, want: map[string]string{"states[2].position": "within"}},
 		{name: "too many states", edit: func(d *Document) { *d = chain(MaxFlowStates) },
 			want: map[string]string{"states": "at most 100"}},
 		{name: "most states", edit: func(d *Document) { *d = chain(MaxFlowStates - 1) }},

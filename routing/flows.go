@@ -448,13 +448,22 @@ func fillFlowNumbers(ctx context.Context, tx *gorm.DB, flows []Flow) error {
 }
 
 // sameDocument tells whether a and b run the same, ignoring the order of
-// their numbers.
+// their numbers and where the builder draws their states.
 func sameDocument(a, b Document) bool {
 	a.Numbers = slices.Sorted(slices.Values(a.Numbers))
 	b.Numbers = slices.Sorted(slices.Values(b.Numbers))
+	a.States, b.States = withoutPositions(a.States), withoutPositions(b.States)
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && string(ja) == string(jb)
+}
+
+func withoutPositions(states []State) []State {
+	out := slices.Clone(states)
+	for i := range out {
+		out[i].Position = nil
+	}
+	return out
 }
 
 // checkFileRefs adds to v every prompt of doc that plays an uploaded media

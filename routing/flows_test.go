@@ -105,6 +105,23 @@ func TestPublishFlow(t *testing.T) {
 	if pf.Document.States[1].Prompt.Text != fx.doc.States[1].Prompt.Text {
 		t.Fatal("a call would run the draft")
 	}
+	// Where the builder draws a state is no change to publish.
+	moved := fx.doc
+	moved.States = slices.Clone(moved.States)
+	moved.States[2].Position = &Position{X: 120, Y: -40.5}
+	if f, err = d.SaveFlowDraft(ctx, f.ID, moved); err != nil {
+		t.Fatal(err)
+	}
+	if f.UnpublishedChanges {
+		t.Fatal("moving a state counts as a change to publish")
+	}
+	if p := f.Draft.States[2].Position; p == nil || *p != (Position{X: 120, Y: -40.5}) {
+		t.Fatalf("position not kept: %+v", p)
+	}
+	if f, err = d.SaveFlowDraft(ctx, f.ID, edited); err != nil {
+		t.Fatal(err)
+	}
+
 	f, err = d.PublishFlow(ctx, f.ID)
 	if err != nil {
 		t.Fatal(err)

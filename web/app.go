@@ -36,7 +36,8 @@ func (s *Server) serveApp(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+	// Audio URLs in call flows are anywhere: the builder's play button fetches them as media, nothing more.
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; media-src 'self' http: https:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 
 	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
 	if name != "" && !hidden(name) {

@@ -479,12 +479,6 @@ test('uploads, plays and deletes an audio file, refusing a file calls cannot pla
   assert.equal((await api('GET', '/media')).body.media.length, 0)
 })
 
-test('the other tabs say honestly what they are waiting for', async () => {
-  await page.getByRole('link', { name: 'Call flows' }).click()
-  await page.getByRole('heading', { name: 'Call flows arrive with the flow engine' }).waitFor()
-  await shot(page, '11-flows-empty-state')
-})
-
 test('creates an API token that a program can use, then revokes it', async () => {
   await page.getByRole('link', { name: 'Settings' }).click()
   await page.getByLabel('Token name', { exact: true }).fill('CRM sync')

@@ -6,7 +6,8 @@ import { Groups } from './Groups'
 import { Calls } from './Calls'
 import { Media } from './Media'
 import { Numbers } from './Numbers'
-import { Empty, Loading, NotFound } from './ui'
+import { Flows } from './Flows'
+import { Loading, NotFound } from './ui'
 
 // The charts library is large: the Plan details page loads it when it is opened.
 const Plan = lazy(() => import('./Plan').then((m) => ({ default: m.Plan })))
@@ -20,14 +21,6 @@ export const tabs = [
   { id: 'groups', label: 'Phone groups' },
   { id: 'calls', label: 'Call history' },
 ]
-
-// Tabs whose capability has not landed yet say so plainly.
-const coming: Record<string, { title: string; text: string }> = {
-  flows: {
-    title: 'Call flows arrive with the flow engine',
-    text: 'The drag-and-drop builder for IVR menus, transfers, announcements and voicemail arrives with the call-flow engine.',
-  },
-}
 
 export function Telephony({ api }: { api: Api }) {
   const tab = useParams().tab ?? ''
@@ -48,12 +41,12 @@ export function Telephony({ api }: { api: Api }) {
         {tab === 'calls' && <Calls api={api} />}
         {tab === 'media' && <Media api={api} />}
         {tab === 'numbers' && <Numbers api={api} />}
+        {tab === 'flows' && <Flows api={api} />}
         {tab === 'plan' && (
           <Suspense fallback={<Loading what="Plan details" />}>
             <Plan api={api} />
           </Suspense>
         )}
-        {coming[tab] && <Empty title={coming[tab].title}>{coming[tab].text}</Empty>}
       </div>
     </section>
   )

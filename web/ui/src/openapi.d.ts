@@ -4509,6 +4509,11 @@ export interface components {
             timeout_seconds?: number;
             /** @description voicemail: longest message; default 120 */
             max_seconds?: number;
+            /** @description Where the admin app's builder draws the state, in canvas pixels (each within 1000000 of 0). Layout only: calls ignore it, and a draft that differs from the published version only in positions has no unpublished changes. Left out, the builder lays the flow out itself. */
+            position?: {
+                x: number;
+                y: number;
+            };
         };
         /** @description Leads a call that leaves state `from` by `outcome` to state `to`. Nothing may lead into the start state, a state accepts at most 10 connections, and no state may lead back to itself (no cycles). */
         FlowConnection: {
