@@ -81,6 +81,8 @@ type CallRecord struct {
 	// up: the record is touched while the call goes on, so a call cut short
 	// by a crash ends, in the history, when the server was last alive.
 	AliveAt time.Time `gorm:"not null" json:"-"`
+	// Node is the cluster node that ran the call ("" for a server alone).
+	Node string `gorm:"size:64;not null;default:'';index" json:"node,omitempty"`
 }
 
 // AfterFind fills in what the API derives from the stored columns.
@@ -91,12 +93,17 @@ func (r *CallRecord) AfterFind(*gorm.DB) error {
 
 // History stores and lists call records.
 type History struct {
-	db *gorm.DB
+	db   *gorm.DB
+	node string // the cluster node whose calls this History writes
 }
 
 // NewHistory returns a History over db, which holds CallRecord's table.
-func NewHistory(db *gorm.DB) *History {
-	return &History{db: db}
+func NewHistory(db *gorm.DB, opts ...HistoryOption) *History {
+	h := &History{db: db}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 // Begin stores rec as a call in progress and sets rec.ID, so that a crash
@@ -107,6 +114,7 @@ func (h *History) Begin(ctx context.Context, rec *CallRecord) error {
 	}
 	rec.ID = 0
 	rec.InProgress = true
+	rec.Node = h.node
 	rec.StartedAt = rec.StartedAt.UTC()
 	rec.EndedAt = rec.StartedAt
 	rec.AliveAt = rec.StartedAt
@@ -142,6 +150,9 @@ func (h *History) Record(ctx context.Context, rec CallRecord) error {
 	rec.InProgress = false
 	normalise(&rec)
 	rec.AliveAt = rec.EndedAt
+	if rec.ID == 0 {
+		rec.Node = h.node
+	}
 	db := h.db.WithContext(ctx)
 	var err error
 	if rec.ID != 0 {
@@ -191,7 +202,7 @@ func normalise(rec *CallRecord) {
 // KeepAlive marks every call in progress as alive at now, in one statement
 // whatever the number of calls.
 func (h *History) KeepAlive(ctx context.Context, now time.Time) error {
-	err := h.db.WithContext(ctx).Model(&CallRecord{}).Where("in_progress = ?", true).
+	err := h.db.WithContext(ctx).Model(&CallRecord{}).Where("in_progress = ? AND node = ?", true, h.node).
 		Update("alive_at", now.UTC()).Error
 	if err != nil {
 		return fmt.Errorf("keep calls alive: %w", err)
@@ -199,10 +210,10 @@ func (h *History) KeepAlive(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// InProgress returns the records of calls that have not ended.
+// InProgress returns the records of this node's calls that have not ended.
 func (h *History) InProgress(ctx context.Context) ([]CallRecord, error) {
 	var recs []CallRecord
-	if err := h.db.WithContext(ctx).Where("in_progress = ?", true).Order("id").Find(&recs).Error; err != nil {
+	if err := h.db.WithContext(ctx).Where("in_progress = ? AND node = ?", true, h.node).Order("id").Find(&recs).Error; err != nil {
 		return nil, fmt.Errorf("calls in progress: %w", err)
 	}
 	return recs, nil

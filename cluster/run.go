@@ -1,0 +1,114 @@
+package cluster
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Hooks are what the node tells the rest of the server.
+type Hooks struct {
+	// Free hears that another node's agent finished their last call.
+	Free func(user uint)
+	// Lost is called every while with the time before which a call not
+	// marked alive belongs to a dead node (its calls are to be closed).
+	Lost func(ctx context.Context, before time.Time)
+}
+
+// Run beats the heartbeat, writes the busy state of local's agents as it
+// changes, listens to the other nodes and watches for dead ones, until
+// ctx ends. Then it leaves the cluster: its agents are on no call.
+func (n *Node) Run(ctx context.Context, local Presence, h Hooks) error {
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		n.listen(ctx, h.Free)
+	}()
+	defer func() { <-listening }()
+
+	beat := time.NewTicker(n.cfg.DeadAfter / 6)
+	defer beat.Stop()
+	watch := time.NewTicker(n.cfg.DeadAfter / 3)
+	defer watch.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			n.leave(context.WithoutCancel(ctx))
+			return nil
+		case <-n.kick:
+			if err := n.writeBusy(ctx, local); err != nil && ctx.Err() == nil {
+				n.log.Warn("write busy agents", "error", err)
+			}
+		case <-beat.C:
+			if err := n.beat(ctx); err != nil && ctx.Err() == nil {
+				n.log.Warn("heartbeat", "error", err)
+			}
+			if err := n.writeBusy(ctx, local); err != nil && ctx.Err() == nil {
+				n.log.Warn("write busy agents", "error", err)
+			}
+		case <-watch.C:
+			dead, err := n.Dead(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					n.log.Warn("watch nodes", "error", err)
+				}
+				continue
+			}
+			for _, name := range dead {
+				n.log.Warn("node lost", "node", name)
+			}
+			if h.Lost != nil {
+				h.Lost(ctx, n.now().Add(-n.cfg.DeadAfter))
+			}
+		}
+	}
+}
+
+// leave removes the node's busy agents: its calls have ended.
+func (n *Node) leave(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := n.db.WithContext(ctx).Exec("DELETE FROM cluster_busy WHERE node = ?", n.cfg.Name).Error; err != nil {
+		n.log.Warn("leave the cluster", "error", err)
+	}
+}
+
+// listen hears the other nodes' agents become free (LISTEN/NOTIFY on its
+// own connection), reconnecting after a failure, until ctx ends.
+func (n *Node) listen(ctx context.Context, free func(uint)) {
+	if n.cfg.DSN == "" || free == nil {
+		return
+	}
+	for ctx.Err() == nil {
+		err := n.listenOnce(ctx, free)
+		if ctx.Err() != nil {
+			return
+		}
+		n.log.Warn("listen to the other nodes", "error", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (n *Node) listenOnce(ctx context.Context, free func(uint)) error {
+	conn, err := pgx.Connect(ctx, n.cfg.DSN)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+freeChannel); err != nil {
+		return err
+	}
+	for {
+		note, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		if node, user, ok := parseFree(note.Payload); ok && node != n.cfg.Name {
+			free(user)
+		}
+	}
+}
