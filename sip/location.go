@@ -17,27 +17,27 @@ import (
 // Binding is one registered device of a user: where to reach it and until when.
 type Binding struct {
 	// ID is the AOR and the device's +sip.instance, or else its contact URI.
-	ID        string `gorm:"primaryKey;size:600" json:"-"`
-	UserID    uint   `gorm:"index" json:"user_id"`
-	AOR       string `gorm:"column:aor;size:64;index" json:"username"`
-	Contact   string `gorm:"size:512" json:"contact"`
-	Instance  string `gorm:"size:256" json:"instance,omitempty"`
-	Source    string `gorm:"size:64" json:"source"`
-	Transport string `gorm:"size:8" json:"transport"`
-	UserAgent string `gorm:"size:256" json:"user_agent"`
-	NAT       bool   `json:"nat"`
+	ID        string    `gorm:"primaryKey;size:600" json:"-"`
+	UserID    uint      `gorm:"index" json:"user_id"`
+	AOR       string    `gorm:"column:aor;size:64;index" json:"username"`
+	Contact   string    `gorm:"size:512" json:"contact"`
+	Instance  string    `gorm:"size:256" json:"instance,omitempty"`
+	Source    string    `gorm:"size:64" json:"source"`
+	Transport string    `gorm:"size:8" json:"transport"`
+	UserAgent string    `gorm:"size:256" json:"user_agent"`
+	NAT       bool      `json:"nat"`
+	CallID    string    `gorm:"size:256" json:"-"`
+	CSeq      uint32    `json:"-"`
+	Expires   time.Time `gorm:"index" json:"expires_at"`
+	Updated   time.Time `json:"registered_at"`
+	// Since is when this device registered first, kept across refreshes:
+	// the login order sequential ringing follows.
+	Since time.Time `json:"since"`
 	// Path is the Path header (RFC 3327) the REGISTER came with through a
 	// balancer: calls to the device are routed back through it.
 	Path string `gorm:"size:1024" json:"path,omitempty"`
 	// Node is the cluster node that holds the registration ("" alone).
-	Node    string    `gorm:"size:64;index" json:"node,omitempty"`
-	CallID  string    `gorm:"size:256" json:"-"`
-	CSeq    uint32    `json:"-"`
-	Expires time.Time `gorm:"index" json:"expires_at"`
-	Updated time.Time `json:"registered_at"`
-	// Since is when this device registered first, kept across refreshes:
-	// the login order sequential ringing follows.
-	Since time.Time `json:"since"`
+	Node string `gorm:"size:64;index" json:"node,omitempty"`
 
 	// stored is the expiry last handed to the database.
 	stored time.Time

@@ -68,7 +68,7 @@ func (l *Location) forgetRemote(aor, id string) bool {
 	return true
 }
 
-// live filters the unexpired bindings of list.
+// unexpired returns the bindings of list that have not expired.
 func unexpired(list []Binding, now time.Time) []Binding {
 	var out []Binding
 	for _, b := range list {
@@ -110,9 +110,6 @@ func (l *Location) remoteAll(now time.Time) []Binding {
 // a device that moved here is this node's.
 func (l *Location) withRemote(local, remote []Binding) []Binding {
 	for _, r := range remote {
-		if _, mine := l.byAOR[r.AOR]; mine && containsID(local, r.ID) {
-			continue
-		}
 		if !containsID(local, r.ID) {
 			local = append(local, r)
 		}
