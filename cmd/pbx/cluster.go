@@ -11,7 +11,6 @@ import (
 	"pbx/configs"
 	"pbx/routing"
 	"pbx/sip"
-	"pbx/store"
 )
 
 // locationRefresh is how often a node reads the registrations the other
@@ -30,9 +29,6 @@ func joinCluster(ctx context.Context, cfg *configs.Config, db *gorm.DB, log *slo
 	c := cfg.Cluster
 	if c.Node == "" {
 		return nil, nil
-	}
-	if err := store.MigrateVersioned(ctx, db, "cluster", cluster.Migrations(), log); err != nil {
-		return nil, err
 	}
 	node := cluster.New(db, cluster.Config{Name: c.Node, SIPAddr: cfg.SIP.Addr, DeadAfter: c.DeadAfter, DSN: cfg.DB},
 		log.With("component", "cluster", "node", c.Node), time.Now)

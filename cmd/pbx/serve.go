@@ -28,6 +28,7 @@ import (
 	"gorm.io/gorm"
 
 	"pbx/billing"
+	"pbx/cluster"
 	"pbx/configs"
 	"pbx/ivr"
 	"pbx/media"
@@ -79,6 +80,12 @@ func openDB(ctx context.Context, cfg configs.Config, log *slog.Logger) (*gorm.DB
 	if err := store.MigrateVersioned(ctx, db, "billing", billing.Migrations(), log); err != nil {
 		store.Close(db)
 		return nil, err
+	}
+	if cfg.Cluster.Node != "" {
+		if err := store.MigrateVersioned(ctx, db, "cluster", cluster.Migrations(), log); err != nil {
+			store.Close(db)
+			return nil, err
+		}
 	}
 	return db, nil
 }
