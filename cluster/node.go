@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -146,20 +145,34 @@ func (n *Node) Dead(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// freeChannel is the PostgreSQL notification channel on which a node says
-// that one of its agents' last call ended ("node user").
-const freeChannel = "pbx_agent_free"
+// channel is the PostgreSQL notification channel on which the nodes tell
+// each other news, each payload "node kind argument": "free 7" (agent 7's
+// last call on node ended), "changed trunks" (node changed what the others
+// keep in memory).
+const channel = "pbx_cluster"
 
-func freePayload(node string, user uint) string {
-	return node + " " + strconv.FormatUint(uint64(user), 10)
+// News kinds.
+const (
+	newsFree    = "free"
+	newsChanged = "changed"
+)
+
+func payload(node, kind, arg string) string { return node + " " + kind + " " + arg }
+
+// parsePayload reads a channel payload.
+func parsePayload(p string) (node, kind, arg string, ok bool) {
+	node, rest, ok1 := strings.Cut(p, " ")
+	kind, arg, ok2 := strings.Cut(rest, " ")
+	return node, kind, arg, ok1 && ok2 && node != "" && kind != ""
 }
 
-// parseFree reads a freeChannel payload.
-func parseFree(payload string) (node string, user uint, ok bool) {
-	node, id, ok := strings.Cut(payload, " ")
-	if !ok {
-		return "", 0, false
+// Announce tells the other nodes that this one changed what they keep in
+// memory under topic (such as "trunks"); their Hooks.Changed hears it.
+func (n *Node) Announce(ctx context.Context, topic string) {
+	if n.db.Dialector.Name() != "postgres" {
+		return
 	}
-	u, err := strconv.ParseUint(id, 10, 64)
-	return node, uint(u), err == nil
+	if err := n.db.WithContext(ctx).Exec("SELECT pg_notify(?, ?)", channel, payload(n.cfg.Name, newsChanged, topic)).Error; err != nil {
+		n.log.Warn("announce a change to the other nodes", "topic", topic, "error", err)
+	}
 }

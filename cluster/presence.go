@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -92,6 +93,6 @@ func (n *Node) writeUser(ctx context.Context, local Presence, user uint) error {
 		}
 		// Sent when the transaction commits: callers queued for this
 		// agent on other nodes are tried again.
-		return tx.Exec("SELECT pg_notify(?, ?)", freeChannel, freePayload(n.cfg.Name, user)).Error
+		return tx.Exec("SELECT pg_notify(?, ?)", channel, payload(n.cfg.Name, newsFree, strconv.FormatUint(uint64(user), 10))).Error
 	})
 }

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,6 +12,9 @@ import (
 type Hooks struct {
 	// Free hears that another node's agent finished their last call.
 	Free func(user uint)
+	// Changed hears that another node changed what every node keeps in
+	// memory under topic (Announce).
+	Changed func(topic string)
 	// Lost is called every while with the time before which a call not
 	// marked alive belongs to a dead node (its calls are to be closed).
 	Lost func(ctx context.Context, before time.Time)
@@ -23,7 +27,7 @@ func (n *Node) Run(ctx context.Context, local Presence, h Hooks) error {
 	listening := make(chan struct{})
 	go func() {
 		defer close(listening)
-		n.listen(ctx, h.Free)
+		n.listen(ctx, h)
 	}()
 	defer func() { <-listening }()
 
@@ -74,14 +78,14 @@ func (n *Node) leave(ctx context.Context) {
 	}
 }
 
-// listen hears the other nodes' agents become free (LISTEN/NOTIFY on its
-// own connection), reconnecting after a failure, until ctx ends.
-func (n *Node) listen(ctx context.Context, free func(uint)) {
-	if n.cfg.DSN == "" || free == nil {
+// listen hears the other nodes' news (LISTEN/NOTIFY on its own
+// connection), reconnecting after a failure, until ctx ends.
+func (n *Node) listen(ctx context.Context, h Hooks) {
+	if n.cfg.DSN == "" {
 		return
 	}
 	for ctx.Err() == nil {
-		err := n.listenOnce(ctx, free)
+		err := n.listenOnce(ctx, h)
 		if ctx.Err() != nil {
 			return
 		}
@@ -93,22 +97,37 @@ func (n *Node) listen(ctx context.Context, free func(uint)) {
 	}
 }
 
-func (n *Node) listenOnce(ctx context.Context, free func(uint)) error {
+func (n *Node) listenOnce(ctx context.Context, h Hooks) error {
 	conn, err := pgx.Connect(ctx, n.cfg.DSN)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+freeChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		return err
+	}
+	if h.Changed != nil {
+		// What changed while this node was not listening is read again.
+		h.Changed("")
 	}
 	for {
 		note, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
 		}
-		if node, user, ok := parseFree(note.Payload); ok && node != n.cfg.Name {
-			free(user)
+		node, kind, arg, ok := parsePayload(note.Payload)
+		if !ok || node == n.cfg.Name {
+			continue
+		}
+		switch kind {
+		case newsFree:
+			if user, err := strconv.ParseUint(arg, 10, 64); err == nil && h.Free != nil {
+				h.Free(uint(user))
+			}
+		case newsChanged:
+			if h.Changed != nil {
+				h.Changed(arg)
+			}
 		}
 	}
 }

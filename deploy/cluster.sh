@@ -39,6 +39,8 @@ down() {
   [ -d "$dir" ] || return 0
   stop_pid "$dir/kamailio.pid" TERM
   for n in "${nodes[@]}"; do stop_pid "$dir/node-$n.pid" TERM; done
+  # PostgreSQL's own PID (runuser's would not stop it): from its pid file.
+  if [ -f "$dir/pg/data/postmaster.pid" ]; then head -n 1 "$dir/pg/data/postmaster.pid" >"$dir/postgres.pid"; fi
   stop_pid "$dir/postgres.pid" INT # fast shutdown
   rm -rf "$dir"
 }
@@ -66,6 +68,9 @@ up() {
   fi
 
   # PostgreSQL, private: its own data folder, port and socket folder.
+  if run_pg "$bin/pg_isready" -h "$lb" -p "$pg_port" -q; then
+    echo "FATAL: something already serves PostgreSQL on $lb:$pg_port" >&2; exit 1
+  fi
   mkdir -p "$dir/pg"
   [ "$(id -u)" = 0 ] && chown postgres "$dir/pg"
   run_pg "$bin/initdb" -D "$dir/pg/data" -U pbx --auth=trust -E UTF8 >"$dir/pg/initdb.log" 2>&1 ||

@@ -171,6 +171,7 @@ func (c *Call) Dial(ctx context.Context, users []uint, timeout time.Duration) (u
 			// A second device answered in the same instant: release it.
 			go r.dlg.Bye(context.WithoutCancel(ctx))
 		default:
+			c.log.Debug("agent's device did not answer", "user", r.t.user, "contact", r.t.b.Contact, "error", r.err)
 			var de *sipgo.ErrDialogResponse
 			if errors.As(r.err, &de) && (de.Res.StatusCode == 486 || de.Res.StatusCode == 600) {
 				busy++

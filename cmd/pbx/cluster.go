@@ -75,12 +75,20 @@ func presence(node *cluster.Node, local *sip.Server) routing.Presence {
 
 // runCluster runs the node until ctx ends: the other nodes hear of this
 // one's busy agents, and the calls of a node that died are closed.
-func runCluster(ctx context.Context, node *cluster.Node, local *sip.Server, engine *routing.Engine, log *slog.Logger) error {
+func runCluster(ctx context.Context, node *cluster.Node, local *sip.Server, engine *routing.Engine, trunks *sip.Trunks, log *slog.Logger) error {
 	if node == nil {
 		return nil
 	}
 	return node.Run(ctx, local, cluster.Hooks{
 		Free: engine.UserFree,
+		Changed: func(topic string) {
+			// "" is every topic: news may have been missed.
+			if topic == topicTrunks || topic == "" {
+				if err := trunks.Reload(ctx); err != nil {
+					log.Warn("reload the trunks another node changed", "error", err)
+				}
+			}
+		},
 		Lost: func(ctx context.Context, before time.Time) {
 			n, err := engine.CloseLost(ctx, before)
 			if err != nil && ctx.Err() == nil {
@@ -90,6 +98,17 @@ func runCluster(ctx context.Context, node *cluster.Node, local *sip.Server, engi
 			}
 		},
 	})
+}
+
+// topicTrunks is the news that a node changed the trunks.
+const topicTrunks = "trunks"
+
+// trunkOptions tells the other nodes when this one changes a trunk.
+func trunkOptions(node *cluster.Node) []sip.TrunkOption {
+	if node == nil {
+		return nil
+	}
+	return []sip.TrunkOption{sip.WithChanged(func() { node.Announce(context.Background(), topicTrunks) })}
 }
 
 // onBusy tells the other nodes when an agent's calls here begin and end.

@@ -154,7 +154,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	} else if n > 0 {
 		log.Info("registrations restored", "count", n)
 	}
-	trunks, err := sip.NewTrunks(ctx, db, sip.WithNumbersUsing(routing.NumbersUsingTrunk))
+	trunks, err := sip.NewTrunks(ctx, db, append(trunkOptions(node), sip.WithNumbersUsing(routing.NumbersUsingTrunk))...)
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	go func() { loc.Run(locCtx); close(locDone) }()
 	g.Go(func() error { return sipSrv.Serve(gctx) })
 	g.Go(func() error { return calls.engine.KeepAlive(gctx, keepAliveEvery) })
-	g.Go(func() error { return runCluster(gctx, node, sipSrv, calls.engine, log) })
+	g.Go(func() error { return runCluster(gctx, node, sipSrv, calls.engine, trunks, log) })
 	g.Go(func() error { return bill.notes.Run(gctx) })
 	g.Go(func() error { return bill.runMonthly(gctx, dir, calls.engine, log.With("component", "billing")) })
 	g.Go(func() error {
