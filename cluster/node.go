@@ -145,6 +145,17 @@ func (n *Node) Dead(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
+// Alive returns the nodes heard from since before, this one included.
+func (n *Node) Alive(ctx context.Context, before time.Time) ([]string, error) {
+	names := []string{n.cfg.Name}
+	var others []string
+	if err := n.db.WithContext(ctx).Raw("SELECT name FROM cluster_nodes WHERE alive_at >= ? AND name <> ? ORDER BY name",
+		before.UTC(), n.cfg.Name).Scan(&others).Error; err != nil {
+		return nil, fmt.Errorf("live nodes: %w", err)
+	}
+	return append(names, others...), nil
+}
+
 // channel is the PostgreSQL notification channel on which the nodes tell
 // each other news, each payload "node kind argument": "free 7" (agent 7's
 // last call on node ended), "changed trunks" (node changed what the others

@@ -175,3 +175,25 @@ func TestRunWritesAndLeaves(t *testing.T) {
 		t.Fatal("the agent of a node that left is busy")
 	}
 }
+
+// A node is alive while it beats, whatever its calls say.
+func TestAlive(t *testing.T) {
+	ctx := context.Background()
+	db := testDB(t)
+	c := &clock{now: time.Now()}
+	a, b := testNode(t, db, "a", c), testNode(t, db, "b", c)
+	c.add(20 * time.Second)
+	if err := b.beat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Alive(ctx, c.Now().Add(-10*time.Second))
+	if err != nil || len(got) != 1 || got[0] != "b" {
+		t.Fatalf("alive: %v (%v), want [b]", got, err)
+	}
+	if err := a.beat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.Alive(ctx, c.Now().Add(-10*time.Second)); len(got) != 2 {
+		t.Fatalf("alive after a beat: %v", got)
+	}
+}

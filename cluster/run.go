@@ -16,8 +16,9 @@ type Hooks struct {
 	// memory under topic (Announce).
 	Changed func(topic string)
 	// Lost is called every while with the time before which a call not
-	// marked alive belongs to a dead node (its calls are to be closed).
-	Lost func(ctx context.Context, before time.Time)
+	// marked alive may be a dead node's, and the nodes whose heartbeat is
+	// recent (their calls are not to be closed, however late).
+	Lost func(ctx context.Context, before time.Time, alive []string)
 }
 
 // Run beats the heartbeat, writes the busy state of local's agents as it
@@ -62,8 +63,16 @@ func (n *Node) Run(ctx context.Context, local Presence, h Hooks) error {
 			for _, name := range dead {
 				n.log.Warn("node lost", "node", name)
 			}
+			before := n.now().Add(-n.cfg.DeadAfter)
+			alive, err := n.Alive(ctx, before)
+			if err != nil {
+				if ctx.Err() == nil {
+					n.log.Warn("watch nodes", "error", err)
+				}
+				continue
+			}
 			if h.Lost != nil {
-				h.Lost(ctx, n.now().Add(-n.cfg.DeadAfter))
+				h.Lost(ctx, before, alive)
 			}
 		}
 	}

@@ -20,11 +20,15 @@ type HistoryOption func(*History)
 func OnNode(name string) HistoryOption { return func(h *History) { h.node = name } }
 
 // Lost returns the records of other nodes' calls in progress that were
-// last marked alive before before.
-func (h *History) Lost(ctx context.Context, before time.Time) ([]CallRecord, error) {
+// last marked alive before before, on nodes not in alive (the nodes whose
+// heartbeat is recent: a node slow to mark its calls keeps them).
+func (h *History) Lost(ctx context.Context, before time.Time, alive []string) ([]CallRecord, error) {
 	var recs []CallRecord
-	err := h.db.WithContext(ctx).Where("in_progress = ? AND node <> ? AND alive_at < ?", true, h.node, before.UTC()).
-		Order("id").Find(&recs).Error
+	q := h.db.WithContext(ctx).Where("in_progress = ? AND node <> ? AND alive_at < ?", true, h.node, before.UTC())
+	if len(alive) > 0 {
+		q = q.Where("node NOT IN ?", alive)
+	}
+	err := q.Order("id").Find(&recs).Error
 	if err != nil {
 		return nil, fmt.Errorf("lost calls: %w", err)
 	}
@@ -49,10 +53,11 @@ func (h *History) close(ctx context.Context, rec CallRecord) (bool, error) {
 }
 
 // CloseLost closes the calls of other nodes that have not been marked
-// alive since before (their node died), each ending when it was last
-// alive with the cause "node lost". It returns how many it closed.
-func (e *Engine) CloseLost(ctx context.Context, before time.Time) (int, error) {
-	lost, err := e.history.Lost(ctx, before)
+// alive since before and whose node is not among alive (it died), each
+// ending when it was last alive with the cause "node lost". It returns how
+// many it closed.
+func (e *Engine) CloseLost(ctx context.Context, before time.Time, alive []string) (int, error) {
+	lost, err := e.history.Lost(ctx, before, alive)
 	if err != nil {
 		return 0, err
 	}

@@ -42,15 +42,19 @@ func TestCloseLostClosesADeadNodesCallsOnce(t *testing.T) {
 	}
 	eb := NewEngine(fx.d, everyone(), hb, log, time.Now)
 	ec := NewEngine(fx.d, everyone(), hc, log, time.Now)
-	if n, err := eb.CloseLost(ctx, start.Add(10*time.Second)); err != nil || n != 0 {
+	if n, err := eb.CloseLost(ctx, start.Add(10*time.Second), nil); err != nil || n != 0 {
 		t.Fatalf("closed %d (%v) of a node still alive", n, err)
 	}
 	cutoff := start.Add(60 * time.Second)
-	nb, err := eb.CloseLost(ctx, cutoff)
+	// a's calls are late, but its heartbeat says it lives: they are kept.
+	if n, err := eb.CloseLost(ctx, cutoff, []string{"a", "b"}); err != nil || n != 0 {
+		t.Fatalf("closed %d (%v) of a node slow to mark its calls but beating", n, err)
+	}
+	nb, err := eb.CloseLost(ctx, cutoff, []string{"b", "c"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := ec.CloseLost(ctx, cutoff)
+	nc, err := ec.CloseLost(ctx, cutoff, []string{"b", "c"})
 	if err != nil || nb+nc != 1 {
 		t.Fatalf("closed %d + %d (%v), want 1 in all", nb, nc, err)
 	}

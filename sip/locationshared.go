@@ -150,6 +150,7 @@ func (l *Location) Refresh(ctx context.Context) error {
 		byUser[b.UserID] = append(byUser[b.UserID], b)
 	}
 	l.mu.Lock()
+	l.moved(rows)
 	changed := !sameDevices(l.shared.byAOR, byAOR)
 	l.shared.byAOR, l.shared.byUser = byAOR, byUser
 	if changed {
@@ -166,6 +167,25 @@ func (l *Location) Refresh(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// moved forgets the local bindings that registered since through another
+// node (a newer row of the same device): that node holds them now; l.mu is
+// held.
+func (l *Location) moved(rows []Binding) {
+	for _, r := range rows {
+		list := l.byAOR[r.AOR]
+		i := slices.IndexFunc(list, func(b *Binding) bool { return b.ID == r.ID })
+		if i < 0 || !r.Updated.After(list[i].Updated) {
+			continue
+		}
+		list = slices.Delete(list, i, i+1)
+		if len(list) == 0 {
+			delete(l.byAOR, r.AOR)
+		} else {
+			l.byAOR[r.AOR] = list
+		}
+	}
 }
 
 // sameDevices reports whether two snapshots hold the same devices, reached

@@ -63,8 +63,25 @@ func TestSharedLocationAcrossNodes(t *testing.T) {
 		t.Fatalf("a holds its own phone once, got %+v", got)
 	}
 
+	// The phone registers again through b (a died, say): b holds it now,
+	// and a, reading that, lets it go.
+	now = now.Add(time.Second)
+	if _, err := b.Apply(Update{AOR: "1001", UserID: 7, CallID: "x", CSeq: 2, Source: "127.0.15.1:5060", Path: path,
+		Contacts: []ContactUpdate{{URI: "sip:1001@127.0.0.1:5080", Expires: 60}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.LookupUser(7); len(got) != 1 || got[0].Node != "b" {
+		t.Fatalf("a's view after the phone moved to b: %+v", got)
+	}
+
 	// The phone leaves through b (the balancer chose it this time).
-	if _, err := b.Apply(Update{AOR: "1001", UserID: 7, CallID: "x", CSeq: 2,
+	if _, err := b.Apply(Update{AOR: "1001", UserID: 7, CallID: "x", CSeq: 3,
 		Contacts: []ContactUpdate{{URI: "sip:1001@127.0.0.1:5080", Expires: 0}}}); err != nil {
 		t.Fatal(err)
 	}

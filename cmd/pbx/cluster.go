@@ -89,8 +89,8 @@ func runCluster(ctx context.Context, node *cluster.Node, local *sip.Server, engi
 				}
 			}
 		},
-		Lost: func(ctx context.Context, before time.Time) {
-			n, err := engine.CloseLost(ctx, before)
+		Lost: func(ctx context.Context, before time.Time, alive []string) {
+			n, err := engine.CloseLost(ctx, before, alive)
 			if err != nil && ctx.Err() == nil {
 				log.Warn("close the calls of lost nodes", "error", err)
 			} else if n > 0 {
