@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
 
+	"pbx/groupcommit"
 	"pbx/money"
 )
 
@@ -94,11 +94,9 @@ type Ledger struct {
 	metrics *Metrics // nil: not counted
 
 	// Group commit: posts that arrive while a batch is being written wait
-	// and go together in the next transaction, written by the first of
-	// them (no goroutine of the ledger's own).
-	mu        sync.Mutex
-	pending   []*post
-	writing   bool
+	// and go together in the next transaction, written by one of them (no
+	// goroutine of the ledger's own).
+	posts     *groupcommit.Committer[*post]
 	forUpdate string // locks the wallet's row for the batch on PostgreSQL
 }
 
@@ -109,8 +107,6 @@ type post struct {
 	before   money.Credits
 	posted   bool
 	err      error
-	lead     chan struct{} // this post is to write the next batch
-	done     chan struct{} // written (or failed)
 }
 
 // maxBatch bounds the entries one transaction writes.
@@ -119,6 +115,7 @@ const maxBatch = 512
 // NewLedger returns the ledger in db (billing's migrations applied).
 func NewLedger(db *gorm.DB, now func() time.Time) *Ledger {
 	l := &Ledger{db: db, now: now}
+	l.posts = groupcommit.New(maxBatch, l.writeBatch)
 	if db.Dialector.Name() == "postgres" {
 		l.forUpdate = " FOR UPDATE"
 	}
@@ -144,20 +141,8 @@ func (l *Ledger) Post(ctx context.Context, e Entry, overdraw bool) (stored Entry
 		e.CreatedAt = l.now()
 	}
 	e.CreatedAt = e.CreatedAt.UTC()
-	p := &post{e: e, overdraw: overdraw, lead: make(chan struct{}, 1), done: make(chan struct{})}
-	l.mu.Lock()
-	l.pending = append(l.pending, p)
-	if !l.writing {
-		l.writing = true
-		p.lead <- struct{}{}
-	}
-	l.mu.Unlock()
-	select {
-	case <-p.done:
-	case <-p.lead:
-		l.writeBatch(ctx)
-		<-p.done
-	}
+	p := &post{e: e, overdraw: overdraw}
+	l.posts.Do(ctx, p)
 	if p.err != nil {
 		return p.e, false, p.err
 	}
@@ -172,39 +157,19 @@ func (l *Ledger) Post(ctx context.Context, e Entry, overdraw bool) (stored Entry
 	return p.e, p.posted, nil
 }
 
-// writeBatch writes the posts waiting now (this one among them) in one
-// transaction, then hands the writing to the first post that came
-// meanwhile.
-func (l *Ledger) writeBatch(ctx context.Context) {
-	l.mu.Lock()
-	n := min(len(l.pending), maxBatch)
-	batch := l.pending[:n:n]
-	l.pending = l.pending[n:]
-	l.mu.Unlock()
-
-	// The batch is written whatever happens to the context of the post
-	// that writes it: the others wait on it.
-	err := l.commit(context.WithoutCancel(ctx), batch)
-	if err != nil {
-		// A batch fails whole (another node posted one of its keys at the
-		// same moment, say): write its posts one by one, each with its own
-		// answer.
-		for _, p := range batch {
-			if err := l.commit(context.WithoutCancel(ctx), []*post{p}); err != nil {
-				p.err = err
-			}
+// writeBatch writes batch in one transaction; if that fails, each post on
+// its own, so that each gets its own answer.
+func (l *Ledger) writeBatch(ctx context.Context, batch []*post) {
+	if err := l.commit(ctx, batch); err == nil {
+		return
+	}
+	// A batch fails whole (another node posted one of its keys at the same
+	// moment, say).
+	for _, p := range batch {
+		if err := l.commit(ctx, []*post{p}); err != nil {
+			p.err = err
 		}
 	}
-	for _, p := range batch {
-		close(p.done)
-	}
-	l.mu.Lock()
-	if len(l.pending) > 0 {
-		l.pending[0].lead <- struct{}{}
-	} else {
-		l.writing = false
-	}
-	l.mu.Unlock()
 }
 
 // commit writes batch in one transaction, deciding each post in order.

@@ -84,11 +84,19 @@ type fakeLocal struct {
 	onCall map[uint]bool
 }
 
-func (f *fakeLocal) Registered(uint) bool      { return true }
-func (f *fakeLocal) LoggedInAt(uint) time.Time { return time.Time{} }
-func (f *fakeLocal) OnCall(u uint) bool        { f.mu.Lock(); defer f.mu.Unlock(); return f.onCall[u] }
-func (f *fakeLocal) set(u uint, busy bool)     { f.mu.Lock(); f.onCall[u] = busy; f.mu.Unlock() }
-func newLocal() *fakeLocal                     { return &fakeLocal{onCall: map[uint]bool{}} }
+func (f *fakeLocal) Registered(uint) bool                      { return true }
+func (f *fakeLocal) Roster(m []uint) ([]uint, <-chan struct{}) { return m, nil }
+func (f *fakeLocal) NextFree(users []uint, from int) int {
+	for i := max(from, 0); i < len(users); i++ {
+		if !f.OnCall(users[i]) {
+			return i
+		}
+	}
+	return -1
+}
+func (f *fakeLocal) OnCall(u uint) bool    { f.mu.Lock(); defer f.mu.Unlock(); return f.onCall[u] }
+func (f *fakeLocal) set(u uint, busy bool) { f.mu.Lock(); f.onCall[u] = busy; f.mu.Unlock() }
+func newLocal() *fakeLocal                 { return &fakeLocal{onCall: map[uint]bool{}} }
 
 // An agent on a call on node a is busy for node b until the call ends,
 // or until a dies.
@@ -107,6 +115,10 @@ func TestBusyAcrossNodes(t *testing.T) {
 	}
 	if !onB.OnCall(7) {
 		t.Fatal("agent 7, on a call on node a, is free for node b")
+	}
+	localB.set(5, true)
+	if got := onB.NextFree([]uint{5, 7, 8}, 0); got != 2 {
+		t.Fatalf("b's next free of 5 (busy on b), 7 (busy on a), 8: index %d, want 2", got)
 	}
 	if onB.OnCall(8) || a.Presence(localA).OnCall(8) {
 		t.Fatal("agent 8 is busy nowhere")

@@ -15,8 +15,12 @@ type Presence interface {
 	Registered(user uint) bool
 	// OnCall reports whether the user is in a bridged call on this node.
 	OnCall(user uint) bool
-	// LoggedInAt returns when the user's earliest registration began.
-	LoggedInAt(user uint) time.Time
+	// Roster returns those of members with a device registered, in login
+	// order, and a channel closed when that may change.
+	Roster(members []uint) (registered []uint, changed <-chan struct{})
+	// NextFree returns the index of the first of users[from:] not on a
+	// call on this node, or -1.
+	NextFree(users []uint, from int) int
 }
 
 // Presence returns local's view with "on a call" made cluster-wide: a
@@ -29,23 +33,44 @@ type shared struct {
 }
 
 func (p shared) OnCall(user uint) bool {
-	return p.Presence.OnCall(user) || p.n.busyElsewhere(user)
+	return p.Presence.OnCall(user) || len(p.n.busyElsewhere([]uint{user})) > 0
 }
 
-// busyElsewhere reports whether another live node has the user on a call.
-// A failing database counts as not busy: the phone answers 486 itself.
-func (n *Node) busyElsewhere(user uint) bool {
+// NextFree skips, besides this node's agents on a call, those on a call
+// on another node: one query for the users left to try.
+func (p shared) NextFree(users []uint, from int) int {
+	i := p.Presence.NextFree(users, from)
+	if i < 0 {
+		return i
+	}
+	elsewhere := p.n.busyElsewhere(users[i:])
+	for i >= 0 && elsewhere[users[i]] {
+		i = p.Presence.NextFree(users, i+1)
+	}
+	return i
+}
+
+// busyElsewhere returns which of users another live node has on a call.
+// A failing database counts as none busy: a phone answers 486 itself.
+func (n *Node) busyElsewhere(users []uint) map[uint]bool {
+	if len(users) == 0 {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	var count int64
-	err := n.db.WithContext(ctx).Raw(`SELECT count(*) FROM cluster_busy b JOIN cluster_nodes n ON n.name = b.node
-		WHERE b.user_id = ? AND b.node <> ? AND n.alive_at >= ?`, user, n.cfg.Name, n.now().Add(-n.cfg.DeadAfter).UTC()).
-		Scan(&count).Error
+	var ids []uint
+	err := n.db.WithContext(ctx).Raw(`SELECT b.user_id FROM cluster_busy b JOIN cluster_nodes n ON n.name = b.node
+		WHERE b.user_id IN ? AND b.node <> ? AND n.alive_at >= ?`, users, n.cfg.Name, n.now().Add(-n.cfg.DeadAfter).UTC()).
+		Scan(&ids).Error
 	if err != nil {
-		n.log.Warn("busy on other nodes", "user", user, "error", err)
-		return false
+		n.log.Warn("busy on other nodes", "error", err)
+		return nil
 	}
-	return count > 0
+	busy := make(map[uint]bool, len(ids))
+	for _, id := range ids {
+		busy[id] = true
+	}
+	return busy
 }
 
 // UserChanged hears that the user's first call on this node began or

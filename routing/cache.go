@@ -15,6 +15,7 @@ type cache[K comparable, V any] struct {
 
 	mu      sync.RWMutex
 	entries map[K]cacheEntry[V]
+	gen     uint64 // counts clears, so an answer read before one is not kept after it
 }
 
 type cacheEntry[V any] struct {
@@ -40,6 +41,28 @@ func (c *cache[K, V]) get(k K) (V, bool) {
 func (c *cache[K, V]) put(k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.store(k, v)
+}
+
+// generation returns the count of clears so far, to pass to putIf.
+func (c *cache[K, V]) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+// putIf keeps v unless the cache was cleared since generation returned
+// gen: the answer may predate the change that cleared it.
+func (c *cache[K, V]) putIf(gen uint64, k K, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.store(k, v)
+	}
+}
+
+// store keeps v; c.mu is held.
+func (c *cache[K, V]) store(k K, v V) {
 	if len(c.entries) > 100_000 {
 		// A scanner trying random names must not grow this without bound.
 		clear(c.entries)
@@ -50,5 +73,6 @@ func (c *cache[K, V]) put(k K, v V) {
 func (c *cache[K, V]) clear() {
 	c.mu.Lock()
 	clear(c.entries)
+	c.gen++
 	c.mu.Unlock()
 }

@@ -65,9 +65,14 @@ type Presence interface {
 	Registered(user uint) bool
 	// OnCall reports whether the user is in a bridged call now.
 	OnCall(user uint) bool
-	// LoggedInAt returns when the user's earliest live registration began
-	// (zero when not registered): sequential ringing goes in that order.
-	LoggedInAt(user uint) time.Time
+	// Roster returns those of members with a device registered, in the
+	// order they logged in (earliest first; members' order breaks ties),
+	// and a channel closed when that may change: a busy group's calls
+	// reuse one answer instead of asking about every member each time.
+	Roster(members []uint) (registered []uint, changed <-chan struct{})
+	// NextFree returns the index of the first of users[from:] who is not
+	// on a call, or -1 when all are.
+	NextFree(users []uint, from int) int
 }
 
 // Outcomes of a transfer, each one a flow exit.

@@ -25,6 +25,9 @@ type Directory struct {
 	// change clears both.
 	accounts *cache[string, sipAccount]
 	groups   *cache[uint, Group]
+	// published caches what a call to a number finds (its published flow,
+	// or why there is none); any flow or number change clears it.
+	published *cache[string, publishedAnswer]
 	// trunkExists tells whether a carrier trunk (kept by the sip package)
 	// exists; nil: none does, and numbers can name no trunk.
 	trunkExists func(db *gorm.DB, id uint) (bool, error)
@@ -43,8 +46,9 @@ func WithTrunks(exists func(db *gorm.DB, id uint) (bool, error)) DirectoryOption
 // stored password hashes are computed for.
 func NewDirectory(db *gorm.DB, realm string, opts ...DirectoryOption) *Directory {
 	d := &Directory{db: db, realm: realm, now: time.Now,
-		accounts: newCache[string, sipAccount](30*time.Second, time.Now),
-		groups:   newCache[uint, Group](30*time.Second, time.Now)}
+		accounts:  newCache[string, sipAccount](30*time.Second, time.Now),
+		groups:    newCache[uint, Group](30*time.Second, time.Now),
+		published: newCache[string, publishedAnswer](30*time.Second, time.Now)}
 	for _, o := range opts {
 		o(d)
 	}

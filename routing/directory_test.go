@@ -16,7 +16,7 @@ import (
 	"pbx/store"
 )
 
-func testDirectory(t *testing.T) *Directory {
+func testDirectory(t testing.TB) *Directory {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "pbx.db"), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -36,6 +35,7 @@ type Engine struct {
 	music      *media.Clip // queue music when a state names none
 	queues     queues
 	live       liveCalls
+	rosters    rosters
 	ivrTimeout time.Duration  // IVRTimeoutSeconds; shorter in tests
 	meter      Meter          // nil: calls are free
 	quota      RecordingQuota // nil: recordings are not limited
@@ -423,56 +423,34 @@ func (r *run) transferGroup(ctx context.Context, st State) (string, *ending) {
 		end := r.internal(ctx, "read group", err)
 		return "", &end
 	}
-	var registered, available []uint
-	for _, m := range g.MemberIDs {
-		if r.e.presence.Registered(m) {
-			registered = append(registered, m)
-			if !r.e.presence.OnCall(m) {
-				available = append(available, m)
-			}
-		}
+	registered := r.e.roster(st.GroupID, g.MemberIDs)
+	if len(registered) == 0 {
+		return OutcomeUnavailable, nil
 	}
 	// free is who of the group can take a call now, for a queued caller.
 	free := func() ([]uint, bool) {
-		var avail []uint
-		anyone := false
-		for _, m := range g.MemberIDs {
-			if r.e.presence.Registered(m) {
-				anyone = true
-				if !r.e.presence.OnCall(m) {
-					avail = append(avail, m)
-				}
-			}
-		}
-		return avail, anyone
+		now := r.e.roster(st.GroupID, g.MemberIDs)
+		return r.e.freeOf(now), len(now) > 0
 	}
-	switch {
-	case len(registered) == 0:
-		return OutcomeUnavailable, nil
-	case len(available) == 0:
+	first := r.e.presence.NextFree(registered, 0)
+	if first < 0 {
 		return r.queue(ctx, st, queueKey{"group", st.GroupID}, free)
 	}
 	if st.Ring != RingSequential {
-		return r.dial(ctx, available, ringFor(st, DefaultRingSeconds), st.Record)
+		return r.dial(ctx, r.e.freeOf(registered), ringFor(st, DefaultRingSeconds), st.Record)
 	}
 
-	// Read each member's login time once, not once per comparison.
-	since := make(map[uint]time.Time, len(registered))
-	for _, m := range registered {
-		since[m] = r.e.presence.LoggedInAt(m)
-	}
-	slices.SortStableFunc(registered, func(a, b uint) int { return since[a].Compare(since[b]) })
 	each := ringFor(st, DefaultSequentialRingSeconds)
-	rang, wasBusy := false, false
-	for _, m := range registered {
-		switch {
-		case !r.e.presence.Registered(m):
-			continue
-		case r.e.presence.OnCall(m):
+	rang, wasBusy := false, first > 0
+	for i := first; i < len(registered); i++ {
+		next := r.e.presence.NextFree(registered, i)
+		if next < 0 {
 			wasBusy = true
-			continue
+			break
 		}
-		outcome, end := r.dial(ctx, []uint{m}, each, st.Record)
+		wasBusy = wasBusy || next > i
+		i = next
+		outcome, end := r.dial(ctx, []uint{registered[i]}, each, st.Record)
 		if end != nil {
 			return "", end
 		}

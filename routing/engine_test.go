@@ -51,8 +51,29 @@ type fakePresence struct {
 
 func (p fakePresence) Registered(u uint) bool { _, ok := p.registered[u]; return ok }
 func (p fakePresence) OnCall(u uint) bool     { return p.onCall[u] }
-func (p fakePresence) LoggedInAt(u uint) time.Time {
-	return p.registered[u]
+
+// Roster sorts the registered members by login time; its channel is closed
+// already, since tests change the fake between calls.
+func (p fakePresence) Roster(members []uint) ([]uint, <-chan struct{}) {
+	var out []uint
+	for _, m := range members {
+		if _, ok := p.registered[m]; ok {
+			out = append(out, m)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b uint) int { return p.registered[a].Compare(p.registered[b]) })
+	changed := make(chan struct{})
+	close(changed)
+	return out, changed
+}
+
+func (p fakePresence) NextFree(users []uint, from int) int {
+	for i := max(from, 0); i < len(users); i++ {
+		if !p.onCall[users[i]] {
+			return i
+		}
+	}
+	return -1
 }
 
 // everyone returns a presence where all four users are registered, in
@@ -190,11 +211,11 @@ func newEngineFixture(t *testing.T) engineFixture {
 	if _, err := d.CreateNumber(ctx, NumberInput{E164: ptr(engineNumber), Type: ptr(NumberTollFree), Country: ptr("US")}); err != nil {
 		t.Fatal(err)
 	}
-	return engineFixture{d: d, h: NewHistory(d.db), group: g.ID}
+	return engineFixture{d: d, h: NewHistory(d.db, nil), group: g.ID}
 }
 
 // publish stores doc as the flow of engineNumber and publishes it.
-func (fx engineFixture) publish(t *testing.T, doc Document) uint {
+func (fx engineFixture) publish(t testing.TB, doc Document) uint {
 	t.Helper()
 	doc.Name = "Test"
 	doc.Numbers = []string{engineNumber}

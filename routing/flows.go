@@ -94,6 +94,7 @@ func flow(ctx context.Context, tx *gorm.DB, id uint) (Flow, error) {
 // CreateFlow stores doc as the draft of a new, enabled, unpublished flow.
 // The draft must be well-formed (ValidateDraft) and its name unused.
 func (d *Directory) CreateFlow(ctx context.Context, doc Document) (Flow, error) {
+	defer d.forgetFlows()
 	f := Flow{Enabled: true}
 	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := setDraft(ctx, tx, &f, doc); err != nil {
@@ -117,6 +118,7 @@ func (d *Directory) SaveFlowDraft(ctx context.Context, id uint, doc Document) (F
 // in one transaction, so that two edits at once cannot lose one. An error
 // from edit is returned as it is and nothing changes.
 func (d *Directory) EditFlowDraft(ctx context.Context, id uint, edit func(Document) (Document, error)) (Flow, error) {
+	defer d.forgetFlows()
 	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		f, err := flow(ctx, tx, id)
 		if err != nil {
@@ -162,6 +164,7 @@ func setDraft(ctx context.Context, tx *gorm.DB, f *Flow, doc Document) error {
 // version, one above the last. The draft's numbers are linked to the flow
 // and the flow's other numbers unlinked. On any violation nothing changes.
 func (d *Directory) PublishFlow(ctx context.Context, id uint) (Flow, error) {
+	defer d.forgetFlows()
 	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		f, err := flow(ctx, tx, id)
 		if err != nil {
@@ -196,6 +199,7 @@ func (d *Directory) PublishFlow(ctx context.Context, id uint) (Flow, error) {
 // SetFlowEnabled turns flow id on or off. Calls to the numbers of a
 // disabled flow are rejected.
 func (d *Directory) SetFlowEnabled(ctx context.Context, id uint, enabled bool) (Flow, error) {
+	defer d.forgetFlows()
 	res := d.db.WithContext(ctx).Model(&Flow{}).Where("id = ?", id).Update("enabled", enabled)
 	if res.Error != nil {
 		return Flow{}, fmt.Errorf("enable flow %d: %w", id, res.Error)
@@ -208,6 +212,7 @@ func (d *Directory) SetFlowEnabled(ctx context.Context, id uint, enabled bool) (
 
 // DeleteFlow removes flow id and its history, and unlinks its numbers.
 func (d *Directory) DeleteFlow(ctx context.Context, id uint) error {
+	defer d.forgetFlows()
 	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Delete(&Flow{}, id)
 		if res.Error != nil {
@@ -238,7 +243,33 @@ func (d *Directory) FlowVersions(ctx context.Context, id uint) ([]FlowVersion, e
 // PublishedFlowForNumber returns the published flow that answers calls to
 // e164. The errors say why there is none: ErrNoSuchNumber, ErrNoFlow,
 // ErrFlowDisabled or ErrFlowNotPublished.
+//
+// Answers are cached (calls to one number read its flow once, not once per
+// call); the Document is shared, so the caller must not change it.
 func (d *Directory) PublishedFlowForNumber(ctx context.Context, e164 string) (PublishedFlow, error) {
+	if a, ok := d.published.get(e164); ok {
+		return a.flow, a.err
+	}
+	gen := d.published.generation()
+	pf, err := d.publishedFlowForNumber(ctx, e164)
+	if err == nil || errors.Is(err, ErrNoSuchNumber) || errors.Is(err, ErrNoFlow) ||
+		errors.Is(err, ErrFlowDisabled) || errors.Is(err, ErrFlowNotPublished) {
+		// Answers, not failures: a database error is asked again.
+		d.published.putIf(gen, e164, publishedAnswer{pf, err})
+	}
+	return pf, err
+}
+
+// publishedAnswer is a cached PublishedFlowForNumber answer.
+type publishedAnswer struct {
+	flow PublishedFlow
+	err  error
+}
+
+// forgetFlows drops the cached flows of numbers after a flow or number change.
+func (d *Directory) forgetFlows() { d.published.clear() }
+
+func (d *Directory) publishedFlowForNumber(ctx context.Context, e164 string) (PublishedFlow, error) {
 	var n Number
 	err := d.db.WithContext(ctx).Where("e164 = ?", e164).Take(&n).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {

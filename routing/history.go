@@ -1,17 +1,23 @@
 package routing
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"regexp"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
+	"pbx/groupcommit"
 	"pbx/money"
 )
 
@@ -91,19 +97,181 @@ func (r *CallRecord) AfterFind(*gorm.DB) error {
 	return nil
 }
 
-// History stores and lists call records.
+// History stores and lists call records. Records written at the same
+// moment by many calls are written together (group commit): one
+// transaction for a batch, each call still told how its own write went.
+//
+// Only the start of a call is written before the call goes on: what
+// changes after (answered, recording, ended) is written behind, within
+// writeBehind, the latest state of each record in one statement for all
+// of them; a crash loses no call, and at most that much of what became of
+// it. Every read of the history first writes what is behind.
 type History struct {
-	db   *gorm.DB
-	node string // the cluster node whose calls this History writes
+	db     *gorm.DB
+	log    *slog.Logger
+	writes *groupcommit.Committer[*recordWrite]
+	node   string // the cluster node whose calls this History writes
+
+	mu        sync.Mutex
+	behind    map[uint]CallRecord // the latest state of each record not yet written
+	scheduled bool                // a flush of behind is on its way
+	flushing  sync.Mutex          // one flush at a time: an older state never lands after a newer one
 }
 
-// NewHistory returns a History over db, which holds CallRecord's table.
-func NewHistory(db *gorm.DB, opts ...HistoryOption) *History {
-	h := &History{db: db}
+// writeBehind is how long a record's change may wait to be written with
+// the others; retryBehind, how long after a failed write it is tried again.
+const (
+	writeBehind = 100 * time.Millisecond
+	retryBehind = time.Second
+)
+
+// recordWrite is one record to store: created (its ID set once written) or
+// saved over the stored one.
+type recordWrite struct {
+	rec    *CallRecord
+	create bool
+	err    error
+}
+
+// maxRecordBatch bounds a batch: a transaction long enough to hold back
+// the API's readers is worse than two.
+const maxRecordBatch = 256
+
+// NewHistory returns a History over db, which holds CallRecord's table;
+// log hears of records that could not be written behind (nil: nobody).
+func NewHistory(db *gorm.DB, log *slog.Logger, opts ...HistoryOption) *History {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &History{db: db, log: log, behind: make(map[uint]CallRecord)}
+	h.writes = groupcommit.New(maxRecordBatch, h.writeBatch)
 	for _, o := range opts {
 		o(h)
 	}
 	return h
+}
+
+// later keeps rec to be written behind, replacing an older state of it.
+func (h *History) later(rec CallRecord) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.behind[rec.ID] = rec
+	h.schedule(writeBehind)
+}
+
+// schedule starts a flush in d unless one is on its way; h.mu is held.
+func (h *History) schedule(d time.Duration) {
+	if h.scheduled {
+		return
+	}
+	h.scheduled = true
+	time.AfterFunc(d, func() {
+		if err := h.Flush(context.Background()); err != nil {
+			h.log.Error("write call records", "error", err)
+		}
+	})
+}
+
+// Flush writes every change still behind, now. The server calls it before
+// it stops; reads of the history call it first.
+func (h *History) Flush(ctx context.Context) error {
+	h.flushing.Lock()
+	defer h.flushing.Unlock()
+	h.mu.Lock()
+	pending := h.behind
+	h.behind = make(map[uint]CallRecord)
+	h.scheduled = false
+	h.mu.Unlock()
+	if len(pending) == 0 {
+		return nil
+	}
+	batch := make([]*recordWrite, 0, len(pending))
+	for _, rec := range pending {
+		batch = append(batch, &recordWrite{rec: &rec})
+	}
+	slices.SortFunc(batch, func(a, b *recordWrite) int { return cmp.Compare(a.rec.ID, b.rec.ID) })
+	var failed error
+	for chunk := range slices.Chunk(batch, maxRecordBatch) {
+		h.writeBatch(ctx, chunk)
+		for _, w := range chunk {
+			if w.err == nil {
+				continue
+			}
+			failed = fmt.Errorf("record call %s: %w", w.rec.CallID, w.err)
+			h.mu.Lock()
+			if _, newer := h.behind[w.rec.ID]; !newer {
+				h.behind[w.rec.ID] = *w.rec
+			}
+			h.schedule(retryBehind)
+			h.mu.Unlock()
+		}
+	}
+	return failed
+}
+
+// catchUp writes what is behind before a read, so that the history read
+// is the history as calls left it; a failure is logged, not the read's.
+func (h *History) catchUp(ctx context.Context) {
+	if err := h.Flush(ctx); err != nil {
+		h.log.Error("write call records", "error", err)
+	}
+}
+
+// write stores rec with the records other calls are storing now.
+func (h *History) write(ctx context.Context, rec *CallRecord, create bool) error {
+	w := &recordWrite{rec: rec, create: create}
+	h.writes.Do(ctx, w)
+	return w.err
+}
+
+// writeBatch writes batch in one transaction; if that fails, each record
+// on its own, so that one bad record fails only its own call's write.
+func (h *History) writeBatch(ctx context.Context, batch []*recordWrite) {
+	err := h.commit(ctx, batch)
+	if err == nil || len(batch) == 1 {
+		for _, w := range batch {
+			w.err = err
+		}
+		return
+	}
+	for _, w := range batch {
+		w.err = h.commit(ctx, []*recordWrite{w})
+	}
+}
+
+// commit inserts the new records of batch in one statement and saves the
+// others in another (an insert that replaces the stored row).
+func (h *History) commit(ctx context.Context, batch []*recordWrite) error {
+	var fresh, saved []CallRecord
+	for _, w := range batch {
+		if w.create {
+			fresh = append(fresh, *w.rec)
+		} else {
+			saved = append(saved, *w.rec)
+		}
+	}
+	err := h.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if len(fresh) > 0 {
+			if err := tx.CreateInBatches(&fresh, 64).Error; err != nil {
+				return err
+			}
+		}
+		if len(saved) > 0 {
+			return tx.Clauses(clause.OnConflict{UpdateAll: true}).CreateInBatches(&saved, 64).Error
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	i := 0
+	for _, w := range batch {
+		if w.create {
+			w.rec.ID = fresh[i].ID
+			i++
+		}
+	}
+	return nil
 }
 
 // Begin stores rec as a call in progress and sets rec.ID, so that a crash
@@ -118,7 +286,7 @@ func (h *History) Begin(ctx context.Context, rec *CallRecord) error {
 	rec.StartedAt = rec.StartedAt.UTC()
 	rec.EndedAt = rec.StartedAt
 	rec.AliveAt = rec.StartedAt
-	if err := h.db.WithContext(ctx).Create(rec).Error; err != nil {
+	if err := h.write(ctx, rec, true); err != nil {
 		rec.ID = 0
 		return fmt.Errorf("begin call record %s: %w", rec.CallID, err)
 	}
@@ -134,9 +302,7 @@ func (h *History) Update(ctx context.Context, rec CallRecord) error {
 	}
 	rec.InProgress = true
 	normalise(&rec)
-	if err := h.db.WithContext(ctx).Save(&rec).Error; err != nil {
-		return fmt.Errorf("update call record %s: %w", rec.CallID, err)
-	}
+	h.later(rec)
 	return nil
 }
 
@@ -153,14 +319,11 @@ func (h *History) Record(ctx context.Context, rec CallRecord) error {
 	if rec.ID == 0 {
 		rec.Node = h.node
 	}
-	db := h.db.WithContext(ctx)
-	var err error
 	if rec.ID != 0 {
-		err = db.Save(&rec).Error
-	} else {
-		err = db.Create(&rec).Error
+		h.later(rec)
+		return nil
 	}
-	if err != nil {
+	if err := h.write(ctx, &rec, true); err != nil {
 		return fmt.Errorf("record call %s: %w", rec.CallID, err)
 	}
 	return nil
@@ -212,6 +375,7 @@ func (h *History) KeepAlive(ctx context.Context, now time.Time) error {
 
 // InProgress returns the records of this node's calls that have not ended.
 func (h *History) InProgress(ctx context.Context) ([]CallRecord, error) {
+	h.catchUp(ctx)
 	var recs []CallRecord
 	if err := h.db.WithContext(ctx).Where("in_progress = ? AND node = ?", true, h.node).Order("id").Find(&recs).Error; err != nil {
 		return nil, fmt.Errorf("calls in progress: %w", err)
@@ -243,6 +407,7 @@ const (
 )
 
 func (h *History) query(ctx context.Context, f CallFilter) (*gorm.DB, error) {
+	h.catchUp(ctx)
 	if f.Type != "" && !IsCallType(f.Type) {
 		return nil, fmt.Errorf("list calls: unknown type %q", f.Type)
 	}
@@ -291,6 +456,7 @@ func (h *History) List(ctx context.Context, f CallFilter) ([]CallRecord, int64, 
 
 // Call returns the record with id, or ErrNotFound.
 func (h *History) Call(ctx context.Context, id uint) (CallRecord, error) {
+	h.catchUp(ctx)
 	var rec CallRecord
 	err := h.db.WithContext(ctx).First(&rec, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -395,6 +561,7 @@ func csvCell(s string) string {
 // RecordedSeconds returns the seconds of recordings (and voicemail) kept:
 // what counts against the storage quota.
 func (h *History) RecordedSeconds(ctx context.Context) (int64, error) {
+	h.catchUp(ctx)
 	var sum int64
 	err := h.db.WithContext(ctx).Model(&CallRecord{}).Where("recording <> ''").
 		Select("COALESCE(SUM(recording_seconds), 0)").Scan(&sum).Error

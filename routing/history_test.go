@@ -6,13 +6,16 @@ import (
 	"encoding/csv"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
 
-func testHistory(t *testing.T) *History {
+func testHistory(t testing.TB) *History {
 	t.Helper()
-	return NewHistory(testDirectory(t).db)
+	return NewHistory(testDirectory(t).db, nil)
 }
 
 func TestHistoryRecord(t *testing.T) {
@@ -153,5 +156,110 @@ func TestHistoryWriteCSV(t *testing.T) {
 	}
 	if rows[2][7] != "1" || rows[2][13] != "15" || rows[2][11] == "" {
 		t.Fatalf("answered row %q", rows[2])
+	}
+}
+
+// BenchmarkCallRecords writes what one answered call writes (the record at
+// the start, the answer, the end) from many calls at once.
+func BenchmarkCallRecords(b *testing.B) {
+	h := testHistory(b)
+	ctx := context.Background()
+	b.SetParallelism(32)
+	b.ReportAllocs()
+	var n atomic.Int64
+	cpu0 := cpuTime()
+	defer func() {
+		if err := h.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-us/op")
+	}()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			rec := CallRecord{CallID: fmt.Sprint("bench-", n.Add(1)), Direction: DirectionInbound, Type: CallMissed,
+				From: "+15550001111", To: "+15550002222", Number: "+15550002222", StartedAt: time.Now()}
+			if err := h.Begin(ctx, &rec); err != nil {
+				b.Fatal(err)
+			}
+			at := time.Now()
+			rec.AnsweredAt, rec.Type = &at, CallIncoming
+			if err := h.Update(ctx, rec); err != nil {
+				b.Fatal(err)
+			}
+			rec.EndedAt = time.Now()
+			if err := h.Record(ctx, rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// cpuTime is the CPU time the process has used: what a benchmark costs,
+// whatever else the machine is running.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestRecordsWrittenTogetherKeepTheirOwnIDs begins many calls at once (so
+// their records are inserted in shared batches) and checks each call got
+// the ID of its own row, and that a completed record leaves the calls in
+// progress.
+func TestRecordsWrittenTogetherKeepTheirOwnIDs(t *testing.T) {
+	h := testHistory(t)
+	ctx := context.Background()
+	recs := make([]CallRecord, 200)
+	var wg sync.WaitGroup
+	for i := range recs {
+		recs[i] = CallRecord{CallID: fmt.Sprint("together-", i), Direction: DirectionInbound, Type: CallMissed,
+			From: "+15550001111", To: "+15550002222", StartedAt: time.Now()}
+		wg.Go(func() {
+			if err := h.Begin(ctx, &recs[i]); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, r := range recs {
+		got, err := h.Call(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.CallID != r.CallID || !got.InProgress {
+			t.Fatalf("record %d holds %s (in progress %v), want %s in progress", r.ID, got.CallID, got.InProgress, r.CallID)
+		}
+	}
+	for i := range recs {
+		wg.Go(func() {
+			at := time.Now()
+			recs[i].AnsweredAt, recs[i].Type, recs[i].Voicemail = &at, CallIncoming, i%2 == 0
+			if err := h.Update(ctx, recs[i]); err != nil {
+				t.Error(err)
+			}
+			recs[i].EndedAt = at.Add(3 * time.Second)
+			if i%3 == 0 {
+				return // still in progress
+			}
+			if err := h.Record(ctx, recs[i]); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	open, err := h.InProgress(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 67 {
+		t.Fatalf("%d calls in progress, want 67", len(open))
+	}
+	for _, r := range recs {
+		got, _ := h.Call(ctx, r.ID)
+		if got.Voicemail != r.Voicemail || got.Type != CallIncoming || got.AnsweredAt == nil {
+			t.Fatalf("record %d: voicemail %v type %s answered %v; want %v incoming answered", r.ID, got.Voicemail, got.Type, got.AnsweredAt, r.Voicemail)
+		}
 	}
 }

@@ -15,9 +15,9 @@ func TestCloseLostClosesADeadNodesCallsOnce(t *testing.T) {
 	fx := newEngineFixture(t)
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ha := NewHistory(fx.d.db, OnNode("a"))
-	hb := NewHistory(fx.d.db, OnNode("b"))
-	hc := NewHistory(fx.d.db, OnNode("c"))
+	ha := NewHistory(fx.d.db, nil, OnNode("a"))
+	hb := NewHistory(fx.d.db, nil, OnNode("b"))
+	hc := NewHistory(fx.d.db, nil, OnNode("c"))
 	start := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	answered := start.Add(2 * time.Second)
 	onA := CallRecord{CallID: "a@test", Direction: DirectionInbound, Type: CallIncoming, From: "+15551230000",
@@ -27,6 +27,9 @@ func TestCloseLostClosesADeadNodesCallsOnce(t *testing.T) {
 	}
 	onA.AnsweredAt = &answered
 	if err := ha.Update(ctx, onA); err != nil {
+		t.Fatal(err)
+	}
+	if err := ha.Flush(ctx); err != nil { // before a's keep-alive, as 10 s later it would be
 		t.Fatal(err)
 	}
 	onB := CallRecord{CallID: "b@test", Direction: DirectionInbound, Type: CallIncoming, From: "+15551230001",

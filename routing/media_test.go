@@ -101,10 +101,16 @@ func (p *safePresence) OnCall(u uint) bool {
 	return p.fakePresence.OnCall(u)
 }
 
-func (p *safePresence) LoggedInAt(u uint) time.Time {
+func (p *safePresence) Roster(members []uint) ([]uint, <-chan struct{}) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.fakePresence.LoggedInAt(u)
+	return p.fakePresence.Roster(members)
+}
+
+func (p *safePresence) NextFree(users []uint, from int) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.fakePresence.NextFree(users, from)
 }
 
 func (p *safePresence) setOnCall(u uint, on bool) {

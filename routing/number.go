@@ -139,6 +139,7 @@ func number(ctx context.Context, tx *gorm.DB, id uint) (Number, error) {
 // CreateNumber validates in and stores a new number. Linking it to a flow
 // also lists it in that flow's draft.
 func (d *Directory) CreateNumber(ctx context.Context, in NumberInput) (Number, error) {
+	defer d.forgetFlows()
 	var n Number
 	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := d.applyNumber(ctx, tx, &n, in, true); err != nil {
@@ -158,6 +159,7 @@ func (d *Directory) CreateNumber(ctx context.Context, in NumberInput) (Number, e
 // UpdateNumber changes the fields in sets. Moving the number to another
 // flow, or off one, updates those flows' drafts to match.
 func (d *Directory) UpdateNumber(ctx context.Context, id uint, in NumberInput) (Number, error) {
+	defer d.forgetFlows()
 	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		n, err := number(ctx, tx, id)
 		if err != nil {
@@ -180,6 +182,7 @@ func (d *Directory) UpdateNumber(ctx context.Context, id uint, in NumberInput) (
 
 // DeleteNumber removes the number and takes it off its flow's draft.
 func (d *Directory) DeleteNumber(ctx context.Context, id uint) error {
+	defer d.forgetFlows()
 	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		n, err := number(ctx, tx, id)
 		if err != nil {

@@ -31,6 +31,7 @@ func (e *Engine) DeleteRecordingsBefore(ctx context.Context, cutoff time.Time) (
 		return 0, nil
 	}
 	var old []CallRecord
+	e.history.catchUp(ctx)
 	err := e.history.db.WithContext(ctx).Where("recording <> '' AND started_at < ? AND in_progress = ?", cutoff.UTC(), false).
 		Limit(10_000).Find(&old).Error
 	if err != nil {

@@ -635,13 +635,19 @@ func (s *Server) OnCall(user uint) bool {
 // Registered reports whether the user has a device registered.
 func (s *Server) Registered(user uint) bool { return s.loc.HasUser(user) }
 
-// LoggedInAt returns when the user's oldest live registration began.
-func (s *Server) LoggedInAt(user uint) time.Time {
-	var first time.Time
-	for _, b := range s.loc.LookupUser(user) {
-		if first.IsZero() || b.Since.Before(first) {
-			first = b.Since
+// Roster returns those of members with a live device, earliest logged in
+// first, and a channel closed when that may change.
+func (s *Server) Roster(members []uint) ([]uint, <-chan struct{}) { return s.loc.Roster(members) }
+
+// NextFree returns the index of the first of users[from:] who is not in a
+// bridged call, or -1: one lock for the whole walk.
+func (s *Server) NextFree(users []uint, from int) int {
+	s.callsMu.Lock()
+	defer s.callsMu.Unlock()
+	for i := max(from, 0); i < len(users); i++ {
+		if s.active[users[i]] <= 0 {
+			return i
 		}
 	}
-	return first
+	return -1
 }

@@ -88,8 +88,8 @@ type Location struct {
 
 	mu     sync.Mutex
 	byAOR  map[string][]*Binding
-	byUser map[uint]string     // user id -> AOR, so a call finds a user's devices at once
-	dirty  map[string]struct{} // binding IDs changed since the last flush
+	byUser map[uint]string   // user id -> AOR, so a call finds a user's devices at once
+	dirty  map[string]string // binding IDs changed since the last flush -> their AOR
 	kick   chan struct{}
 	// changed is closed, and replaced, when a device registers, leaves or
 	// expires: not on a plain refresh.
@@ -109,7 +109,7 @@ func NewLocation(db *gorm.DB, log *slog.Logger, maxContacts int, now func() time
 		db: db, log: log, now: now, maxContacts: maxContacts, slack: storeSlack,
 		byAOR:  make(map[string][]*Binding),
 		byUser: make(map[uint]string),
-		dirty:  make(map[string]struct{}),
+		dirty:  make(map[string]string),
 		kick:   make(chan struct{}, 1),
 
 		changed: make(chan struct{}),
@@ -177,7 +177,7 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 			}
 		}
 		for _, b := range list {
-			l.dirty[b.ID] = struct{}{}
+			l.dirty[b.ID] = b.AOR
 		}
 		l.forgetRemote(u.AOR, "")
 		delete(l.byAOR, u.AOR)
@@ -201,7 +201,7 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 		i := slices.IndexFunc(list, func(b *Binding) bool { return b.ID == id })
 		if c.Expires == 0 {
 			if i >= 0 {
-				l.dirty[id] = struct{}{}
+				l.dirty[id] = u.AOR
 				list = slices.Delete(list, i, i+1)
 				devices = true
 			}
@@ -226,7 +226,7 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 			b.stored = list[i].stored // a plain refresh: the stored row is close enough
 		} else {
 			b.stored = b.Expires
-			l.dirty[id] = struct{}{}
+			l.dirty[id] = u.AOR
 		}
 		if i >= 0 {
 			list[i] = b
@@ -241,7 +241,7 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 					oldest = j
 				}
 			}
-			l.dirty[list[oldest].ID] = struct{}{}
+			l.dirty[list[oldest].ID] = u.AOR
 			list = slices.Delete(list, oldest, oldest+1)
 		}
 		list = append(list, b)
@@ -281,7 +281,7 @@ func (l *Location) live(aor string, now time.Time) []*Binding {
 		if b.Expires.After(now) {
 			kept = append(kept, b)
 		} else {
-			l.dirty[b.ID] = struct{}{}
+			l.dirty[b.ID] = b.AOR
 		}
 	}
 	if len(kept) < len(list) {
@@ -304,6 +304,46 @@ func (l *Location) Lookup(aor string) []Binding {
 	out := l.withRemote(copyBindings(l.live(aor, now)), l.remoteAOR(aor, now))
 	sort.Slice(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
 	return out
+}
+
+// Roster returns those of members with a live binding, in the order they
+// logged in (the earliest Since of their devices; members' order breaks
+// ties), and the channel Changed would return, read under the same lock so
+// that no change between the two is missed.
+func (l *Location) Roster(members []uint) ([]uint, <-chan struct{}) {
+	now := l.now()
+	l.mu.Lock()
+	type entry struct {
+		user  uint
+		since time.Time
+	}
+	var in []entry
+	for _, m := range members {
+		var first time.Time
+		for _, b := range l.remoteUser(m, now) { // other nodes' devices (node mode)
+			if first.IsZero() || b.Since.Before(first) {
+				first = b.Since
+			}
+		}
+		if aor, ok := l.byUser[m]; ok {
+			for _, b := range l.live(aor, now) {
+				if b.UserID == m && (first.IsZero() || b.Since.Before(first)) {
+					first = b.Since
+				}
+			}
+		}
+		if !first.IsZero() {
+			in = append(in, entry{m, first})
+		}
+	}
+	changed := l.changed // after live(), which may have replaced it
+	l.mu.Unlock()
+	slices.SortStableFunc(in, func(a, b entry) int { return a.since.Compare(b.since) })
+	out := make([]uint, len(in))
+	for i, e := range in {
+		out[i] = e.user
+	}
+	return out, changed
 }
 
 // HasSource reports whether one of aor's live bindings was registered from
@@ -424,21 +464,16 @@ func (l *Location) Flush(ctx context.Context) error {
 	}
 	var upserts []Binding
 	var deletes []string
-	current := make(map[string]*Binding)
-	for _, list := range l.byAOR {
-		for _, b := range list {
-			current[b.ID] = b
-		}
-	}
-	for id := range l.dirty {
-		if b, ok := current[id]; ok {
-			upserts = append(upserts, *b)
+	// Only the AORs that changed are looked at, not every binding.
+	for id, aor := range l.dirty {
+		if i := slices.IndexFunc(l.byAOR[aor], func(b *Binding) bool { return b.ID == id }); i >= 0 {
+			upserts = append(upserts, *l.byAOR[aor][i])
 		} else {
 			deletes = append(deletes, id)
 		}
 	}
 	pending := l.dirty
-	l.dirty = make(map[string]struct{})
+	l.dirty = make(map[string]string)
 	l.mu.Unlock()
 
 	err := l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -459,8 +494,10 @@ func (l *Location) Flush(ctx context.Context) error {
 	if err != nil {
 		// Keep the changes for the next attempt rather than lose them.
 		l.mu.Lock()
-		for id := range pending {
-			l.dirty[id] = struct{}{}
+		for id, aor := range pending {
+			if _, ok := l.dirty[id]; !ok {
+				l.dirty[id] = aor
+			}
 		}
 		l.mu.Unlock()
 		return err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -202,5 +203,42 @@ func TestLocationChanged(t *testing.T) {
 		if got := closed(c); got != step.want {
 			t.Errorf("%s: changed %v, want %v", step.name, got, step.want)
 		}
+	}
+}
+
+func TestRosterIsLoginOrderAndSaysWhenItChanges(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	l := newTestLocation(t, 2, &now)
+	register := func(user uint, aor string, expires int) {
+		t.Helper()
+		if _, err := l.Apply(Update{AOR: aor, UserID: user, CallID: "c-" + aor, CSeq: 1, Source: "1.2.3.4:5060", Transport: "udp",
+			Contacts: []ContactUpdate{{URI: "sip:" + aor + "@10.0.0.2", Expires: expires}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	register(3, "1003", 60) // logged in first
+	now = now.Add(time.Second)
+	register(1, "1001", 60)
+	register(2, "1002", 30) // same second as 1001: the members' order decides
+	now = now.Add(time.Second)
+
+	got, changed := l.Roster([]uint{2, 1, 3, 4})
+	if want := []uint{3, 2, 1}; !slices.Equal(got, want) {
+		t.Fatalf("roster = %v, want %v (4 is not registered)", got, want)
+	}
+	register(1, "1001", 60) // a refresh changes nothing a call needs
+	select {
+	case <-changed:
+		t.Fatal("a refresh closed the roster's channel")
+	default:
+	}
+	now = now.Add(40 * time.Second) // 1002's binding expires
+	if got, _ := l.Roster([]uint{2, 1, 3}); !slices.Equal(got, []uint{3, 1}) {
+		t.Fatalf("after 1002 expired: roster = %v, want [3 1]", got)
+	}
+	select {
+	case <-changed:
+	default:
+		t.Fatal("an expired device left the roster's channel open")
 	}
 }

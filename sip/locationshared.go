@@ -53,7 +53,7 @@ func (l *Location) forgetRemote(aor, id string) bool {
 	kept := list[:0:0]
 	for _, b := range list {
 		if id == "" || b.ID == id {
-			l.dirty[b.ID] = struct{}{}
+			l.dirty[b.ID] = b.AOR
 			continue
 		}
 		kept = append(kept, b)

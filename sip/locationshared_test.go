@@ -105,7 +105,7 @@ func TestSharedLocationWritesEveryRefresh(t *testing.T) {
 	l := NewLocation(nil, slog.New(slog.NewTextHandler(io.Discard, nil)), 10, func() time.Time { return now }, Shared("a", time.Second))
 	up := Update{AOR: "1001", UserID: 7, CallID: "x", CSeq: 1, Contacts: []ContactUpdate{{URI: "sip:1001@10.0.0.2", Expires: 60}}}
 	l.Apply(up)
-	l.dirty = map[string]struct{}{}
+	l.dirty = map[string]string{}
 	now = now.Add(55 * time.Second)
 	up.CSeq = 2
 	l.Apply(up)

@@ -41,7 +41,7 @@ type testServer struct {
 	stop func() // stops serving and waits
 }
 
-func startServer(t *testing.T, edit func(*configs.SIP)) *testServer {
+func startServer(t testing.TB, edit func(*configs.SIP)) *testServer {
 	t.Helper()
 	cfg := configs.Default().SIP
 	cfg.Addr = "127.0.0.1:0"

@@ -2,7 +2,9 @@ package sip
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -101,6 +103,9 @@ func (s *Server) registerTrunk(ctx context.Context, tr Trunk, expires int) Trunk
 		res, err = s.client.DoDigestAuth(rctx, req, res, sipgo.DigestAuth{Username: tr.Username, Password: tr.Password})
 	}
 	switch {
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		// The admin reads this on the trunks page: say what happened, not how Go noticed.
+		return fail(fmt.Errorf("no answer from %s within 10 s", net.JoinHostPort(tr.Host, strconv.Itoa(tr.Port))))
 	case err != nil:
 		return fail(err)
 	case res.StatusCode != 200:

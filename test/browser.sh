@@ -5,7 +5,8 @@
 #
 # Env: PBX_BROWSER_HTTP (127.0.0.1:18180), PBX_BROWSER_SIP (127.0.0.1:15180),
 # PBX_BROWSER_RTP (35000-35099; a carrier's call comes from 127.0.58.2), CHROMIUM (/usr/bin/chromium), SIPP (sipp, which places the calls the call
-# history shows). Screenshots go to test/out/browser/.
+# history shows), PBX_BROWSER_TESTS (the test files to run, such as
+# "numbers.test.mjs"; all by default). Screenshots go to test/out/browser/.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 http_addr="${PBX_BROWSER_HTTP:-127.0.0.1:18180}"
@@ -71,7 +72,7 @@ curl -fsS "http://$http_addr/healthz" >/dev/null || { cat "$work/pbx.log" >&2; f
 echo "== running the browser tests"
 status=0
 (cd "$root/test/browser" && PBX_URL="http://$http_addr" PBX_SIP_ADDR="$sip_addr" PBX_ADMIN_TOKEN="$token" PBX_BROWSER_OUT="$root/test/out/browser" \
-  node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout ./*.test.mjs) || status=$?
+  node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout ${PBX_BROWSER_TESTS:-./*.test.mjs}) || status=$?
 if [ "$status" != 0 ]; then
   echo "--- pbx log" >&2
   tail -n 50 "$work/pbx.log" >&2

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func billingServer(t *testing.T) *Server {
 	w := billing.NewWallet(db, ledger, billing.Manual{}, notes, billing.WalletConfig{Currency: "EUR", Rate: 920_000}, log, time.Now)
 	t.Cleanup(w.Wait)
 	subs := billing.NewSubscriptions(db, ledger, notes, billing.Calendar{Location: time.UTC}, 1, time.Now)
-	storage := billing.NewStorage(w, subs, notes, routing.NewHistory(db).RecordedSeconds)
+	storage := billing.NewStorage(w, subs, notes, routing.NewHistory(db, nil).RecordedSeconds)
 	return NewServer(Config{AdminToken: bootstrap}, db, routing.NewDirectory(db, "pbx", routing.WithTrunks(anyTrunk)), noRegistrations{}, prometheus.NewRegistry(), log,
 		WithBilling(w, billing.NewRates(db, time.Now)), WithNotifications(notes), WithNumberStore(subs), WithStorage(storage))
 }
@@ -144,6 +145,19 @@ func TestBuyANumber(t *testing.T) {
 	}
 	if w := decodeBody[walletBody](t, api("GET", "/api/v1/wallet", "")); w.Balance.String() != "3" {
 		t.Fatalf("balance %s after the first month", w.Balance)
+	}
+	// The list says what each number costs a month; a number added by hand is not billed here.
+	wantStatus(t, api("POST", "/api/v1/numbers", `{"e164":"+15550100002","type":"toll_free","country":"US"}`), http.StatusCreated)
+	owned := decodeBody[struct{ Numbers []listedNumber }](t, api("GET", "/api/v1/numbers", ""))
+	prices := map[string]string{}
+	for _, n := range owned.Numbers {
+		prices[n.E164] = "none"
+		if n.MonthlyPrice != nil {
+			prices[n.E164] = n.MonthlyPrice.String() + " / " + n.MonthlyPriceLocal
+		}
+	}
+	if want := map[string]string{"+15550100001": "2 / 1.84", "+15550100002": "none"}; !maps.Equal(prices, want) {
+		t.Fatalf("monthly prices %v, want %v", prices, want)
 	}
 	wantStatus(t, api("DELETE", "/api/v1/numbers/"+itoa(bought.Number.ID), ""), http.StatusNoContent)
 	list := decodeBody[struct{ Numbers []billing.Available }](t, api("GET", "/api/v1/numbers/available?country=US", ""))

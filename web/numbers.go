@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
+	"pbx/billing"
 	"pbx/invalid"
+	"pbx/money"
 	"pbx/routing"
 )
 
@@ -30,5 +33,42 @@ func (s *Server) listNumbers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"numbers": numbers})
+	out, err := s.withMonthlyPrice(r.Context(), numbers)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"numbers": out})
+}
+
+// listedNumber is a number as the list shows it: with the monthly charge
+// of a number bought from the inventory (nil for one added by hand, which
+// is not billed here).
+type listedNumber struct {
+	routing.Number
+	MonthlyPrice      *money.Credits `json:"monthly_price"`
+	MonthlyPriceLocal string         `json:"monthly_price_local,omitempty"`
+}
+
+// withMonthlyPrice pairs each number with its running monthly charge, so
+// the admin sees what each number costs without a request per row.
+func (s *Server) withMonthlyPrice(ctx context.Context, numbers []routing.Number) ([]listedNumber, error) {
+	price := map[string]money.Credits{}
+	if s.subs != nil {
+		subs, err := s.subs.Active(ctx, billing.SubNumber)
+		if err != nil {
+			return nil, err
+		}
+		for _, sub := range subs {
+			price[sub.Ref] = sub.MonthlyPrice
+		}
+	}
+	out := make([]listedNumber, len(numbers))
+	for i, n := range numbers {
+		out[i] = listedNumber{Number: n}
+		if p, ok := price[n.E164]; ok {
+			out[i].MonthlyPrice, out[i].MonthlyPriceLocal = &p, s.local(p)
+		}
+	}
+	return out, nil
 }

@@ -61,7 +61,7 @@ func NewServer(cfg Config, db *gorm.DB, dir *routing.Directory, regs Registratio
 		o(s)
 	}
 	if s.calls == nil {
-		s.calls = routing.NewHistory(db)
+		s.calls = routing.NewHistory(db, log)
 	}
 	now := func() time.Time { return s.now() } // follows s.now, which tests replace
 	s.creds = NewCredentials(db, cfg.AdminToken, now)

@@ -4,13 +4,18 @@
 # contacts all point at one sipp UAS).
 #
 #   Part 1, call setup rate: short calls (INVITE, 200, ACK, BYE) at each
-#   offered rate; calls/s completed, failures, retransmissions, CPU, memory.
+#   offered rate; calls/s completed, failures, retransmissions, CPU, memory;
+#   and, in the same run, the anchor: Kamailio 5.6 as a stateful proxy with
+#   Record-Route (bench/anchors/kamailio-proxy.cfg) forwarding the same sipp
+#   calls to a sipp UAS of its own.
 #   Part 2, concurrent calls with media: sipp uac_pcap streams ~10 s of G.711
 #   per call; the agent echoes it. Calls held at the peak, RTP packets relayed
 #   and lost (sequence gaps seen by the PBX), CPU, memory per call.
 #
-# Usage: [BILLING=true] bench/calls/run.sh [cps-rates] [concurrent-target]
+# Usage: [BILLING=true] [SECS=10] [AGENTS=1200] [PARTS=123] bench/calls/run.sh [cps-rates] [concurrent-target]
 #   BILLING=true meters every call (authorised, charged per increment)
+#   SECS         seconds per setup-rate step (the issue's target is 60)
+#   PARTS        which parts to run (default all three)
 #   cps-rates          comma-separated (default 100,200,400,600)
 #   concurrent-target  calls to hold with media (default 1000)
 set -euo pipefail
@@ -20,12 +25,15 @@ ROOT=$PWD
 RATES=${1:-100,200,400,600}
 TARGET=${2:-1000}
 AGENTS=${AGENTS:-1200}
-SECS=10
-PBX_IP=127.0.0.61 CARRIER_IP=127.0.0.62 AGENT_IP=127.0.0.63
+SECS=${SECS:-10}
+PARTS=${PARTS:-123}
+PBX_IP=127.0.0.61 CARRIER_IP=127.0.0.62 AGENT_IP=127.0.0.63 KAM_IP=127.0.0.64 KUAS_IP=127.0.0.65
 OUT=$ROOT/bench/out/calls
 rm -rf "$OUT"; mkdir -p "$OUT"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-command -v sipp >/dev/null || { as_root apt-get update -qq; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester >/dev/null; }
+for pkg in sipp:sip-tester kamailio:kamailio; do
+  command -v "${pkg%%:*}" >/dev/null || { as_root apt-get update -qq; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkg##*:}" >/dev/null; }
+done
 
 pids=()
 # sipp's RTP echo drops packets under load with the default socket buffers
@@ -37,7 +45,9 @@ cleanup() {
   [ -n "$rmem" ] && as_root sysctl -qw net.core.rmem_default="$rmem" 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+# cpu_ticks PID: user+system clock ticks of a process and its children
+# (Kamailio works in child processes).
+cpu_ticks() { for p in $1 $(pgrep -P "$1"); do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s+=$1} END {print s}'; }
 rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 peak_kib() { awk '/VmHWM/{print $2}' "/proc/$1/status"; }
 api() { curl -sf -H 'Authorization: Bearer bench-admin-token-0123456789' -H 'Content-Type: application/json' "http://$PBX_IP:28080/api/v1/$1" "${@:2}"; }
@@ -90,27 +100,45 @@ hz=$(getconf CLK_TCK)
 echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); sipp $(sipp -v 2>&1 | grep -o 'v[0-9.]*' | head -1)"
 echo
-echo "Part 1: call setup rate (INVITE through trunk, number, flow, group; 200; ACK; BYE), $SECS s per step"
+echo "Part 1: call setup rate (INVITE through trunk, number, flow, group of $AGENTS; 200; ACK; BYE), $SECS s per step;"
+echo "the anchor: the same sipp calls through Kamailio's stateful proxy to a sipp UAS"
 echo
-echo "| offered cps | done cps | ok | failed | retrans | pbx CPU | pbx RSS MiB |"
-echo "|---:|---:|---:|---:|---:|---:|---:|"
-IFS=, read -ra rates <<< "$RATES"
-for r in "${rates[@]}"; do
-  dir="$OUT/cps-$r"; mkdir -p "$dir"
-  t0=$(date +%s.%N); c0=$(cpu_ticks "$pbx")
-  (cd "$dir" && sipp "$PBX_IP:25060" -sn uac -s +15550009999 -i "$CARRIER_IP" -p 25101 -r "$r" -m $((r * SECS)) \
+kcfg=$(mktemp); sed "s/127.0.0.18:5190/$KAM_IP:25060/; s/UAS_ADDRESS/$KUAS_IP:25100/" bench/anchors/kamailio-proxy.cfg > "$kcfg"
+kamailio -f "$kcfg" -m 512 -M 32 -x tlsf -X tlsf -P "$OUT/kamailio.pid" -DD -E >"$OUT/kamailio.log" 2>&1 &
+kam=$!; pids+=("$kam")
+(cd "$OUT" && exec sipp -sn uas -i "$KUAS_IP" -p 25100 -nostdin -buff_size 4194304 -default_behaviors all,-abortunexp >kuas.out 2>&1) &
+pids+=("$!")
+sleep 1
+
+# setup_step NAME SERVERPID TARGET RATE: one sipp run of short calls; a table row.
+setup_step() {
+  local name=$1 spid=$2 target=$3 r=$4 dir="$OUT/cps-$1-$4"; mkdir -p "$dir"
+  local t0 c0 t1 c1; t0=$(date +%s.%N); c0=$(cpu_ticks "$spid")
+  (cd "$dir" && sipp "$target" -sn uac -s +15550009999 -i "$CARRIER_IP" -p 25101 -r "$r" -m $((r * SECS)) \
     -l $((r * 4)) -nostdin -buff_size 4194304 -timeout $((SECS * 4))s -trace_stat -fd 1 -stf stats.csv \
     -default_behaviors all,-abortunexp >sipp.out 2>&1) || true
-  t1=$(date +%s.%N); c1=$(cpu_ticks "$pbx")
-  head=$(head -n 1 "$dir/stats.csv"); line=$(tail -n 1 "$dir/stats.csv")
+  t1=$(date +%s.%N); c1=$(cpu_ticks "$spid")
+  local head line; head=$(head -n 1 "$dir/stats.csv"); line=$(tail -n 1 "$dir/stats.csv")
   col() { echo "$head" | tr ';' '\n' | grep -nx "$1" | cut -d: -f1; }
+  local ok fail retr
   ok=$(echo "$line" | cut -d';' -f"$(col 'SuccessfulCall(C)')"); fail=$(echo "$line" | cut -d';' -f"$(col 'FailedCall(C)')")
   retr=$(echo "$line" | cut -d';' -f"$(col 'Retransmissions(C)')")
-  awk -v r="$r" -v ok="$ok" -v f="$fail" -v x="$retr" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$hz" -v m="$(rss_kib "$pbx")" \
-    'BEGIN { el=t1-t0; printf "| %d | %.0f | %d | %d | %d | %.0f%% | %.0f |\n", r, ok/el, ok, f, x, 100*(c1-c0)/hz/el, m/1024 }'
+  awk -v n="$name" -v r="$r" -v ok="$ok" -v f="$fail" -v x="$retr" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$hz" -v m="$(rss_kib "$spid")" \
+    'BEGIN { el=t1-t0; printf "| %s | %d | %.0f | %d | %d | %d | %.0f%% | %.0f |\n", n, r, ok/el, ok, f, x, 100*(c1-c0)/hz/el, m/1024 }'
   sleep 2
-done
+}
 
+if [[ $PARTS == *1* ]]; then
+echo "| server | offered cps | done cps | ok | failed | retrans | server CPU | server RSS MiB |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+IFS=, read -ra rates <<< "$RATES"
+for r in "${rates[@]}"; do
+  setup_step pbx "$pbx" "$PBX_IP:25060" "$r"
+  setup_step kamailio "$kam" "$KAM_IP:25060" "$r"
+done
+fi
+
+[[ $PARTS == *2* ]] && {
 echo
 echo "Part 2: concurrent calls with G.711 media both ways (uac_pcap ~10 s per call, agent echoes)"
 rate=$(( TARGET / 8 ))
@@ -145,6 +173,8 @@ awk -v n="$TARGET" -v ok="$ok" -v f="$fail" -v p="$peak" -v i0="$in0" -v i1="$in
   -v li="${lost_in:-0}" -v lb="${lost_back:-0}" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$hz" -v h0="$heap0" -v hp="$peak_heap" -v rp="$peak_rss" \
   'BEGIN { el=t1-t0; rel=(i1-i0)+(b1-b0); lost=li+lb;
     printf "| %d | %d | %d | %d | %d | %d | %d (%.3f%%) | %.0f%% | %.0f |\n", n, ok, f, p, i1-i0, b1-b0, lost, (rel>0?100*lost/(rel+lost):0), 100*(c1-c0)/hz/el, rp/1024 }'
+}
+[[ $PARTS == *3* ]] && {
 echo
 echo "Part 3: memory per held call: 1000 calls set up at 100/s and held 70 s; the heap is read"
 echo "once the setups' SIP transactions have expired (32 s after the last setup), against the"
@@ -163,6 +193,7 @@ echo "| calls held | live heap, no call MiB | live heap, calls held MiB | KiB pe
 echo "|---:|---:|---:|---:|---:|"
 awk -v n="$held" -v b="$base" -v h="$heap" -v r0="$base_rss" -v r1="$rss" \
   'BEGIN { printf "| %d | %.0f | %.0f | %.1f | %.1f |\n", n, b/1048576, h/1048576, (n>0?(h-b)/1024/n:0), (n>0?(r1-r0)/n:0) }'
+}
 echo
 echo "peak RSS of the run: $(( $(peak_kib "$pbx") / 1024 )) MiB"
-rm -rf "$data"
+rm -rf "$data" "$kcfg"

@@ -177,7 +177,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 		return err
 	}
 	ports.Learning, ports.Quarantine = cfg.RTPLearning, cfg.RTPPortQuarantine
-	history := routing.NewHistory(db, historyOptions(node)...)
+	history := routing.NewHistory(db, log.With("component", "calls"), historyOptions(node)...)
 	bill, err := newBilling(ctx, cfg.Billing, db, history, metrics, log.With("component", "billing"))
 	if err != nil {
 		return err
@@ -214,7 +214,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	}
 	api := web.NewServer(web.Config{AdminToken: cfg.AdminToken}, db, dir, loc, metrics, log.With("component", "web"), web.WithTrunks(trunks), web.WithRecordings(recordings), web.WithMedia(prompts),
 		web.WithBilling(bill.wallet, bill.rates), web.WithNotifications(bill.notes), web.WithNumberStore(bill.subs), web.WithStorage(bill.storage),
-		web.WithHealth(sipSrv.Health), web.WithLive(calls.engine, loc))
+		web.WithHealth(sipSrv.Health), web.WithLive(calls.engine, loc), web.WithHistory(history))
 	httpLn, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
@@ -253,6 +253,10 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 		return httpSrv.Shutdown(sctx)
 	})
 	err = g.Wait()
+	// The calls have ended: what became of them is written before the database closes.
+	if ferr := history.Flush(context.WithoutCancel(ctx)); ferr != nil {
+		log.Error("write call records", "error", ferr)
+	}
 	stopLoc()
 	<-locDone
 	if err != nil {

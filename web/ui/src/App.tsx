@@ -5,6 +5,7 @@ import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from
 import { SignIn } from './SignIn'
 import { Telephony } from './Telephony'
 import { Settings } from './Settings'
+import { Trunks } from './Trunks'
 import { Notifications } from './Notifications'
 import { Balance } from './Balance'
 import { Loading, NotFound, Notice } from './ui'
@@ -82,6 +83,7 @@ export function App({ api }: { api: Api }) {
             path="/settings"
             element={<Settings api={api} session={state.session} onChanged={() => api.session().then((s) => s && setState({ kind: 'in', session: s }))} />}
           />
+          <Route path="/settings/trunks" element={<Trunks api={api} />} />
           <Route path="/" element={<Navigate to="/telephony/users" replace />} />
           <Route path="/telephony" element={<Navigate to="/telephony/users" replace />} />
           <Route path="/signin" element={<Navigate to="/telephony/users" replace />} />

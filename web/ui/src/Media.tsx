@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useRef, useState } from 'react'
 import { ApiError, mediaAudioUrl, message, type Api, type MediaFile } from './api'
-import { Confirm, Empty, Field, Loading, Notice, duration, focusFirstError } from './ui'
+import { useDeleteMedia, useMediaFiles, useUploadMedia } from './people'
+import { Confirm, Empty, Field, Loaded, Notice, RowActions, Table, duration, focusFirstError } from './ui'
 
 /** seconds reads a prompt's length: tenths under a minute, where they matter. */
 function seconds(s: number): string {
@@ -20,97 +21,55 @@ function size(bytes: number): string {
 }
 
 export function Media({ api }: { api: Api }) {
-  const [files, setFiles] = useState<MediaFile[] | null>(null)
-  const [error, setError] = useState('')
+  const files = useMediaFiles(api)
+  const del = useDeleteMedia(api)
   const [deleting, setDeleting] = useState<MediaFile | null>(null)
   const [done, setDone] = useState('')
 
-  const load = useCallback(async () => {
-    setError('')
-    try {
-      setFiles(await api.mediaFiles())
-    } catch (e) {
-      setError(message(e))
-    }
-  }, [api])
-
-  useEffect(() => {
-    load()
-  }, [load])
-
   return (
     <div>
-      <Upload
-        api={api}
-        onStart={() => setDone('')}
-        onUploaded={(f) => {
-          setDone(`${f.name} was uploaded.`)
-          load()
-        }}
-      />
+      <Upload api={api} onStart={() => setDone('')} onUploaded={(f) => setDone(`${f.name} was uploaded.`)} />
       {done && <Notice kind="success">{done}</Notice>}
-      {error && (
-        <Notice kind="error" action={<button onClick={load}>Try again</button>}>
-          Audio files could not be loaded: {error}
-        </Notice>
-      )}
-      {!files && !error && <Loading what="audio files" />}
-      {files && files.length === 0 && (
-        <Empty title="No audio files yet">Upload greetings, menu prompts and hold music here, then choose them in a call flow.</Empty>
-      )}
-      {files && files.length > 0 && (
-        <table className="list" aria-label="Audio files">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Length</th>
-              <th scope="col">Format</th>
-              <th scope="col">Uploaded</th>
-              <th scope="col">Listen</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {files.map((f) => (
-              <tr key={f.id} data-media={f.name}>
-                <td data-label="Name">
-                  <strong>{f.name}</strong>
-                  <span className="sub">{size(f.size_bytes)}</span>
-                </td>
-                <td data-label="Length">{seconds(f.duration_seconds)}</td>
-                <td data-label="Format">{format(f)}</td>
-                <td data-label="Uploaded">{new Date(f.created_at).toLocaleString()}</td>
-                <td data-label="Listen">
-                  <audio controls preload="none" src={mediaAudioUrl(f.id)} aria-label={`Play ${f.name}`} />
-                </td>
-                <td className="actions">
-                  <button className="danger-text" onClick={() => setDeleting(f)} aria-label={`Delete ${f.name}`}>
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Loaded query={files} what="audio files">
+        {(list) =>
+          list.length === 0 ? (
+            <Empty title="No audio files yet">Upload greetings, menu prompts and hold music here, then choose them in a call flow.</Empty>
+          ) : (
+            <Table
+              label="Audio files"
+              rows={list}
+              rowKey={(f) => f.id}
+              rowProps={(f) => ({ 'data-media': f.name })}
+              columns={[
+                {
+                  label: 'Name',
+                  cell: (f) => (
+                    <>
+                      <strong>{f.name}</strong>
+                      <span className="sub">{size(f.size_bytes)}</span>
+                    </>
+                  ),
+                },
+                { label: 'Length', cell: (f) => seconds(f.duration_seconds) },
+                { label: 'Format', cell: format },
+                { label: 'Uploaded', cell: (f) => new Date(f.created_at).toLocaleString() },
+                { label: 'Listen', cell: (f) => <audio controls preload="none" src={mediaAudioUrl(f.id)} aria-label={`Play ${f.name}`} /> },
+              ]}
+              actions={(f) => <RowActions name={f.name} onDelete={() => setDeleting(f)} />}
+            />
+          )
+        }
+      </Loaded>
       {deleting && (
         <Confirm
           title={`Delete ${deleting.name}?`}
           action="Delete file"
+          inUseAdvice="Take it out of those flows first."
           onClose={() => setDeleting(null)}
           onConfirm={async () => {
-            try {
-              await api.deleteMedia(deleting.id)
-            } catch (e) {
-              // 409 names the flows that play it; say what to do about it.
-              if (e instanceof ApiError && e.status === 409) throw new Error(`${e.message}. Take it out of those flows first.`)
-              throw e
-            }
+            await del.mutateAsync(deleting.id)
             setDeleting(null)
             setDone(`${deleting.name} was deleted.`)
-            load()
           }}
         >
           <p>Calls already playing it finish; no call flow can use it afterwards. A file that a flow plays cannot be deleted. This cannot be undone.</p>
@@ -125,7 +84,7 @@ function Upload({ api, onStart, onUploaded }: { api: Api; onStart: () => void; o
   const [name, setName] = useState('')
   const [errors, setErrors] = useState<Record<string, string>>({})
   const [formError, setFormError] = useState('')
-  const [busy, setBusy] = useState(false)
+  const upload = useUploadMedia(api)
   const form = useRef<HTMLFormElement>(null)
   const input = useRef<HTMLInputElement>(null)
 
@@ -139,9 +98,8 @@ function Upload({ api, onStart, onUploaded }: { api: Api; onStart: () => void; o
       focusFirstError(form.current)
       return
     }
-    setBusy(true)
     try {
-      const f = await api.uploadMedia(file, name.trim())
+      const f = await upload.mutateAsync({ file, name: name.trim() })
       setFile(null)
       setName('')
       if (input.current) input.current.value = ''
@@ -158,8 +116,6 @@ function Upload({ api, onStart, onUploaded }: { api: Api; onStart: () => void; o
       } else {
         setFormError(message(err))
       }
-    } finally {
-      setBusy(false)
     }
   }
 
@@ -183,8 +139,8 @@ function Upload({ api, onStart, onUploaded }: { api: Api; onStart: () => void; o
         <Field label="Name" error={errors.name} hint="Leave blank to use the file's name.">
           {(a) => <input {...a} name="name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />}
         </Field>
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Uploading…' : 'Upload'}
+        <button type="submit" className="primary" disabled={upload.isPending}>
+          {upload.isPending ? 'Uploading…' : 'Upload'}
         </button>
       </div>
       {formError && <Notice kind="error">{formError}</Notice>}

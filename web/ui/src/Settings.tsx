@@ -1,16 +1,31 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useRef, useState } from 'react'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { NavLink } from 'react-router'
 import { ApiError, message, type Api, type APIToken, type SessionInfo } from './api'
-import { Confirm, Empty, Field, Loading, Notice, focusFirstError } from './ui'
+import { Confirm, Empty, Field, Loaded, Notice, RowActions, Table, focusFirstError } from './ui'
 
 export function Settings(props: { api: Api; session: SessionInfo; onChanged: () => void }) {
   return (
     <section className="page">
       <h1>Settings</h1>
+      <SettingsNav />
       <div className="panels">
         <PasswordPanel {...props} />
         <TokensPanel api={props.api} />
       </div>
     </section>
+  )
+}
+
+/** SettingsNav leads to the parts of Settings: the admin's own access, and the carrier trunks. */
+export function SettingsNav() {
+  return (
+    <nav className="tabs" aria-label="Settings">
+      <NavLink to="/settings" end>
+        Access
+      </NavLink>
+      <NavLink to="/settings/trunks">SIP trunks</NavLink>
+    </nav>
   )
 }
 
@@ -83,25 +98,14 @@ function PasswordPanel({ api, session, onChanged }: { api: Api; session: Session
 }
 
 function TokensPanel({ api }: { api: Api }) {
-  const [tokens, setTokens] = useState<APIToken[] | null>(null)
-  const [error, setError] = useState('')
+  const qc = useQueryClient()
+  const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => api.tokens(), staleTime: 0 })
+  const reload = () => qc.invalidateQueries({ queryKey: ['tokens'] })
   const [name, setName] = useState('')
   const [nameError, setNameError] = useState('')
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null)
   const [revoking, setRevoking] = useState<APIToken | null>(null)
   const [copied, setCopied] = useState(false)
-
-  const load = useCallback(async () => {
-    setError('')
-    try {
-      setTokens(await api.tokens())
-    } catch (e) {
-      setError(message(e))
-    }
-  }, [api])
-  useEffect(() => {
-    load()
-  }, [load])
 
   const create = async (e: React.FormEvent) => {
     e.preventDefault()
@@ -112,7 +116,7 @@ function TokensPanel({ api }: { api: Api }) {
       const t = await api.createToken(name)
       setCreated({ name: t.name, token: t.token })
       setName('')
-      load()
+      reload()
     } catch (err) {
       if (err instanceof ApiError && err.fields.name) setNameError(err.fields.name)
       else setNameError(message(err))
@@ -153,45 +157,26 @@ function TokensPanel({ api }: { api: Api }) {
           </button>
         </div>
       )}
-      {error && (
-        <Notice kind="error" action={<button onClick={load}>Try again</button>}>
-          Tokens could not be loaded: {error}
-        </Notice>
-      )}
-      {!tokens && !error && <Loading what="tokens" />}
-      {tokens && tokens.length === 0 && <Empty title="No API tokens">Programs can also use PBX_ADMIN_TOKEN, but a named token can be revoked.</Empty>}
-      {tokens && tokens.length > 0 && (
-        <table className="list" aria-label="API tokens">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Starts with</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.map((t) => (
-              <tr key={t.id}>
-                <td data-label="Name">{t.name}</td>
-                <td data-label="Starts with">
-                  <code>{t.prefix}…</code>
-                </td>
-                <td data-label="Created">{new Date(t.created_at).toLocaleString()}</td>
-                <td data-label="Last used">{t.last_used_at ? new Date(t.last_used_at).toLocaleString() : <span className="muted">Never</span>}</td>
-                <td className="actions">
-                  <button className="danger-text" onClick={() => setRevoking(t)} aria-label={`Revoke ${t.name}`}>
-                    Revoke
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Loaded query={tokens} what="tokens">
+        {(list) =>
+          list.length === 0 ? (
+            <Empty title="No API tokens">Programs can also use PBX_ADMIN_TOKEN, but a named token can be revoked.</Empty>
+          ) : (
+            <Table
+              label="API tokens"
+              rows={list}
+              rowKey={(t) => t.id}
+              columns={[
+                { label: 'Name', cell: (t) => t.name },
+                { label: 'Starts with', cell: (t) => <code>{t.prefix}…</code> },
+                { label: 'Created', cell: (t) => new Date(t.created_at).toLocaleString() },
+                { label: 'Last used', cell: (t) => (t.last_used_at ? new Date(t.last_used_at).toLocaleString() : <span className="muted">Never</span>) },
+              ]}
+              actions={(t) => <RowActions name={t.name} onDelete={() => setRevoking(t)} remove="Revoke" />}
+            />
+          )
+        }
+      </Loaded>
       {revoking && (
         <Confirm
           title={`Revoke ${revoking.name}?`}
@@ -200,7 +185,7 @@ function TokensPanel({ api }: { api: Api }) {
           onConfirm={async () => {
             await api.revokeToken(revoking.id)
             setRevoking(null)
-            load()
+            reload()
           }}
         >
           <p>Programs using this token are refused from now on. This cannot be undone.</p>

@@ -5,6 +5,7 @@ import { Users } from './Users'
 import { Groups } from './Groups'
 import { Calls } from './Calls'
 import { Media } from './Media'
+import { Numbers } from './Numbers'
 import { Empty, Loading, NotFound } from './ui'
 
 // The charts library is large: the Plan details page loads it when it is opened.
@@ -22,10 +23,6 @@ export const tabs = [
 
 // Tabs whose capability has not landed yet say so plainly.
 const coming: Record<string, { title: string; text: string }> = {
-  numbers: {
-    title: 'Phone numbers arrive with SIP trunks',
-    text: 'Buying local, mobile and toll-free numbers and linking them to call flows arrives with carrier trunk support.',
-  },
   flows: {
     title: 'Call flows arrive with the flow engine',
     text: 'The drag-and-drop builder for IVR menus, transfers, announcements and voicemail arrives with the call-flow engine.',
@@ -50,6 +47,7 @@ export function Telephony({ api }: { api: Api }) {
         {tab === 'groups' && <Groups api={api} />}
         {tab === 'calls' && <Calls api={api} />}
         {tab === 'media' && <Media api={api} />}
+        {tab === 'numbers' && <Numbers api={api} />}
         {tab === 'plan' && (
           <Suspense fallback={<Loading what="Plan details" />}>
             <Plan api={api} />

@@ -12,7 +12,7 @@ type Schema = components['schemas']
  * properties as required, but the server writes every one it documents
  * (only Purchase.reason may be left out, when empty).
  */
-type Sent<T> = T extends (infer U)[] ? Sent<U>[] : T extends object ? { [K in keyof T]-?: Sent<Exclude<T[K], undefined>> } : T
+export type Sent<T> = T extends (infer U)[] ? Sent<U>[] : T extends object ? { [K in keyof T]-?: Sent<Exclude<T[K], undefined>> } : T
 export type Wallet = Sent<Schema['Wallet']>
 export type AutoRecharge = Schema['AutoRecharge']
 export type Quote = Sent<Schema['Quote']>

@@ -1246,7 +1246,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            numbers?: components["schemas"]["Number"][];
+                            numbers?: components["schemas"]["ListedNumber"][];
                         };
                     };
                 };
@@ -4569,6 +4569,13 @@ export interface components {
             /** Format: date-time */
             updated_at?: string;
         };
+        /** @description A number as GET /numbers lists it: with its monthly charge. */
+        ListedNumber: components["schemas"]["Number"] & {
+            /** @description what the number costs each month, for a number bought through /numbers/purchases; null for a number added by hand, which is not billed here */
+            monthly_price: components["schemas"]["Credits"] | null;
+            /** @description monthly_price in the local currency; absent when monthly_price is null */
+            monthly_price_local?: string;
+        };
         /** @description A local number needs a region; a mobile number the subscriber's address; a toll-free number neither. On update, fields left out keep their value. */
         NumberInput: {
             /** @description required on create; unique */
@@ -4620,6 +4627,17 @@ export interface components {
             caller_id_format: "e164" | "digits" | "national";
             /** @default true */
             enabled: boolean;
+            /** @description the PBX's own registration to the carrier, live; present only for a trunk with register set */
+            registration?: {
+                registered: boolean;
+                /**
+                 * Format: date-time
+                 * @description when the registration lapses unless renewed (renewed at half its time); absent while not registered
+                 */
+                expires_at?: string;
+                /** @description why the last attempt failed (retried every 30 s); absent after a success */
+                error?: string;
+            };
         };
         TrunkInput: {
             /** @description stored to answer the carrier's challenges; never returned */

@@ -1,6 +1,7 @@
 // Small building blocks shared by the pages: fields, dialogs, notices, durations.
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react'
-import { message } from './api'
+import { useEffect, useId, useRef, useState, type FormEventHandler, type ReactNode } from 'react'
+import type { UseQueryResult } from '@tanstack/react-query'
+import { ApiError, message } from './api'
 import { Link, useLocation } from 'react-router'
 
 interface FieldProps {
@@ -94,16 +95,32 @@ export function Dialog(props: { title: string; onClose: () => void; children: Re
   )
 }
 
-/** Confirm asks before something that cannot be undone, and shows it if that fails. */
+/** InUse is the API's 409 answer to deleting what others still use. */
+interface InUse {
+  error: string
+  flows?: string[] | null
+  numbers?: string[] | null
+}
+
+function inUse(e: unknown): InUse | null {
+  return e instanceof ApiError && e.status === 409 && e.body && typeof e.body === 'object' ? (e.body as InUse) : null
+}
+
+/**
+ * Confirm asks before something that cannot be undone, and shows it if that
+ * fails: a refusal because flows or numbers still use it lists them, then
+ * says what to do (inUseAdvice).
+ */
 export function Confirm(props: {
   title: string
   children: ReactNode
   action: string
   onConfirm: () => Promise<void>
   onClose: () => void
+  inUseAdvice?: string
 }) {
   const [busy, setBusy] = useState(false)
-  const [error, setError] = useState('')
+  const [error, setError] = useState<ReactNode>('')
   return (
     <Dialog title={props.title} onClose={props.onClose}>
       <form
@@ -114,7 +131,8 @@ export function Confirm(props: {
           try {
             await props.onConfirm()
           } catch (err) {
-            setError(message(err))
+            const used = inUse(err)
+            setError(used ? <InUseRefusal used={used} advice={props.inUseAdvice} /> : message(err))
             setBusy(false)
           }
         }}
@@ -131,6 +149,32 @@ export function Confirm(props: {
         </footer>
       </form>
     </Dialog>
+  )
+}
+
+function InUseRefusal({ used, advice }: { used: InUse; advice?: string }) {
+  const lists: [string, string[]][] = [
+    ['Call flows', used.flows ?? []],
+    ['Phone numbers', used.numbers ?? []],
+  ]
+  return (
+    <span className="in-use">
+      <span>
+        {used.error.charAt(0).toUpperCase() + used.error.slice(1)}.{advice ? ' ' + advice : ''}
+      </span>
+      {lists
+        .filter(([, names]) => names.length > 0)
+        .map(([what, names]) => (
+          <span key={what} className="in-use-list">
+            <strong>{what}:</strong>
+            <ul aria-label={what + ' that use it'}>
+              {names.map((n) => (
+                <li key={n}>{n}</li>
+              ))}
+            </ul>
+          </span>
+        ))}
+    </span>
   )
 }
 
@@ -240,4 +284,160 @@ export function NotFound() {
       </p>
     </section>
   )
+}
+
+/**
+ * FormDialog is a dialog holding one form: its fields, the complaint that
+ * belongs to no field, and Cancel beside the submit button.
+ */
+export function FormDialog(props: {
+  title: string
+  onClose: () => void
+  onSubmit: FormEventHandler<HTMLFormElement>
+  children: ReactNode
+  submit: string
+  busy?: boolean
+  busyLabel?: string
+  error?: ReactNode
+  wide?: boolean
+  grid?: boolean
+  formRef?: React.Ref<HTMLFormElement>
+}) {
+  return (
+    <Dialog title={props.title} onClose={props.onClose} wide={props.wide}>
+      <form ref={props.formRef} onSubmit={props.onSubmit} noValidate>
+        <div className={'dialog-body' + (props.grid ? ' grid' : '')}>{props.children}</div>
+        {props.error && <Notice kind="error">{props.error}</Notice>}
+        <footer className="dialog-foot">
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={props.busy}>
+            {props.busy ? (props.busyLabel ?? 'Saving…') : props.submit}
+          </button>
+        </footer>
+      </form>
+    </Dialog>
+  )
+}
+
+/**
+ * serverErrors splits a refusal into the messages for the form's own fields
+ * (422, by field) and one sentence for the rest: the fields the form does
+ * not show, or the whole refusal.
+ */
+export function serverErrors<K extends string>(err: unknown, known: readonly K[]): { fields: Partial<Record<K, string>>; other: string } {
+  if (!(err instanceof ApiError) || Object.keys(err.fields).length === 0) return { fields: {}, other: message(err) }
+  const fields: Partial<Record<K, string>> = {}
+  const rest: string[] = []
+  for (const [k, m] of Object.entries(err.fields)) {
+    if ((known as readonly string[]).includes(k)) fields[k as K] = m
+    else rest.push(`${k}: ${m}`)
+  }
+  return { fields, other: rest.join('; ') }
+}
+
+export interface Column<T> {
+  /** label heads the column, and each cell on a phone, where the table becomes cards. */
+  label: string
+  cell: (row: T) => ReactNode
+  className?: string
+}
+
+/** Table lists rows under labelled columns, with each row's buttons at the end; on a phone each row is a card. */
+export function Table<T>(props: {
+  label: string
+  rows: T[]
+  columns: Column<T>[]
+  rowKey: (row: T) => string | number
+  rowProps?: (row: T) => Record<`data-${string}`, string | number | undefined>
+  actions?: (row: T) => ReactNode
+}) {
+  return (
+    <table className="list" aria-label={props.label}>
+      <thead>
+        <tr>
+          {props.columns.map((c) => (
+            <th key={c.label} scope="col">
+              {c.label}
+            </th>
+          ))}
+          {props.actions && (
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr key={props.rowKey(r)} {...props.rowProps?.(r)}>
+            {props.columns.map((c) => (
+              <td key={c.label} data-label={c.label} className={c.className}>
+                {c.cell(r)}
+              </td>
+            ))}
+            {props.actions && <td className="actions">{props.actions(r)}</td>}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+/**
+ * Loaded shows what a query brought: its failure with a way to try again,
+ * a spinner while it loads, then children with the data.
+ */
+export function Loaded<T>(props: { query: UseQueryResult<T>; what: string; children: (data: T) => ReactNode }) {
+  const { data, error, refetch } = props.query
+  if (error && data === undefined)
+    return (
+      <Notice kind="error" action={<button onClick={() => refetch()}>Try again</button>}>
+        {props.what[0].toUpperCase() + props.what.slice(1)} could not be loaded: {message(error)}
+      </Notice>
+    )
+  if (data === undefined) return <Loading what={props.what} />
+  return <>{props.children(data)}</>
+}
+
+/** RowActions are a row's Edit and Delete buttons (Delete may be named otherwise: Remove, Revoke), each naming the row for screen readers. */
+export function RowActions(props: { name: string; onEdit?: () => void; onDelete: () => void; remove?: string }) {
+  const remove = props.remove ?? 'Delete'
+  return (
+    <>
+      {props.onEdit && (
+        <button onClick={props.onEdit} aria-label={`Edit ${props.name}`}>
+          Edit
+        </button>
+      )}
+      <button className="danger-text" onClick={props.onDelete} aria-label={`${remove} ${props.name}`}>
+        {remove}
+      </button>
+    </>
+  )
+}
+
+/**
+ * useFormErrors keeps a hand-written form's refusals: the server's message
+ * per field it shows, one sentence for the rest, and focus on the first
+ * refused input.
+ */
+export function useFormErrors<K extends string>(known: readonly K[], form: React.RefObject<HTMLFormElement | null>) {
+  const [errors, setErrors] = useState<Partial<Record<K, string>>>({})
+  const [other, setOther] = useState('')
+  return {
+    errors,
+    other,
+    clear() {
+      setErrors({})
+      setOther('')
+    },
+    show(err: unknown) {
+      const r = serverErrors(err, known)
+      setErrors(r.fields)
+      setOther(r.other)
+      focusFirstError(form.current)
+    },
+  }
 }
