@@ -82,7 +82,7 @@ step() {
   local dir="$OUT/$name-$rate" t0 t1 c0 c1 k0 k1
   mkdir -p "$dir"
   t0=$(date +%s.%N); c0=$(cpu_ticks "${nodes[@]}"); k0=$(cpu_ticks "$kam")
-  (cd "$dir" && sipp "$target" "$@" -r "$rate" -m $((rate * SECS)) -l $((rate * 4)) -buff_size 4194304 -nostdin \
+  (cd "$dir" && timeout $((SECS * 6)) sipp "$target" "$@" -r "$rate" -m $((rate * SECS)) -l $((rate * 4)) -buff_size 4194304 -nostdin \
     -timeout $((SECS * 4))s -trace_stat -fd 1 -stf stats.csv -default_behaviors all,-abortunexp >sipp.out 2>&1) || true
   t1=$(date +%s.%N); c1=$(cpu_ticks "${nodes[@]}"); k1=$(cpu_ticks "$kam")
   row "$name" "$rate" "$dir" "$t0" "$t1" "$c0" "$c1" "$k0" "$k1"
@@ -91,7 +91,7 @@ step() {
 
 # agents TARGET: registers the agents' contacts at the UAS (not running yet).
 agents() {
-  (cd "$OUT" && sipp "$1" -sf "$ROOT/test/peers/testdata/register-auth.xml" -inf agents.csv -m "$AGENTS" -r 100 \
+  (cd "$OUT" && timeout 60 sipp "$1" -sf "$ROOT/test/peers/testdata/register-auth.xml" -inf agents.csv -m "$AGENTS" -r 100 \
     -i "$AGENT_IP" -p 25100 -nostdin -timeout 30s >"agents-$2.out" 2>&1)
   sleep 1.5 # the other node reads the registrations every second
 }
