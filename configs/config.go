@@ -59,6 +59,23 @@ type Config struct {
 	HTTP    HTTP    `yaml:"http"`
 	Media   Media   `yaml:"media"`
 	Billing Billing `yaml:"billing"`
+	Cluster Cluster `yaml:"cluster"`
+}
+
+// Cluster runs the server as one node of several sharing a PostgreSQL
+// database behind a SIP load balancer (Kamailio's dispatcher). Node empty
+// is one server alone.
+type Cluster struct {
+	// Node names this node; set, it turns node mode on (the database must
+	// be PostgreSQL). It is shown with each registration and call it holds.
+	Node string `yaml:"node" env:"PBX_NODE"`
+	// Proxies are the balancers' addresses (CIDRs or addresses): a
+	// REGISTER's Path is kept only from them, and the carrier's address
+	// they pass on in X-PBX-Source is believed only from them.
+	Proxies []string `yaml:"proxies" env:"PBX_CLUSTER_PROXIES"`
+	// DeadAfter is how long a node may go without a heartbeat before
+	// another one closes its calls and stops counting its agents busy.
+	DeadAfter time.Duration `yaml:"dead_after" env:"PBX_CLUSTER_DEAD_AFTER"`
 }
 
 // Billing is the prepaid credits: whether calls are charged, the local
@@ -313,6 +330,7 @@ func Default() Config {
 			WeekStart:       "monday",
 			BillingDay:      1,
 		},
+		Cluster: Cluster{DeadAfter: 30 * time.Second},
 		Media: Media{
 			TTSCommand:  "espeak-ng",
 			TTSVoice:    "en-us",
@@ -475,6 +493,24 @@ func (c Config) Validate() error {
 		if _, err := netip.ParsePrefix(a); err != nil {
 			if _, err := netip.ParseAddr(a); err != nil {
 				bad("sip.guard.allow (PBX_GUARD_ALLOW)", "%q is neither a CIDR nor an address", a)
+			}
+		}
+	}
+	if c.Cluster.Node != "" {
+		if !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+			bad("cluster.node (PBX_NODE)", "node mode needs a postgres:// database (db, PBX_DB)")
+		}
+		if len(c.Cluster.Node) > 64 || strings.ContainsAny(c.Cluster.Node, " \"\r\n") {
+			bad("cluster.node (PBX_NODE)", "must be at most 64 characters, without spaces or quotes")
+		}
+		if c.Cluster.DeadAfter < 15*time.Second {
+			bad("cluster.dead_after (PBX_CLUSTER_DEAD_AFTER)", "must be at least 15s (calls are marked alive every 10s)")
+		}
+	}
+	for _, a := range c.Cluster.Proxies {
+		if _, err := netip.ParsePrefix(a); err != nil {
+			if _, err := netip.ParseAddr(a); err != nil {
+				bad("cluster.proxies (PBX_CLUSTER_PROXIES)", "%q is neither a CIDR nor an address", a)
 			}
 		}
 	}

@@ -87,6 +87,8 @@ type CallRecord struct {
 	// up: the record is touched while the call goes on, so a call cut short
 	// by a crash ends, in the history, when the server was last alive.
 	AliveAt time.Time `gorm:"not null" json:"-"`
+	// Node is the cluster node that ran the call ("" for a server alone).
+	Node string `gorm:"size:64;not null;default:'';index" json:"node,omitempty"`
 }
 
 // AfterFind fills in what the API derives from the stored columns.
@@ -108,6 +110,7 @@ type History struct {
 	db     *gorm.DB
 	log    *slog.Logger
 	writes *groupcommit.Committer[*recordWrite]
+	node   string // the cluster node whose calls this History writes
 
 	mu        sync.Mutex
 	behind    map[uint]CallRecord // the latest state of each record not yet written
@@ -136,12 +139,15 @@ const maxRecordBatch = 256
 
 // NewHistory returns a History over db, which holds CallRecord's table;
 // log hears of records that could not be written behind (nil: nobody).
-func NewHistory(db *gorm.DB, log *slog.Logger) *History {
+func NewHistory(db *gorm.DB, log *slog.Logger, opts ...HistoryOption) *History {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &History{db: db, log: log, behind: make(map[uint]CallRecord)}
 	h.writes = groupcommit.New(maxRecordBatch, h.writeBatch)
+	for _, o := range opts {
+		o(h)
+	}
 	return h
 }
 
@@ -276,6 +282,7 @@ func (h *History) Begin(ctx context.Context, rec *CallRecord) error {
 	}
 	rec.ID = 0
 	rec.InProgress = true
+	rec.Node = h.node
 	rec.StartedAt = rec.StartedAt.UTC()
 	rec.EndedAt = rec.StartedAt
 	rec.AliveAt = rec.StartedAt
@@ -309,6 +316,9 @@ func (h *History) Record(ctx context.Context, rec CallRecord) error {
 	rec.InProgress = false
 	normalise(&rec)
 	rec.AliveAt = rec.EndedAt
+	if rec.ID == 0 {
+		rec.Node = h.node
+	}
 	if rec.ID != 0 {
 		h.later(rec)
 		return nil
@@ -355,7 +365,7 @@ func normalise(rec *CallRecord) {
 // KeepAlive marks every call in progress as alive at now, in one statement
 // whatever the number of calls.
 func (h *History) KeepAlive(ctx context.Context, now time.Time) error {
-	err := h.db.WithContext(ctx).Model(&CallRecord{}).Where("in_progress = ?", true).
+	err := h.db.WithContext(ctx).Model(&CallRecord{}).Where("in_progress = ? AND node = ?", true, h.node).
 		Update("alive_at", now.UTC()).Error
 	if err != nil {
 		return fmt.Errorf("keep calls alive: %w", err)
@@ -363,11 +373,11 @@ func (h *History) KeepAlive(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// InProgress returns the records of calls that have not ended.
+// InProgress returns the records of this node's calls that have not ended.
 func (h *History) InProgress(ctx context.Context) ([]CallRecord, error) {
 	h.catchUp(ctx)
 	var recs []CallRecord
-	if err := h.db.WithContext(ctx).Where("in_progress = ?", true).Order("id").Find(&recs).Error; err != nil {
+	if err := h.db.WithContext(ctx).Where("in_progress = ? AND node = ?", true, h.node).Order("id").Find(&recs).Error; err != nil {
 		return nil, fmt.Errorf("calls in progress: %w", err)
 	}
 	return recs, nil

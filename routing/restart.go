@@ -24,24 +24,8 @@ func (e *Engine) CloseInterrupted(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, rec := range open {
-		rec.EndedAt = rec.AliveAt
-		rec.HangupCause = CauseRestart
-		if rec.SIPCode == 0 {
-			rec.SIPCode = codeTerminated
-			if rec.AnsweredAt != nil {
-				rec.SIPCode = codeAnswered
-			}
-		}
-		if rec.Recording != "" {
-			e.repairRecording(&rec)
-		}
-		if e.meter != nil {
-			// What the call paid is in the ledger, each increment once.
-			charged, err := e.meter.Charged(ctx, fmt.Sprint(rec.ID))
-			if err != nil {
-				return 0, err
-			}
-			rec.CreditsCharged = charged
+		if err := e.ended(ctx, &rec, CauseRestart, true); err != nil {
+			return 0, err
 		}
 		if err := e.history.Record(ctx, rec); err != nil {
 			return 0, err
@@ -50,6 +34,32 @@ func (e *Engine) CloseInterrupted(ctx context.Context) (int, error) {
 			"started", rec.StartedAt, "last_alive", rec.AliveAt, "recording", rec.Recording)
 	}
 	return len(open), nil
+}
+
+// ended completes the record of a call its server stopped without ending:
+// it ends when the server was last alive, with cause. repair makes its
+// recording whole, when the file is on this machine.
+func (e *Engine) ended(ctx context.Context, rec *CallRecord, cause string, repair bool) error {
+	rec.EndedAt = rec.AliveAt
+	rec.HangupCause = cause
+	if rec.SIPCode == 0 {
+		rec.SIPCode = codeTerminated
+		if rec.AnsweredAt != nil {
+			rec.SIPCode = codeAnswered
+		}
+	}
+	if rec.Recording != "" && repair {
+		e.repairRecording(rec)
+	}
+	if e.meter != nil {
+		// What the call paid is in the ledger, each increment once.
+		charged, err := e.meter.Charged(ctx, fmt.Sprint(rec.ID))
+		if err != nil {
+			return err
+		}
+		rec.CreditsCharged = charged
+	}
+	return nil
 }
 
 func (e *Engine) repairRecording(rec *CallRecord) {

@@ -171,6 +171,7 @@ func (c *Call) Dial(ctx context.Context, users []uint, timeout time.Duration) (u
 			// A second device answered in the same instant: release it.
 			go r.dlg.Bye(context.WithoutCancel(ctx))
 		default:
+			c.log.Debug("agent's device did not answer", "user", r.t.user, "contact", r.t.b.Contact, "error", r.err)
 			var de *sipgo.ErrDialogResponse
 			if errors.As(r.err, &de) && (de.Res.StatusCode == 486 || de.Res.StatusCode == 600) {
 				busy++
@@ -212,7 +213,18 @@ func (c *Call) inviteAgent(ctx context.Context, b Binding, body []byte) (*sipgo.
 	req.AppendHeader(&sip.ToHeader{Address: uri})
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(body)
-	req.SetDestination(b.Source) // a device behind NAT is reached where it registered from
+	if b.Path != "" {
+		// Registered through a balancer: back the way it came (RFC 3327).
+		routes, err := routeSet(b.Path)
+		if err != nil {
+			return nil, fmt.Errorf("path %q: %w", b.Path, err)
+		}
+		for _, r := range routes {
+			req.AppendHeader(r)
+		}
+	} else {
+		req.SetDestination(b.Source) // a device behind NAT is reached where it registered from
+	}
 	d, err := c.s.agents.WriteInvite(ctx, req)
 	if err != nil {
 		return nil, err
@@ -560,15 +572,16 @@ func (l *Location) LookupUser(id uint) []Binding {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	remote := l.remoteUser(id, now)
 	aor, ok := l.byUser[id]
 	if !ok {
-		return nil
+		return l.withRemote(nil, remote)
 	}
 	list := l.live(aor, now)
 	if len(list) == 0 || list[0].UserID != id {
-		return nil // the AOR now belongs to someone else, or expired
+		return l.withRemote(nil, remote) // the AOR now belongs to someone else, or expired
 	}
-	return copyBindings(list)
+	return l.withRemote(copyBindings(list), remote)
 }
 
 // HasUser reports whether the user with id has a live binding, without
@@ -577,6 +590,9 @@ func (l *Location) HasUser(id uint) bool {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.remoteUser(id, now)) > 0 {
+		return true
+	}
 	aor, ok := l.byUser[id]
 	if !ok {
 		return false
@@ -599,7 +615,11 @@ func (s *Server) onCall(user uint, delta int) {
 	if free {
 		delete(s.active, user)
 	}
+	first := delta > 0 && s.active[user] == delta
 	s.callsMu.Unlock()
+	if s.onBusy != nil && (first || free) {
+		s.onBusy(user, !free)
+	}
 	if free && s.onFree != nil {
 		s.onFree(user)
 	}

@@ -62,6 +62,13 @@ const nonceSlots = 1 << 20
 func NewDigest(realm string, algorithms []string, ttl time.Duration, bindSource bool, now func() time.Time) *Digest {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand never fails on Linux
+	return NewDigestWithKey(realm, algorithms, ttl, bindSource, now, key)
+}
+
+// NewDigestWithKey is NewDigest signing nonces with key: the nodes of a
+// cluster share one, so a phone challenged by one node is accepted by
+// another.
+func NewDigestWithKey(realm string, algorithms []string, ttl time.Duration, bindSource bool, now func() time.Time, key []byte) *Digest {
 	d := &Digest{realm: realm, algorithms: algorithms, ttl: ttl, bindSource: bindSource, now: now, key: key,
 		used: make([]atomic.Uint32, nonceSlots)}
 	d.macs.New = func() any { return hmac.New(sha256.New, key) }
@@ -127,6 +134,14 @@ func (d *Digest) openNonce(nonce string, src netip.Addr) (uint64, nonceState) {
 	issued := time.UnixMilli(int64(binary.BigEndian.Uint64(b[0:8])))
 	if age := d.now().Sub(issued); age > d.ttl || age < -time.Minute {
 		return n, nonceStale
+	}
+	for c := d.counter.Load(); n > c; c = d.counter.Load() {
+		// Another node issued it (they share the key, not the counter):
+		// from now on its slot is this nonce's here too.
+		if d.counter.CompareAndSwap(c, n) {
+			d.used[n%nonceSlots].Store(0)
+			break
+		}
 	}
 	if d.counter.Load()-n >= nonceSlots {
 		return n, nonceStale // its slot has been given to a newer nonce

@@ -322,3 +322,28 @@ func BenchmarkOpenNonce(b *testing.B) {
 		}
 	}
 }
+
+// Nodes of a cluster share the nonce key, not their counters: a phone
+// challenged by one node is accepted by another, once.
+func TestDigestNonceFromAnotherNode(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	acct := &Account{Username: "1001", HA1: map[string]string{"MD5": ha1("MD5", "1001", "pbx", "right-pass")}}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	a := NewDigestWithKey("pbx", []string{"MD5"}, time.Minute, true, clock, key)
+	b := NewDigestWithKey("pbx", []string{"MD5"}, time.Minute, true, clock, key)
+	for range 5 {
+		a.Challenges(false, phoneIP) // a has issued more nonces than b
+	}
+	cred := answer(t, a.Challenges(false, phoneIP)[0], "1001", "right-pass")
+	if got := b.Verify(cred, register, acct); got != OK {
+		t.Fatalf("b on a's nonce: %v, want OK", got)
+	}
+	if got := b.Verify(cred, register, acct); got != Stale {
+		t.Fatalf("b on a replay: %v, want Stale", got)
+	}
+	other := NewDigest("pbx", []string{"MD5"}, time.Minute, true, clock)
+	if got := other.Verify(answer(t, a.Challenges(false, phoneIP)[0], "1001", "right-pass"), register, acct); got == OK {
+		t.Fatal("a node with another key accepted the nonce")
+	}
+}

@@ -19,7 +19,8 @@ func (s *Server) serveInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	in := Inbound{From: req.From().Address.User, To: req.Recipient.User}
 	if s.trunks != nil {
-		if ip, err := netip.ParseAddrPort(req.Source()); err == nil {
+		// Behind a balancer, the carrier is where the balancer says.
+		if ip, err := netip.ParseAddrPort(s.proxies.origin(req)); err == nil {
 			if trunk, ok := s.trunks.Match(ip.Addr()); ok {
 				in.TrunkID, in.To = trunk.ID, e164(req.Recipient.User)
 				s.serveCall(req, tx, in)

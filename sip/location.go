@@ -33,6 +33,11 @@ type Binding struct {
 	// Since is when this device registered first, kept across refreshes:
 	// the login order sequential ringing follows.
 	Since time.Time `json:"since"`
+	// Path is the Path header (RFC 3327) the REGISTER came with through a
+	// balancer: calls to the device are routed back through it.
+	Path string `gorm:"size:1024" json:"path,omitempty"`
+	// Node is the cluster node that holds the registration ("" alone).
+	Node string `gorm:"size:64;index" json:"node,omitempty"`
 
 	// stored is the expiry last handed to the database.
 	stored time.Time
@@ -68,6 +73,7 @@ type Update struct {
 	Transport string
 	UserAgent string
 	NAT       bool
+	Path      string
 }
 
 // Location is the registrar's location service: every live binding, kept in
@@ -78,6 +84,7 @@ type Location struct {
 	log         *slog.Logger
 	now         func() time.Time
 	maxContacts int
+	slack       time.Duration // storeSlack, or 0 when other nodes read the rows
 
 	mu     sync.Mutex
 	byAOR  map[string][]*Binding
@@ -87,12 +94,19 @@ type Location struct {
 	// changed is closed, and replaced, when a device registers, leaves or
 	// expires: not on a plain refresh.
 	changed chan struct{}
+
+	// shared is set in node mode (Shared); other nodes' bindings, read
+	// from the database, are its business.
+	shared *sharedLocation
 }
 
+// LocationOption configures a Location.
+type LocationOption func(*Location)
+
 // NewLocation returns an empty Location persisted to db (nil keeps it in memory only).
-func NewLocation(db *gorm.DB, log *slog.Logger, maxContacts int, now func() time.Time) *Location {
-	return &Location{
-		db: db, log: log, now: now, maxContacts: maxContacts,
+func NewLocation(db *gorm.DB, log *slog.Logger, maxContacts int, now func() time.Time, opts ...LocationOption) *Location {
+	l := &Location{
+		db: db, log: log, now: now, maxContacts: maxContacts, slack: storeSlack,
 		byAOR:  make(map[string][]*Binding),
 		byUser: make(map[uint]string),
 		dirty:  make(map[string]string),
@@ -100,6 +114,10 @@ func NewLocation(db *gorm.DB, log *slog.Logger, maxContacts int, now func() time
 
 		changed: make(chan struct{}),
 	}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
 }
 
 // Changed returns a channel that is closed when the set of registered
@@ -123,7 +141,11 @@ func (l *Location) Load(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	var rows []Binding
-	if err := l.db.WithContext(ctx).Where("expires > ?", l.now()).Find(&rows).Error; err != nil {
+	q := l.db.WithContext(ctx).Where("expires > ?", l.now())
+	if l.shared != nil {
+		q = q.Where("node = ?", l.shared.node) // the others' are read by refresh
+	}
+	if err := q.Find(&rows).Error; err != nil {
 		return 0, fmt.Errorf("load registrations: %w", err)
 	}
 	l.mu.Lock()
@@ -157,6 +179,7 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 		for _, b := range list {
 			l.dirty[b.ID] = b.AOR
 		}
+		l.forgetRemote(u.AOR, "")
 		delete(l.byAOR, u.AOR)
 		if len(list) > 0 {
 			l.notify()
@@ -182,12 +205,15 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 				list = slices.Delete(list, i, i+1)
 				devices = true
 			}
+			if l.forgetRemote(u.AOR, id) {
+				devices = true // registered through another node: its row goes
+			}
 			continue
 		}
 		b := &Binding{
 			ID: id, UserID: u.UserID, AOR: u.AOR, Contact: c.URI, Instance: c.Instance,
 			Source: u.Source, Transport: u.Transport, UserAgent: u.UserAgent, NAT: u.NAT,
-			CallID: u.CallID, CSeq: u.CSeq,
+			Path: u.Path, Node: l.nodeName(), CallID: u.CallID, CSeq: u.CSeq,
 			Expires: now.Add(time.Duration(c.Expires) * time.Second), Updated: now,
 		}
 		b.Since = now
@@ -196,7 +222,7 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 		} else {
 			devices = true
 		}
-		if i >= 0 && sameDevice(list[i], b) && b.Expires.Sub(list[i].stored) < storeSlack {
+		if i >= 0 && sameDevice(list[i], b) && b.Expires.Sub(list[i].stored) < l.slack {
 			b.stored = list[i].stored // a plain refresh: the stored row is close enough
 		} else {
 			b.stored = b.Expires
@@ -237,7 +263,7 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 // call needs to reach the device.
 func sameDevice(old, b *Binding) bool {
 	return old.Contact == b.Contact && old.Source == b.Source && old.Transport == b.Transport &&
-		old.UserAgent == b.UserAgent && old.NAT == b.NAT && old.UserID == b.UserID
+		old.UserAgent == b.UserAgent && old.NAT == b.NAT && old.UserID == b.UserID && old.Path == b.Path
 }
 
 func bindingID(aor string, c ContactUpdate) string {
@@ -275,7 +301,7 @@ func (l *Location) Lookup(aor string) []Binding {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := copyBindings(l.live(aor, now))
+	out := l.withRemote(copyBindings(l.live(aor, now)), l.remoteAOR(aor, now))
 	sort.Slice(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
 	return out
 }
@@ -293,14 +319,17 @@ func (l *Location) Roster(members []uint) ([]uint, <-chan struct{}) {
 	}
 	var in []entry
 	for _, m := range members {
-		aor, ok := l.byUser[m]
-		if !ok {
-			continue
-		}
 		var first time.Time
-		for _, b := range l.live(aor, now) {
-			if b.UserID == m && (first.IsZero() || b.Since.Before(first)) {
+		for _, b := range l.remoteUser(m, now) { // other nodes' devices (node mode)
+			if first.IsZero() || b.Since.Before(first) {
 				first = b.Since
+			}
+		}
+		if aor, ok := l.byUser[m]; ok {
+			for _, b := range l.live(aor, now) {
+				if b.UserID == m && (first.IsZero() || b.Since.Before(first)) {
+					first = b.Since
+				}
 			}
 		}
 		if !first.IsZero() {
@@ -339,6 +368,7 @@ func (l *Location) All() []Binding {
 	for aor := range l.byAOR {
 		out = append(out, copyBindings(l.live(aor, now))...)
 	}
+	out = l.withRemote(out, l.remoteAll(now))
 	l.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].AOR != out[j].AOR {
@@ -392,11 +422,20 @@ func (l *Location) Run(ctx context.Context) {
 	if l.db == nil {
 		return
 	}
+	var refresh <-chan time.Time
+	if l.shared != nil {
+		t := time.NewTicker(l.shared.every)
+		defer t.Stop()
+		refresh = t.C
+		l.refreshLogged(ctx)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			l.flushLogged(context.WithoutCancel(ctx))
 			return
+		case <-refresh:
+			l.refreshLogged(ctx)
 		case <-l.kick:
 			select {
 			case <-ctx.Done():

@@ -28,6 +28,8 @@ type Registrar struct {
 	loc  *Location
 	log  *slog.Logger
 	now  func() time.Time
+	// proxies are the balancers whose Path is kept (node mode).
+	proxies proxies
 }
 
 // NewRegistrar returns a Registrar storing bindings in loc.
@@ -93,6 +95,12 @@ func (r *Registrar) ServeRegister(req *sip.Request, tx Responder) {
 		hdrs = append(hdrs, sip.NewHeader("Contact", "<"+b.Contact+">;expires="+strconv.Itoa(secs)))
 	}
 	hdrs = append(hdrs, sip.NewHeader("Date", now.UTC().Format(http1123)))
+	if up != nil && up.Path != "" {
+		// RFC 3327 5.3: the registrar says which Path it stored.
+		for _, h := range req.GetHeaders("Path") {
+			hdrs = append(hdrs, sip.NewHeader("Path", h.Value()))
+		}
+	}
 	respond(tx, req, 200, "OK", hdrs)
 }
 
@@ -127,6 +135,7 @@ func (r *Registrar) parse(req *sip.Request) (*Update, int, string) {
 	if ua := req.GetHeader("User-Agent"); ua != nil {
 		up.UserAgent = ua.Value()
 	}
+	up.Path = r.proxies.path(req)
 	for _, h := range contacts {
 		c, ok := h.(*sip.ContactHeader)
 		if !ok {
@@ -163,7 +172,8 @@ func (r *Registrar) parse(req *sip.Request) (*Update, int, string) {
 			Instance: strings.Trim(instance, `"<>`),
 			Expires:  expires,
 		})
-		if behindNAT(c.Address, up.Source, up.Transport) {
+		// Behind a balancer (a Path), the balancer reaches the device.
+		if up.Path == "" && behindNAT(c.Address, up.Source, up.Transport) {
 			up.NAT = true
 		}
 	}

@@ -60,6 +60,8 @@ type Server struct {
 	deadAfter time.Duration
 	holdMusic *media.Clip
 	onFree    func(user uint)
+	onBusy    func(user uint, busy bool)
+	proxies   proxies
 	client    *sipgo.Client
 	contact   sip.ContactHeader
 	callers   *sipgo.DialogServerCache
@@ -96,6 +98,16 @@ type Deps struct {
 	HoldMusic *media.Clip
 	// OnFree, when set, hears that a user's last bridged call ended.
 	OnFree func(user uint)
+	// OnBusy, when set, hears that a user's first bridged call began
+	// (busy) or their last ended (not): in node mode, the other nodes
+	// must know.
+	OnBusy func(user uint, busy bool)
+	// Proxies are the SIP load balancers in front of this node
+	// (cluster.proxies): Path and X-PBX-Source are believed from them only.
+	Proxies []string
+	// NonceKey signs digest nonces; nodes that share it accept each
+	// other's challenges. Nil: a random key for this run.
+	NonceKey []byte
 }
 
 // NewServer builds the SIP edge. Nothing listens until Listen.
@@ -121,15 +133,25 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 		return len(s.calls)
 	})
 	s.lockout = NewLockout(cfg.Guard.Account.MaxFailures, cfg.Guard.Account.Window, cfg.Guard.Account.LockFor, now)
-	s.auth = NewAuthenticator(NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, cfg.NonceBindSource, now),
+	for _, a := range d.Proxies {
+		if p, err := parseCIDR(a); err == nil {
+			s.proxies = append(s.proxies, p)
+		}
+	}
+	digest := NewDigest(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, cfg.NonceBindSource, now)
+	if d.NonceKey != nil {
+		digest = NewDigestWithKey(cfg.Realm, cfg.Algorithms, cfg.NonceTTL, cfg.NonceBindSource, now, d.NonceKey)
+	}
+	s.auth = NewAuthenticator(digest,
 		s.guard, s.lockout, d.Accounts, s.loc, s.metrics, d.Log)
 	s.reg = NewRegistrar(cfg.Registrar, s.auth, s.loc, d.Log, now)
+	s.reg.proxies = s.proxies
 	s.router, s.ports, s.deadAfter = d.Router, d.Ports, d.DeadMedia
 	s.limits = newLimits(cfg.Limits)
 	if s.ports != nil {
 		registerPorts(d.Metrics, s.ports)
 	}
-	s.holdMusic, s.onFree = d.HoldMusic, d.OnFree
+	s.holdMusic, s.onFree, s.onBusy = d.HoldMusic, d.OnFree, d.OnBusy
 	if s.holdMusic == nil {
 		s.holdMusic = media.HoldMusic()
 	}

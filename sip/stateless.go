@@ -143,7 +143,7 @@ func (s *Server) fromTrunk(req *sip.Request) bool {
 	if s.trunks == nil {
 		return false
 	}
-	ap, err := netip.ParseAddrPort(req.Source())
+	ap, err := netip.ParseAddrPort(s.proxies.origin(req)) // behind a balancer, where it says
 	if err != nil {
 		return false
 	}

@@ -70,6 +70,8 @@ type Trunks struct {
 	// numbersUsing names the numbers reached through a trunk, which keep
 	// it from being deleted; nil: none do.
 	numbersUsing func(tx *gorm.DB, id uint) ([]string, error)
+	// changed, when set, hears that this node changed the trunks.
+	changed func()
 
 	mu      sync.RWMutex
 	inbound []trunkNet
@@ -251,6 +253,7 @@ func (t *Trunks) saved(ctx context.Context, tr Trunk) (Trunk, error) {
 	if err := t.reload(ctx); err != nil {
 		return Trunk{}, err
 	}
+	t.announce()
 	tr.prepare()
 	t.status(&tr)
 	return tr, nil
@@ -284,6 +287,7 @@ func (t *Trunks) Delete(ctx context.Context, id uint) error {
 	if err != nil {
 		return err
 	}
+	defer t.announce()
 	return t.reload(ctx)
 }
 

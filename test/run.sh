@@ -13,7 +13,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 declare -A need=(
   [sipp]=sip-tester [sipsak]=sipsak [svwar]=sipvicious [baresip]=baresip-core
   [chromium]=chromium [node]=nodejs [npm]=npm [pg_ctlcluster]=postgresql
-  [espeak-ng]=espeak-ng
+  [espeak-ng]=espeak-ng [kamailio]=kamailio
 )
 missing=()
 for cmd in "${!need[@]}"; do
@@ -37,12 +37,15 @@ go vet ./...
 
 echo "== go tests (unit, in-process, real peers on loopback)"
 mkdir -p test/out
-go test -race -count=1 -timeout 20m $(go list ./... | grep -v /test/postgres) 2>&1 | tee test/out/go-test.log
+go test -race -count=1 -timeout 20m $(go list ./... | grep -v -e /test/postgres -e /test/cluster) 2>&1 | tee test/out/go-test.log
 status=${PIPESTATUS[0]}
 [ "$status" = 0 ] || exit "$status"
 
 echo "== PostgreSQL (a private server on loopback)"
 test/postgres/run.sh
+
+echo "== cluster (PostgreSQL, two nodes, Kamailio in front, on 127.0.15.x)"
+test/cluster/run.sh
 
 if [ -x test/browser.sh ]; then
   echo "== browser tests (headless Chromium)"

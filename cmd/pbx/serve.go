@@ -28,6 +28,7 @@ import (
 	"gorm.io/gorm"
 
 	"pbx/billing"
+	"pbx/cluster"
 	"pbx/configs"
 	"pbx/ivr"
 	"pbx/media"
@@ -80,6 +81,12 @@ func openDB(ctx context.Context, cfg configs.Config, log *slog.Logger) (*gorm.DB
 		store.Close(db)
 		return nil, err
 	}
+	if cfg.Cluster.Node != "" {
+		if err := store.MigrateVersioned(ctx, db, "cluster", cluster.Migrations(), log); err != nil {
+			store.Close(db)
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -131,19 +138,23 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 		return err
 	}
 	defer store.Close(db) // last, after everything that writes has stopped
+	node, err := joinCluster(ctx, &cfg, db, log)
+	if err != nil {
+		return err
+	}
 
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	sip.SetProcessLogger(log.With("component", "sipgo"))
 	dir := routing.NewDirectory(db, cfg.SIP.Realm, routing.WithTrunks(sip.TrunkExists))
-	loc := sip.NewLocation(db, log.With("component", "location"), cfg.SIP.Registrar.MaxContacts, time.Now)
+	loc := sip.NewLocation(db, log.With("component", "location"), cfg.SIP.Registrar.MaxContacts, time.Now, locationOptions(node)...)
 	if n, err := loc.Load(ctx); err != nil {
 		return err
 	} else if n > 0 {
 		log.Info("registrations restored", "count", n)
 	}
-	trunks, err := sip.NewTrunks(ctx, db, sip.WithNumbersUsing(routing.NumbersUsingTrunk))
+	trunks, err := sip.NewTrunks(ctx, db, append(trunkOptions(node), sip.WithNumbersUsing(routing.NumbersUsingTrunk))...)
 	if err != nil {
 		return err
 	}
@@ -166,14 +177,19 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 		return err
 	}
 	ports.Learning, ports.Quarantine = cfg.RTPLearning, cfg.RTPPortQuarantine
-	history := routing.NewHistory(db, log.With("component", "calls"))
+	history := routing.NewHistory(db, log.With("component", "calls"), historyOptions(node)...)
 	bill, err := newBilling(ctx, cfg.Billing, db, history, metrics, log.With("component", "billing"))
 	if err != nil {
 		return err
 	}
 	defer bill.wallet.Wait() // auto-recharges under way finish before the database closes
+	key, err := nonceKey(ctx, node)
+	if err != nil {
+		return err
+	}
 	calls := &router{}
 	sipSrv, err := sip.NewServer(cfg.SIP, sip.Deps{
+		NonceKey: key, Proxies: cfg.Cluster.Proxies, OnBusy: onBusy(node),
 		Trunks:   trunks,
 		Accounts: accounts{dir}, Location: loc, Metrics: metrics, Log: log.With("component", "sip"),
 		Router: calls, Ports: ports, PublicIP: cfg.PublicIP, DeadMedia: cfg.MediaTimeout, HoldMusic: music,
@@ -185,7 +201,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	}
 	// The engine reads who is online and on a call from the SIP edge.
 	recordings := filepath.Join(cfg.DataDir, "recordings")
-	calls.engine = routing.NewEngine(dir, sipSrv, history, log.With("component", "calls"), time.Now,
+	calls.engine = routing.NewEngine(dir, presence(node, sipSrv), history, log.With("component", "calls"), time.Now,
 		append(bill.engineOptions(), routing.WithRecordings(recordings), routing.WithPrompts(promptsFor{prompts}), routing.WithMusic(music))...)
 	// Calls a crash cut short are closed in the history before new ones come.
 	if n, err := calls.engine.CloseInterrupted(ctx); err != nil {
@@ -210,7 +226,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	}
 	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	httpSrv.RegisterOnShutdown(api.Close) // live view streams never end by themselves
-	log.Info("pbx started", "version", version, "sip", cfg.SIP.Addr, "http", httpLn.Addr().String(), "db", redactDSN(cfg.DB))
+	log.Info("pbx started", "version", version, "node", cfg.Cluster.Node, "sip", cfg.SIP.Addr, "http", httpLn.Addr().String(), "db", redactDSN(cfg.DB))
 
 	g, gctx := errgroup.WithContext(ctx)
 	// The location writes behind until everything else has stopped, so its
@@ -220,6 +236,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	go func() { loc.Run(locCtx); close(locDone) }()
 	g.Go(func() error { return sipSrv.Serve(gctx) })
 	g.Go(func() error { return calls.engine.KeepAlive(gctx, keepAliveEvery) })
+	g.Go(func() error { return runCluster(gctx, node, sipSrv, calls.engine, trunks, log) })
 	g.Go(func() error { return bill.notes.Run(gctx) })
 	g.Go(func() error { return bill.runMonthly(gctx, dir, calls.engine, log.With("component", "billing")) })
 	g.Go(func() error {

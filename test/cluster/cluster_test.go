@@ -1,0 +1,597 @@
+// Package cluster drives a whole cluster that test/cluster/run.sh started
+// with deploy/cluster.sh (PostgreSQL, two pbx nodes, Kamailio in front, on
+// 127.0.15.x) with real peers: baresip and sipp phones registering through
+// Kamailio, sipp carriers calling through it. It names the cluster in
+// PBX_CLUSTER_DIR.
+package cluster
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+const (
+	carrierIP = "127.0.15.30"
+	agentIP   = "127.0.15.21"
+	agentPort = 25180
+	// baresip sends RTP from every address's socket, so on loopback its
+	// packets leave from 127.0.0.1 whatever it listens on; the PBX takes
+	// media only from the address the SDP names, so baresip is all on
+	// 127.0.0.1 (on ports no other test uses).
+	baresipSIP   = "127.0.0.1:25915"
+	baresipRTP   = "32950-32999"
+	numberAgent  = "+15550150001" // rings baresip
+	numberBusy   = "+15550150002" // rings the sipp agent; busy: 486
+	baresipExt   = "6701"
+	baresipPass  = "baresip-pass-6701"
+	sippAgentExt = "6702"
+	sippPass     = "sipp-agent-pass-6702"
+)
+
+// env is the cluster as deploy/cluster.sh wrote it down.
+type env struct {
+	dir      string
+	balancer string
+	nodes    map[string]string // name -> IP
+	db       string
+	token    string
+}
+
+func readEnv(t *testing.T) env {
+	t.Helper()
+	dir := os.Getenv("PBX_CLUSTER_DIR")
+	if dir == "" {
+		t.Fatal("PBX_CLUSTER_DIR is not set: run test/cluster/run.sh, which starts the cluster for this test")
+	}
+	f, err := os.Open(filepath.Join(dir, "env"))
+	if err != nil {
+		t.Fatalf("the cluster is not up: %v", err)
+	}
+	defer f.Close()
+	e := env{dir: dir, nodes: map[string]string{}}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		v = strings.Trim(v, `"`)
+		switch k {
+		case "PBX_CLUSTER_BALANCER":
+			e.balancer = v
+		case "PBX_CLUSTER_NODES":
+			for _, kv := range strings.Fields(v) {
+				name, ip, _ := strings.Cut(kv, "=")
+				e.nodes[name] = ip
+			}
+		case "PBX_CLUSTER_DB":
+			e.db = v
+		case "PBX_ADMIN_TOKEN":
+			e.token = v
+		}
+	}
+	if e.balancer == "" || len(e.nodes) != 2 || e.db == "" || e.token == "" {
+		t.Fatalf("incomplete cluster env in %s: %+v", dir, e)
+	}
+	return e
+}
+
+func need(t *testing.T, tool, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		t.Fatalf("%s is not installed (Debian package %s); the test command installs it", tool, pkg)
+	}
+	return p
+}
+
+// api calls node's REST API with the admin token.
+func (e env) api(t *testing.T, node, method, path string, body, out any) int {
+	t.Helper()
+	var rd *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, _ := http.NewRequest(method, "http://"+e.nodes[node]+":8080"+path, rd)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s on node %s: %v", method, path, node, err)
+	}
+	defer res.Body.Close()
+	if out != nil {
+		json.NewDecoder(res.Body).Decode(out)
+	}
+	return res.StatusCode
+}
+
+type callRecord struct {
+	ID          uint       `json:"id"`
+	CallID      string     `json:"call_id"`
+	Number      string     `json:"number"`
+	OwnerUserID *uint      `json:"owner_user_id"`
+	SIPCode     int        `json:"sip_code"`
+	HangupCause string     `json:"hangup_cause"`
+	AnsweredAt  *time.Time `json:"answered_at"`
+	Node        string     `json:"node"`
+}
+
+func (c callRecord) String() string {
+	return fmt.Sprintf("{%s number=%s node=%s code=%d cause=%q answered=%v}", c.CallID, c.Number, c.Node, c.SIPCode, c.HangupCause, c.AnsweredAt != nil)
+}
+
+// calls returns the history as node serves it.
+func (e env) calls(t *testing.T, node string) []callRecord {
+	t.Helper()
+	var out struct {
+		Calls []callRecord `json:"calls"`
+	}
+	if code := e.api(t, node, "GET", "/api/v1/calls?limit=100", nil, &out); code != 200 {
+		t.Fatalf("calls on node %s: %d", node, code)
+	}
+	return out.Calls
+}
+
+type registration struct {
+	Username string `json:"username"`
+	Path     string `json:"path"`
+	Node     string `json:"node"`
+}
+
+func (e env) registrations(t *testing.T, node string) []registration {
+	t.Helper()
+	var out struct {
+		Registrations []registration `json:"registrations"`
+	}
+	if code := e.api(t, node, "GET", "/api/v1/registrations", nil, &out); code != 200 {
+		t.Fatalf("registrations on node %s: %d", node, code)
+	}
+	return out.Registrations
+}
+
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// syncBuffer collects a child's output while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// sipp runs sipp in the background and returns its output and its end.
+func sipp(t *testing.T, name string, args ...string) (*syncBuffer, <-chan error) {
+	t.Helper()
+	bin := need(t, "sipp", "sip-tester")
+	dir := outDir(t)
+	os.Symlink("/usr/share/sip-tester", filepath.Join(dir, "pcap"))
+	args = append(args, "-nostdin", "-trace_err", "-error_file", filepath.Join(dir, name+"_errors.log"),
+		"-trace_msg", "-message_file", filepath.Join(dir, name+"_messages.log"))
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.WaitDelay = 2 * time.Second
+	done := make(chan error, 1)
+	go func() {
+		done <- cmd.Wait()
+		close(done) // a second receive, by the cleanup, returns at once
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	return out, done
+}
+
+func outDir(t *testing.T) string {
+	dir, _ := filepath.Abs(filepath.Join("..", "out", "cluster", strings.ReplaceAll(t.Name(), "/", "_")))
+	os.MkdirAll(dir, 0o755)
+	return dir
+}
+
+func scenario(name string) string {
+	s, _ := filepath.Abs(filepath.Join("testdata", name))
+	return s
+}
+
+// carrierCall makes one carrier call through the balancer to number with
+// scenario file, lasting talk once answered, from port, and waits for it.
+func (e env) carrierCall(t *testing.T, name, file, number string, port int, talk time.Duration) (string, error) {
+	t.Helper()
+	out, done := sipp(t, name, e.balancer, "-sf", scenario(file), "-s", number, "-i", carrierIP, "-p", strconv.Itoa(port),
+		"-mi", carrierIP, "-m", "1", "-d", strconv.Itoa(int(talk/time.Millisecond)), "-key", "caller", "+15557770000",
+		"-timeout", "40s", "-timeout_error")
+	select {
+	case err := <-done:
+		return out.String(), err
+	case <-time.After(45 * time.Second):
+		return out.String(), fmt.Errorf("%s did not end", name)
+	}
+}
+
+func (e env) mustCall(t *testing.T, name, file, number string, port int, talk time.Duration) {
+	t.Helper()
+	if out, err := e.carrierCall(t, name, file, number, port, talk); err != nil {
+		b, _ := os.ReadFile(filepath.Join(outDir(t), name+"_messages.log"))
+		t.Fatalf("%s: %v\n%s\nmessages:\n%s", name, err, tail(out, 10), tail(string(b), 40))
+	}
+}
+
+// nodeOfCallInProgress reads, from the database, the node running the
+// only call in progress.
+func (e env) nodeOfCallInProgress(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var nodes []string
+	rows, err := conn.Query(ctx, "SELECT node FROM call_records WHERE in_progress")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		nodes = append(nodes, n)
+	}
+	if rows.Err() != nil || len(nodes) != 1 {
+		t.Fatalf("calls in progress on nodes %v (%v), want one", nodes, rows.Err())
+	}
+	return nodes[0]
+}
+
+func (e env) other(node string) string {
+	for n := range e.nodes {
+		if n != node {
+			return n
+		}
+	}
+	return ""
+}
+
+// kill sends SIGKILL to node's process.
+func (e env) kill(t *testing.T, node string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(e.dir, "node-"+node+".pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill node %s (pid %d): %v", node, pid, err)
+	}
+	for range 50 {
+		if syscall.Kill(pid, 0) != nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// startBaresip runs baresip registering ext through the balancer,
+// answering every call by itself with a tone.
+func startBaresip(t *testing.T, e env) *syncBuffer {
+	t.Helper()
+	bin := need(t, "baresip", "baresip-core")
+	conf := t.TempDir()
+	tone := filepath.Join(conf, "tone.wav")
+	if err := os.WriteFile(tone, sineWAV(440, 30*time.Second), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(conf, "accounts"), []byte("<sip:"+baresipExt+"@"+e.balancer+";transport=udp>;auth_pass="+baresipPass+
+		";answermode=auto;audio_codecs=PCMU,PCMA;regint=300\n"), 0o600)
+	os.WriteFile(filepath.Join(conf, "config"), []byte(strings.Join([]string{
+		"sip_listen " + baresipSIP,
+		"net_interface 127.0.0.1",
+		"rtp_ports " + baresipRTP,
+		"audio_player aufile," + filepath.Join(conf, "heard.wav"),
+		"audio_source aufile," + tone,
+		"module_path /usr/lib/baresip/modules",
+		"module stdio.so",
+		"module g711.so",
+		"module aufile.so",
+		"module_app account.so",
+		"module_app menu.so",
+	}, "\n")+"\n"), 0o600)
+	os.WriteFile(filepath.Join(conf, "contacts"), nil, 0o600)
+	cmd := exec.Command(bin, "-f", conf)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	stdin, _ := cmd.StdinPipe() // its stdio module wants something to read
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = 2 * time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("baresip:\n%s", tail(out.String(), 40))
+		}
+	})
+	return out
+}
+
+// sineWAV returns a WAV file (8 kHz, mono, 16-bit PCM) of a tone.
+func sineWAV(hz float64, d time.Duration) []byte {
+	n := int(d.Seconds() * 8000)
+	var b bytes.Buffer
+	le := func(v any) { _ = writeLE(&b, v) }
+	b.WriteString("RIFF")
+	le(uint32(36 + 2*n))
+	b.WriteString("WAVEfmt ")
+	le(uint32(16))
+	le(uint16(1))
+	le(uint16(1))
+	le(uint32(8000))
+	le(uint32(16000))
+	le(uint16(2))
+	le(uint16(16))
+	b.WriteString("data")
+	le(uint32(2 * n))
+	for i := range n {
+		le(int16(8000 * math.Sin(2*math.Pi*hz*float64(i)/8000)))
+	}
+	return b.Bytes()
+}
+
+func writeLE(b *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case uint32:
+		b.Write([]byte{byte(x), byte(x >> 8), byte(x >> 16), byte(x >> 24)})
+	case uint16:
+		b.Write([]byte{byte(x), byte(x >> 8)})
+	case int16:
+		b.Write([]byte{byte(x), byte(x >> 8)})
+	}
+	return nil
+}
+
+// TestCluster runs the cluster's story in order: phones register through
+// Kamailio, carrier calls reach them whichever node takes the call, an
+// agent busy on one node is busy for the other, an admin session holds on
+// either node, a node is killed and the next calls still connect, its call
+// is closed by the other, and the history holds every call once.
+func TestCluster(t *testing.T) {
+	e := readEnv(t)
+	if _, err := os.Stat("/usr/share/sip-tester/g711a.pcap"); err != nil {
+		t.Fatal("/usr/share/sip-tester/g711a.pcap is missing (Debian package sip-tester)")
+	}
+	sipsak := need(t, "sipsak", "sipsak")
+
+	// The directory, written on node a, is the same on b.
+	var trunk struct{ ID uint }
+	if code := e.api(t, "a", "POST", "/api/v1/trunks", map[string]any{"name": "Carrier", "host": carrierIP,
+		"inbound_cidrs": []string{carrierIP}}, &trunk); code != 201 {
+		t.Fatalf("trunk: %d", code)
+	}
+	users := map[string]uint{}
+	for ext, pass := range map[string]string{baresipExt: baresipPass, sippAgentExt: sippPass} {
+		var u struct{ ID uint }
+		if code := e.api(t, "b", "POST", "/api/v1/users", map[string]any{"name": "Agent " + ext, "extension": ext, "sip_password": pass}, &u); code != 201 {
+			t.Fatalf("user %s: %d", ext, code)
+		}
+		users[ext] = u.ID
+	}
+	for number, ext := range map[string]string{numberAgent: baresipExt, numberBusy: sippAgentExt} {
+		if code := e.api(t, "a", "POST", "/api/v1/numbers", map[string]any{"e164": number, "type": "toll_free", "country": "US", "trunk_id": trunk.ID}, nil); code != 201 {
+			t.Fatalf("number %s: %d", number, code)
+		}
+		doc := map[string]any{"name": "Flow " + number, "numbers": []string{number}, "states": []map[string]any{
+			{"id": "start", "type": "start"},
+			{"id": "agent", "type": "transfer_user", "user_id": users[ext], "ring_seconds": 15}},
+			"connections": []map[string]any{{"from": "start", "outcome": "next", "to": "agent"}}}
+		var flow struct{ ID uint }
+		if code := e.api(t, "b", "POST", "/api/v1/flows", doc, &flow); code != 201 {
+			t.Fatalf("flow: %d", code)
+		}
+		if code := e.api(t, "a", "POST", fmt.Sprintf("/api/v1/flows/%d/publish", flow.ID), nil, nil); code != 200 {
+			t.Fatalf("publish: %d", code)
+		}
+	}
+	made := 0 // calls the carrier made, each to be in the history once
+
+	// Phones register through Kamailio; every node sees them.
+	bare := startBaresip(t, e)
+	addr := fmt.Sprintf("%s:%d", agentIP, agentPort)
+	if out, err := exec.Command(sipsak, "-U", "-s", "sip:"+sippAgentExt+"@"+e.balancer, "-C", "sip:"+sippAgentExt+"@"+addr,
+		"-u", sippAgentExt, "-a", sippPass, "-x", "300", "-l", strconv.Itoa(agentPort), "--local-ip", agentIP, "--symmetric").CombinedOutput(); err != nil {
+		t.Fatalf("sipsak register through Kamailio: %v\n%s", err, out)
+	}
+	for node := range e.nodes {
+		waitFor(t, "node "+node+" to see both phones", 10*time.Second, func() bool {
+			regs := e.registrations(t, node)
+			return len(regs) == 2 && regs[0].Path != "" && regs[1].Path != "" && regs[0].Node != ""
+		})
+	}
+	t.Logf("registrations: %+v", e.registrations(t, "a"))
+
+	t.Run("a carrier call reaches baresip whichever node takes it", func(t *testing.T) {
+		for i := range 4 {
+			e.mustCall(t, fmt.Sprintf("carrier-%d", i), "carrier-call-uac.xml", numberAgent, 25170+i, time.Second)
+			made++
+		}
+		if n := strings.Count(strings.ToLower(bare.String()), "call established"); n < 4 {
+			t.Fatalf("baresip established %d calls, want 4:\n%s", n, tail(bare.String(), 30))
+		}
+		took := map[string]int{}
+		for _, c := range e.calls(t, "a") {
+			if c.Number == numberAgent && c.SIPCode == 200 && c.OwnerUserID != nil && *c.OwnerUserID == users[baresipExt] {
+				took[c.Node]++
+			}
+		}
+		if took["a"] == 0 || took["b"] == 0 || took["a"]+took["b"] != 4 {
+			t.Fatalf("answered calls by node: %v; want 4 spread over a and b", took)
+		}
+	})
+
+	t.Run("an admin session started on one node holds on the other", func(t *testing.T) {
+		res, err := http.Post("http://"+e.nodes["a"]+":8080/api/v1/session", "application/json",
+			strings.NewReader(`{"password":"`+e.token+`"}`))
+		if err != nil || res.StatusCode != 201 {
+			t.Fatalf("sign in on a: %v %v", res, err)
+		}
+		res.Body.Close()
+		req, _ := http.NewRequest("GET", "http://"+e.nodes["b"]+":8080/api/v1/session", nil)
+		for _, c := range res.Cookies() {
+			req.AddCookie(c)
+		}
+		res, err = http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("the session on b: %v %v", res, err)
+		}
+		var s struct{ Auth string }
+		json.NewDecoder(res.Body).Decode(&s)
+		res.Body.Close()
+		if s.Auth != "session" {
+			t.Fatalf("b took the cookie for %q", s.Auth)
+		}
+	})
+
+	var busyNode string
+	t.Run("an agent on a call on one node is busy for the other", func(t *testing.T) {
+		_, agentDone := sipp(t, "agent", "-sf", scenario("agent-answer-uas.xml"), "-i", agentIP, "-p", strconv.Itoa(agentPort),
+			"-mi", agentIP, "-m", "1", "-rtp_echo")
+		time.Sleep(300 * time.Millisecond)
+		long := make(chan error, 1)
+		go func() {
+			_, err := e.carrierCall(t, "long", "carrier-call-uac.xml", numberBusy, 25175, 10*time.Minute)
+			long <- err
+		}()
+		made++
+		waitFor(t, "the agent to answer the first call", 15*time.Second, func() bool {
+			b, _ := os.ReadFile(filepath.Join(outDir(t), "agent_messages.log"))
+			return strings.Contains(string(b), "ACK sip:")
+		})
+		busyNode = e.nodeOfCallInProgress(t)
+		e.mustCall(t, "busy", "carrier-busy-uac.xml", numberBusy, 25176, 0)
+		made++
+		var second callRecord
+		waitFor(t, "the busy call in the history", 5*time.Second, func() bool {
+			for _, c := range e.calls(t, "a") {
+				if c.Number == numberBusy && c.SIPCode == 486 {
+					second = c
+					return true
+				}
+			}
+			return false
+		})
+		if second.Node == busyNode {
+			t.Fatalf("Kamailio sent both calls to node %s: the test proves nothing across nodes", busyNode)
+		}
+		select {
+		case err := <-agentDone:
+			t.Fatalf("the agent's phone ended (%v): it was rung for the second call", err)
+		default:
+		}
+		t.Logf("agent busy on node %s was busy for node %s", busyNode, second.Node)
+	})
+
+	t.Run("a node killed: its call is closed by the other, the next calls connect", func(t *testing.T) {
+		if busyNode == "" {
+			t.Fatal("no call in progress to lose")
+		}
+		survivor := e.other(busyNode)
+		e.kill(t, busyNode)
+		t.Logf("node %s killed with SIGKILL", busyNode)
+		// Nobody's registration is lost.
+		if regs := e.registrations(t, survivor); len(regs) != 2 {
+			t.Fatalf("node %s lists %d registrations after %s died, want 2", survivor, len(regs), busyNode)
+		}
+		for i := range 3 {
+			e.mustCall(t, fmt.Sprintf("after-%d", i), "carrier-call-uac.xml", numberAgent, 25177+i, time.Second)
+			made++
+		}
+		var lost callRecord
+		waitFor(t, "the dead node's call closed", 60*time.Second, func() bool {
+			for _, c := range e.calls(t, survivor) {
+				if c.Number == numberBusy && c.SIPCode == 200 {
+					lost = c
+					return true
+				}
+			}
+			return false
+		})
+		if lost.HangupCause != "node lost" || lost.Node != busyNode {
+			t.Fatalf("the lost call: %v; want closed as \"node lost\" on node %s", lost, busyNode)
+		}
+		// The newest three are the calls after the kill: on the survivor, answered.
+		for _, c := range e.calls(t, survivor)[:3] {
+			if c.Number != numberAgent || c.Node != survivor || c.AnsweredAt == nil {
+				t.Fatalf("a call after the kill: %v; want answered on node %s", c, survivor)
+			}
+		}
+	})
+
+	t.Run("the history shows every call once", func(t *testing.T) {
+		survivor := e.other(busyNode)
+		calls := e.calls(t, survivor)
+		seen := map[string]int{}
+		for _, c := range calls {
+			seen[c.CallID]++
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Errorf("call %s is in the history %d times", id, n)
+			}
+		}
+		if len(calls) != made {
+			t.Fatalf("the history has %d calls, the carrier made %d: %v", len(calls), made, calls)
+		}
+	})
+}
