@@ -206,6 +206,9 @@ func (r *run) begin(ctx context.Context) {
 
 // save brings the stored record up to date while the call goes on.
 func (r *run) save(ctx context.Context) {
+	// The call is alive now: the record must not take back the alive time
+	// the keep-alive gave it since it began.
+	r.rec.AliveAt = r.e.now()
 	if err := r.e.history.Update(context.WithoutCancel(ctx), r.rec); err != nil {
 		r.log.Warn("update call record", "error", err)
 	}

@@ -364,7 +364,21 @@ func normalise(rec *CallRecord) {
 
 // KeepAlive marks every call in progress as alive at now, in one statement
 // whatever the number of calls.
+//
+// It holds back the writing behind while it runs, and brings the records
+// waiting there up to now too: a state read before it and written after
+// must not take a call's alive time back.
 func (h *History) KeepAlive(ctx context.Context, now time.Time) error {
+	h.flushing.Lock()
+	defer h.flushing.Unlock()
+	h.mu.Lock()
+	for id, rec := range h.behind {
+		if rec.InProgress && rec.AliveAt.Before(now) {
+			rec.AliveAt = now.UTC()
+			h.behind[id] = rec
+		}
+	}
+	h.mu.Unlock()
 	err := h.db.WithContext(ctx).Model(&CallRecord{}).Where("in_progress = ? AND node = ?", true, h.node).
 		Update("alive_at", now.UTC()).Error
 	if err != nil {

@@ -263,3 +263,30 @@ func TestRecordsWrittenTogetherKeepTheirOwnIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepAliveIsNotUndoneByAWriteBehind keeps a call alive while a change
+// to its record waits to be written: the alive time must stay.
+func TestKeepAliveIsNotUndoneByAWriteBehind(t *testing.T) {
+	h := testHistory(t)
+	ctx := context.Background()
+	start := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	rec := CallRecord{CallID: "alive", Direction: DirectionInbound, Type: CallMissed, From: "a", To: "b", StartedAt: start}
+	if err := h.Begin(ctx, &rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.Type = CallIncoming
+	if err := h.Update(ctx, rec); err != nil { // waits behind, alive at the start
+		t.Fatal(err)
+	}
+	alive := start.Add(10 * time.Second)
+	if err := h.KeepAlive(ctx, alive); err != nil {
+		t.Fatal(err)
+	}
+	open, err := h.InProgress(ctx) // writes what is behind first
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 1 || !open[0].AliveAt.Equal(alive) || open[0].Type != CallIncoming {
+		t.Fatalf("in progress: %+v; want the call incoming, alive at %s", open, alive)
+	}
+}
