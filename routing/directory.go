@@ -28,6 +28,9 @@ type Directory struct {
 	// published caches what a call to a number finds (its published flow,
 	// or why there is none); any flow or number change clears it.
 	published *cache[string, publishedAnswer]
+	// changed hears that this node changed users, groups, flows or
+	// numbers (a cluster tells the other nodes); nil: nobody.
+	changed func()
 	// trunkExists tells whether a carrier trunk (kept by the sip package)
 	// exists; nil: none does, and numbers can name no trunk.
 	trunkExists func(db *gorm.DB, id uint) (bool, error)
@@ -35,6 +38,21 @@ type Directory struct {
 
 // DirectoryOption adds an optional part to a Directory.
 type DirectoryOption func(*Directory)
+
+// WithChanged has changed called after each change this Directory makes to
+// what it caches (users, groups, flows, numbers), so that other nodes
+// sharing the database can drop their copies (Forget).
+func WithChanged(changed func()) DirectoryOption {
+	return func(d *Directory) { d.changed = changed }
+}
+
+// Forget drops everything the Directory caches: another node changed the
+// database under it.
+func (d *Directory) Forget() {
+	d.accounts.clear()
+	d.groups.clear()
+	d.published.clear()
+}
 
 // WithTrunks lets numbers name the carrier trunks that exists reports
 // (sip.TrunkExists).
@@ -410,4 +428,12 @@ func (d *Directory) fillGroupIDs(ctx context.Context, tx *gorm.DB, users []User)
 func (d *Directory) forget() {
 	d.accounts.clear()
 	d.groups.clear()
+	d.announce()
+}
+
+// announce tells whoever listens (other nodes) that a change was made.
+func (d *Directory) announce() {
+	if d.changed != nil {
+		d.changed()
+	}
 }

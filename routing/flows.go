@@ -267,7 +267,10 @@ type publishedAnswer struct {
 }
 
 // forgetFlows drops the cached flows of numbers after a flow or number change.
-func (d *Directory) forgetFlows() { d.published.clear() }
+func (d *Directory) forgetFlows() {
+	d.published.clear()
+	d.announce()
+}
 
 func (d *Directory) publishedFlowForNumber(ctx context.Context, e164 string) (PublishedFlow, error) {
 	var n Number

@@ -75,7 +75,7 @@ func presence(node *cluster.Node, local *sip.Server) routing.Presence {
 
 // runCluster runs the node until ctx ends: the other nodes hear of this
 // one's busy agents, and the calls of a node that died are closed.
-func runCluster(ctx context.Context, node *cluster.Node, local *sip.Server, engine *routing.Engine, trunks *sip.Trunks, log *slog.Logger) error {
+func runCluster(ctx context.Context, node *cluster.Node, local *sip.Server, engine *routing.Engine, trunks *sip.Trunks, dir *routing.Directory, log *slog.Logger) error {
 	if node == nil {
 		return nil
 	}
@@ -83,6 +83,9 @@ func runCluster(ctx context.Context, node *cluster.Node, local *sip.Server, engi
 		Free: engine.UserFree,
 		Changed: func(topic string) {
 			// "" is every topic: news may have been missed.
+			if topic == topicDirectory || topic == "" {
+				dir.Forget()
+			}
 			if topic == topicTrunks || topic == "" {
 				if err := trunks.Reload(ctx); err != nil {
 					log.Warn("reload the trunks another node changed", "error", err)
@@ -100,8 +103,20 @@ func runCluster(ctx context.Context, node *cluster.Node, local *sip.Server, engi
 	})
 }
 
-// topicTrunks is the news that a node changed the trunks.
-const topicTrunks = "trunks"
+// The news a node gives the others: it changed the trunks, or the
+// directory (users, groups, flows, numbers) whose answers calls cache.
+const (
+	topicTrunks    = "trunks"
+	topicDirectory = "directory"
+)
+
+// directoryOptions tells the other nodes when this one changes the directory.
+func directoryOptions(node *cluster.Node) []routing.DirectoryOption {
+	if node == nil {
+		return nil
+	}
+	return []routing.DirectoryOption{routing.WithChanged(func() { node.Announce(context.Background(), topicDirectory) })}
+}
 
 // trunkOptions tells the other nodes when this one changes a trunk.
 func trunkOptions(node *cluster.Node) []sip.TrunkOption {

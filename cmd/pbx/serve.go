@@ -147,7 +147,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	sip.SetProcessLogger(log.With("component", "sipgo"))
-	dir := routing.NewDirectory(db, cfg.SIP.Realm, routing.WithTrunks(sip.TrunkExists))
+	dir := routing.NewDirectory(db, cfg.SIP.Realm, append(directoryOptions(node), routing.WithTrunks(sip.TrunkExists))...)
 	loc := sip.NewLocation(db, log.With("component", "location"), cfg.SIP.Registrar.MaxContacts, time.Now, locationOptions(node)...)
 	if n, err := loc.Load(ctx); err != nil {
 		return err
@@ -236,7 +236,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	go func() { loc.Run(locCtx); close(locDone) }()
 	g.Go(func() error { return sipSrv.Serve(gctx) })
 	g.Go(func() error { return calls.engine.KeepAlive(gctx, keepAliveEvery) })
-	g.Go(func() error { return runCluster(gctx, node, sipSrv, calls.engine, trunks, log) })
+	g.Go(func() error { return runCluster(gctx, node, sipSrv, calls.engine, trunks, dir, log) })
 	g.Go(func() error { return bill.notes.Run(gctx) })
 	g.Go(func() error { return bill.runMonthly(gctx, dir, calls.engine, log.With("component", "billing")) })
 	g.Go(func() error {
