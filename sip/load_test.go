@@ -18,6 +18,11 @@ func TestGoroutinesReturnToBaselineAfterLoad(t *testing.T) {
 		runtime.GC()
 		return runtime.NumGoroutine()
 	}
+	// The baseline counts the server's own readers and workers: wait until
+	// Serve has started them all.
+	for srv.Health() != nil {
+		time.Sleep(5 * time.Millisecond)
+	}
 	base := settle()
 	var wg sync.WaitGroup
 	for range 20 {

@@ -45,6 +45,10 @@ type Server struct {
 	admitted admissions
 	// registers carries stateless REGISTERs from the readers to the workers.
 	registers chan *sip.Request
+	// bufs hold stateless answers while they are written (*bytes.Buffer):
+	// serialised into a grown buffer a response costs no allocation, where
+	// String grew a builder several times and copied it once more.
+	bufs sync.Pool
 
 	udp net.PacketConn
 	tcp *tcpListener
@@ -106,6 +110,7 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location, parser: sip.NewParser(),
 		registers: make(chan *sip.Request, 8192)}
+	s.bufs.New = func() any { return bytes.NewBuffer(make([]byte, 0, 2048)) }
 	s.trunks = d.Trunks
 	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, s.exempt, now)
 	for _, a := range cfg.Guard.Allow {
@@ -489,7 +494,14 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 		return data, nil
 	}
 	req.SetTransport("UDP")
-	req.SetSource(p.RemoteAddr.String())
+	if a, ok := p.RemoteAddr.(*net.UDPAddr); ok {
+		// Written as UDPAddr.String writes it (an IPv4 peer of a dual-stack
+		// socket unmapped), in one allocation where that makes four.
+		ap := a.AddrPort()
+		req.SetSource(netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String())
+	} else {
+		req.SetSource(p.RemoteAddr.String())
+	}
 	if code, reason, hdrs := check(req); code != 0 {
 		respond(&statelessResponder{s: s, method: "REGISTER"}, req, code, reason, hdrs)
 		return nil, nil

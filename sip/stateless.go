@@ -169,7 +169,11 @@ func (r *statelessResponder) Respond(res *sip.Response) error {
 	if err != nil {
 		return err
 	}
-	_, err = r.s.udp.WriteTo([]byte(res.String()), net.UDPAddrFromAddrPort(ap))
+	buf := r.s.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	res.StringWrite(buf)
+	_, err = r.s.udp.WriteTo(buf.Bytes(), net.UDPAddrFromAddrPort(ap))
+	r.s.bufs.Put(buf)
 	return err
 }
 
