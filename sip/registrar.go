@@ -193,6 +193,9 @@ func behindNAT(contact sip.Uri, source, transport string) bool {
 
 // respond sends a final response built from req with extra headers.
 func respond(tx Responder, req *sip.Request, code int, reason string, hdrs []sip.Header) {
+	if w, ok := tx.(*statelessResponder); ok && w.answer(req, code, reason, hdrs) {
+		return
+	}
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
 	for _, h := range hdrs {
 		res.AppendHeader(h)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"net"
@@ -49,6 +50,8 @@ type Server struct {
 	// serialised into a grown buffer a response costs no allocation, where
 	// String grew a builder several times and copied it once more.
 	bufs sync.Pool
+	// tagSeed keys the To tags of stateless answers (statelessTag).
+	tagSeed maphash.Seed
 
 	udp net.PacketConn
 	tcp *tcpListener
@@ -111,6 +114,7 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location, parser: sip.NewParser(),
 		registers: make(chan *sip.Request, 8192)}
 	s.bufs.New = func() any { return bytes.NewBuffer(make([]byte, 0, 2048)) }
+	s.tagSeed = maphash.MakeSeed()
 	s.trunks = d.Trunks
 	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, s.exempt, now)
 	for _, a := range cfg.Guard.Allow {
@@ -566,7 +570,7 @@ func (t *countingTx) Respond(res *sip.Response) error {
 // count records a final response and adds our Server header.
 func (s *Server) count(method string, res *sip.Response) {
 	if res.StatusCode >= 200 {
-		s.metrics.requests.WithLabelValues(method, codeLabel(res.StatusCode)).Inc()
+		s.metrics.answer(method, res.StatusCode)
 	}
 	if res.GetHeader("Server") == nil {
 		res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))
