@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"hash"
+	"hash/maphash"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -52,8 +53,13 @@ type Digest struct {
 	// used holds, per nonce counter modulo its length, the highest nc
 	// accepted with that nonce (0: issued, not used yet).
 	used []atomic.Uint32
+	// copies holds, beside used, which request spent that count and when:
+	// its Request.Copy (high half) and the Unix second (low half), so a
+	// retransmission of that very request is known from a replay.
+	copies []atomic.Uint64
 	// challengeHead is every challenge's start, up to its nonce.
 	challengeHead string
+	copySeed      maphash.Seed // keys requestCopy
 }
 
 // nonceSlots is how many nonces can be in use at once: 4 MiB of table,
@@ -67,7 +73,8 @@ func NewDigest(realm string, algorithms []string, ttl time.Duration, bindSource 
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand never fails on Linux
 	d := &Digest{realm: realm, algorithms: algorithms, ttl: ttl, bindSource: bindSource, now: now, key: key,
-		used: make([]atomic.Uint32, nonceSlots), challengeHead: digest.Prefix + "realm=" + strconv.Quote(realm) + `, nonce="`}
+		used: make([]atomic.Uint32, nonceSlots), copies: make([]atomic.Uint64, nonceSlots), challengeHead: digest.Prefix + "realm=" + strconv.Quote(realm) + `, nonce="`,
+		copySeed: maphash.MakeSeed()}
 	d.macs.New = func() any { return hmac.New(sha256.New, key) }
 	return d
 }
@@ -138,17 +145,32 @@ func (d *Digest) openNonce(nonce string, src netip.Addr) (uint64, nonceState) {
 	return n, nonceFresh
 }
 
-// use records that nonce n was used with count nc, and reports false when
-// it was already used with nc or a higher count: a replay, or a
-// retransmission that the transaction layer did not absorb.
-func (d *Digest) use(n uint64, nc uint32) bool {
+// retransmitFor is how long after a credential's first use a copy of the
+// same request counts as its retransmission: a UDP server transaction's
+// life (Timer J, 64*T1, RFC 3261 17.2.2).
+const retransmitFor = 32 * time.Second
+
+// use records that nonce n was used with count nc by the request whose
+// copies are known by cp (Request.Copy), and reports false when it was
+// already used with nc or a higher count: a replay. A copy of the request
+// that spent the count, within retransmitFor, is its retransmission and is
+// accepted again: a registrar answers REGISTERs without a transaction, so
+// nothing else absorbs it, and it must get the answer the first copy got
+// (RFC 3261 17.2.2), not a challenge.
+func (d *Digest) use(n uint64, nc uint32, cp uint32) bool {
 	slot := &d.used[n%nonceSlots]
+	now := d.now().Unix()
 	for {
 		seen := slot.Load()
-		if nc <= seen {
+		if nc < seen || nc == 0 {
 			return false
 		}
+		if nc == seen {
+			c := d.copies[n%nonceSlots].Load()
+			return cp != 0 && uint32(c>>32) == cp && now-int64(uint32(c)) < int64(retransmitFor/time.Second) && now >= int64(uint32(c))
+		}
 		if slot.CompareAndSwap(seen, nc) {
+			d.copies[n%nonceSlots].Store(uint64(cp)<<32 | uint64(uint32(now)))
 			return true
 		}
 	}
@@ -275,6 +297,9 @@ type Request struct {
 	Method string
 	URI    sip.Uri
 	Source netip.Addr
+	// Copy is the same for every copy of one request, retransmissions
+	// included, and differs for any other (requestCopy); 0 when unknown.
+	Copy uint32
 }
 
 // Verify checks cred, sent with r, against the account's stored hash.
@@ -341,7 +366,7 @@ func (d *Digest) verify(cred *digest.Credentials, r Request, n uint64, st nonceS
 	if cred.QOP != "" {
 		nc = uint32(cred.Nc)
 	}
-	if !d.use(n, nc) {
+	if !d.use(n, nc, r.Copy) {
 		return Stale
 	}
 	return OK
@@ -385,6 +410,43 @@ func appendHex8(dst []byte, n uint32) []byte {
 		dst = append(dst, digits[(n>>uint(shift))&0xf])
 	}
 	return dst
+}
+
+// requestCopy returns req's Request.Copy: a keyed hash of what tells one
+// request from another and of everything a registrar applies from it (its
+// source, Call-ID, CSeq, top Via branch, Contacts, Expires, User-Agent),
+// so a request altered in any of these is no retransmission of the one
+// that spent a nonce-count, and nobody without the key can make one that
+// passes for it. Never 0.
+func (d *Digest) requestCopy(req *sip.Request) uint32 {
+	var h maphash.Hash
+	h.SetSeed(d.copySeed)
+	h.WriteString(req.Source())
+	h.WriteByte(0)
+	if c := req.CallID(); c != nil {
+		h.WriteString(c.Value())
+	}
+	h.WriteByte(0)
+	if c := req.CSeq(); c != nil {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], c.SeqNo)
+		h.Write(b[:])
+		h.WriteString(string(c.MethodName))
+	}
+	if v := req.Via(); v != nil {
+		b, _ := v.Params.Get("branch")
+		h.WriteString(b)
+	}
+	for _, hd := range req.Headers() {
+		switch name := hd.Name(); {
+		case strings.EqualFold(name, "Contact"), strings.EqualFold(name, "Expires"), strings.EqualFold(name, "User-Agent"):
+			h.WriteByte(0)
+			h.WriteString(name)
+			h.WriteByte(0)
+			h.WriteString(hd.Value())
+		}
+	}
+	return uint32(h.Sum64()) | 1
 }
 
 func (d *Digest) offers(alg string) bool {

@@ -367,3 +367,36 @@ func TestResponseMatchesDigestPackage(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestRetransmission: a registrar answers REGISTERs statelessly, so a
+// retransmitted REGISTER reaches Verify again with the nonce-count its
+// first copy spent. It must pass (and get the same 200) while a
+// transaction would still absorb it; another request with that count is a
+// replay.
+func TestDigestRetransmission(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	acct := &Account{Username: "1001", HA1: map[string]string{"MD5": ha1("MD5", "1001", "pbx", "right-pass")}}
+	d := NewDigest("pbx", []string{"MD5"}, time.Minute, true, clock)
+	first, other := register, register
+	first.Copy, other.Copy = 0x1234567, 0x7654321
+	cred := answer(t, d.Challenges(false, phoneIP)[0], "1001", "right-pass")
+	steps := []struct {
+		name  string
+		after time.Duration
+		r     Request
+		want  Verdict
+	}{
+		{"first copy", 0, first, OK},
+		{"its retransmission", time.Second, first, OK},
+		{"another request with the count", 0, other, Stale},
+		{"a request whose copies are unknown", 0, register, Stale},
+		{"the retransmission, later than a transaction lives", retransmitFor, first, Stale},
+	}
+	for _, s := range steps {
+		now = now.Add(s.after)
+		if got := d.Verify(cred, s.r, acct); got != s.want {
+			t.Errorf("%s: %v, want %v", s.name, got, s.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"strconv"
@@ -136,5 +137,41 @@ func TestStatelessAnswerRepeatsItself(t *testing.T) {
 	}
 	if first.GetHeader("Server") == nil || first.GetHeader("WWW-Authenticate") == nil {
 		t.Errorf("answer lacks Server or WWW-Authenticate:\n%s", first)
+	}
+}
+
+// TestRegisterRetransmissionGetsTheSameAnswer retransmits an authenticated
+// REGISTER, as a phone does when the 200 is lost: answered without a
+// transaction, the copy must still get a 200 with the same To tag (RFC
+// 3261 17.2.2, 8.2.7), not a challenge for credentials already spent, and
+// leave one binding.
+func TestRegisterRetransmissionGetsTheSameAnswer(t *testing.T) {
+	srv := startServer(t, func(c *configs.SIP) { c.Guard.MaxFailures = 0; c.RateLimit.Rate = 0 })
+	ph := newLoadPhone(t, srv.addr)
+	defer ph.close()
+	if err := ph.register("1001", "alice-secret"); err != nil {
+		t.Fatal(err)
+	}
+	first := append([]byte(nil), ph.buf[:bytes.Index(ph.buf, []byte("\r\n\r\n"))]...)
+	again, err := ph.resend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(again, []byte("SIP/2.0 200")) {
+		t.Fatalf("the retransmission got %q, want 200", again[:bytes.IndexByte(again, '\r')])
+	}
+	toTag := func(b []byte) string {
+		m, err := sip.ParseMessage(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tag, _ := m.(*sip.Response).To().Params.Get("tag")
+		return tag
+	}
+	if a, b := toTag(append(first, "\r\n\r\n"...)), toTag(again); a != b {
+		t.Errorf("To tag %q, the first answer's was %q", b, a)
+	}
+	if n := srv.loc.Count(); n != 1 {
+		t.Errorf("%d bindings, want 1", n)
 	}
 }
