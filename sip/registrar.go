@@ -84,7 +84,10 @@ func (r *Registrar) ServeRegister(req *sip.Request, tx Responder) {
 			respond(tx, req, 500, "Server Internal Error", nil)
 			return
 		}
-		r.log.Debug("registered", "user", aor, "remote", up.Source, "contacts", len(bindings))
+		if r.log.Enabled(context.Background(), slog.LevelDebug) {
+			// Boxing the attributes allocates even when the level is off.
+			r.log.Debug("registered", "user", aor, "remote", up.Source, "contacts", len(bindings))
+		}
 	}
 	now := r.now()
 	hdrs := make([]sip.Header, 0, len(bindings)+1)
