@@ -105,6 +105,13 @@ type Deps struct {
 	OnFree func(user uint)
 }
 
+// registerQueue is how many REGISTERs may wait for a worker. It bounds the
+// wait well under T1 (500 ms; 512 is about 60 ms of work at 8,000/s): past
+// T1 a phone retransmits, and a long queue then holds both copies, so
+// overload doubled the work and snowballed. Beyond it a REGISTER is shed
+// and its retransmission answered.
+const registerQueue = 512
+
 // NewServer builds the SIP edge. Nothing listens until Listen.
 func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	now := d.Now
@@ -112,7 +119,7 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 		now = systemClock
 	}
 	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location, parser: sip.NewParser(),
-		registers: make(chan *sip.Request, 8192)}
+		registers: make(chan *sip.Request, registerQueue)}
 	s.bufs.New = func() any { return bytes.NewBuffer(make([]byte, 0, 2048)) }
 	s.tagSeed = maphash.MakeSeed()
 	s.trunks = d.Trunks
