@@ -112,6 +112,9 @@ type Deps struct {
 // and its retransmission answered.
 const registerQueue = 512
 
+// udpReadBuffer is the SIP UDP socket's receive buffer size.
+const udpReadBuffer = 4 << 20
+
 // NewServer builds the SIP edge. Nothing listens until Listen.
 func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	now := d.Now
@@ -202,6 +205,14 @@ func (s *Server) Listen() error {
 			c, err := net.ListenPacket("udp", s.cfg.Addr)
 			if err != nil {
 				return fmt.Errorf("sip udp: %w", err)
+			}
+			if uc, ok := c.(*net.UDPConn); ok {
+				// The default (about 200 KiB) holds some 10 ms of a busy
+				// hour's REGISTERs: a reader held up longer, by the
+				// collector or a loaded machine, and datagrams were dropped,
+				// each one a retransmission half a second later. The
+				// kernel caps it at net.core.rmem_max.
+				_ = uc.SetReadBuffer(udpReadBuffer)
 			}
 			s.udp = c
 		case "tcp":
