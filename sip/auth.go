@@ -78,7 +78,7 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 			return Account{}, false
 		}
 	}
-	r := Request{Method: string(req.Method), URI: req.Recipient, Source: src}
+	r := Request{Method: string(req.Method), URI: req.Recipient, Source: src, Copy: a.digest.requestCopy(req)}
 	switch a.digest.verify(cred, r, n, st, acct) {
 	case OK:
 		if a.lockout.Locked(acct.Username) && !a.loc.HasSource(acct.Username, src) {

@@ -2,13 +2,16 @@ package sip
 
 import (
 	"crypto/hmac"
+	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"hash"
+	"hash/maphash"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -50,6 +53,13 @@ type Digest struct {
 	// used holds, per nonce counter modulo its length, the highest nc
 	// accepted with that nonce (0: issued, not used yet).
 	used []atomic.Uint32
+	// copies holds, beside used, which request spent that count and when:
+	// its Request.Copy (high half) and the Unix second (low half), so a
+	// retransmission of that very request is known from a replay.
+	copies []atomic.Uint64
+	// challengeHead is every challenge's start, up to its nonce.
+	challengeHead string
+	copySeed      maphash.Seed // keys requestCopy
 }
 
 // nonceSlots is how many nonces can be in use at once: 4 MiB of table,
@@ -70,7 +80,8 @@ func NewDigest(realm string, algorithms []string, ttl time.Duration, bindSource 
 // another.
 func NewDigestWithKey(realm string, algorithms []string, ttl time.Duration, bindSource bool, now func() time.Time, key []byte) *Digest {
 	d := &Digest{realm: realm, algorithms: algorithms, ttl: ttl, bindSource: bindSource, now: now, key: key,
-		used: make([]atomic.Uint32, nonceSlots)}
+		used: make([]atomic.Uint32, nonceSlots), copies: make([]atomic.Uint64, nonceSlots), challengeHead: digest.Prefix + "realm=" + strconv.Quote(realm) + `, nonce="`,
+		copySeed: maphash.MakeSeed()}
 	d.macs.New = func() any { return hmac.New(sha256.New, key) }
 	return d
 }
@@ -149,17 +160,32 @@ func (d *Digest) openNonce(nonce string, src netip.Addr) (uint64, nonceState) {
 	return n, nonceFresh
 }
 
-// use records that nonce n was used with count nc, and reports false when
-// it was already used with nc or a higher count: a replay, or a
-// retransmission that the transaction layer did not absorb.
-func (d *Digest) use(n uint64, nc uint32) bool {
+// retransmitFor is how long after a credential's first use a copy of the
+// same request counts as its retransmission: a UDP server transaction's
+// life (Timer J, 64*T1, RFC 3261 17.2.2).
+const retransmitFor = 32 * time.Second
+
+// use records that nonce n was used with count nc by the request whose
+// copies are known by cp (Request.Copy), and reports false when it was
+// already used with nc or a higher count: a replay. A copy of the request
+// that spent the count, within retransmitFor, is its retransmission and is
+// accepted again: a registrar answers REGISTERs without a transaction, so
+// nothing else absorbs it, and it must get the answer the first copy got
+// (RFC 3261 17.2.2), not a challenge.
+func (d *Digest) use(n uint64, nc uint32, cp uint32) bool {
 	slot := &d.used[n%nonceSlots]
+	now := d.now().Unix()
 	for {
 		seen := slot.Load()
-		if nc <= seen {
+		if nc < seen || nc == 0 {
 			return false
 		}
+		if nc == seen {
+			c := d.copies[n%nonceSlots].Load()
+			return cp != 0 && uint32(c>>32) == cp && now-int64(uint32(c)) < int64(retransmitFor/time.Second) && now >= int64(uint32(c))
+		}
 		if slot.CompareAndSwap(seen, nc) {
+			d.copies[n%nonceSlots].Store(uint64(cp)<<32 | uint64(uint32(now)))
 			return true
 		}
 	}
@@ -171,8 +197,13 @@ func (d *Digest) Challenges(stale bool, src netip.Addr) []string {
 	nonce := d.Nonce(src)
 	out := make([]string, len(d.algorithms))
 	for i, alg := range d.algorithms {
-		c := digest.Challenge{Realm: d.realm, Nonce: nonce, Algorithm: alg, QOP: []string{"auth"}, Stale: stale}
-		out[i] = c.String()
+		// What digest.Challenge.String writes, from parts made once: a
+		// challenge is a third of the messages a registrar sends.
+		tail := `", algorithm=` + alg + `, qop="auth"`
+		if stale {
+			tail = `", stale=true, algorithm=` + alg + `, qop="auth"`
+		}
+		out[i] = d.challengeHead + nonce + tail
 	}
 	return out
 }
@@ -281,6 +312,9 @@ type Request struct {
 	Method string
 	URI    sip.Uri
 	Source netip.Addr
+	// Copy is the same for every copy of one request, retransmissions
+	// included, and differs for any other (requestCopy); 0 when unknown.
+	Copy uint32
 }
 
 // Verify checks cred, sent with r, against the account's stored hash.
@@ -314,24 +348,28 @@ func (d *Digest) verify(cred *digest.Credentials, r Request, n uint64, st nonceS
 	if err := sip.ParseUri(cred.URI, &uri); err != nil || !equalURI(uri, r.URI) {
 		return WrongURI
 	}
-	ha1 := strings.Repeat("0", 64) // stands in for an unknown user
+	ha1 := unknownHA1 // stands in for an unknown user
 	if acct != nil {
 		if h, ok := acct.HA1[alg]; ok {
 			ha1 = h
 		}
 	}
-	chal := &digest.Challenge{Realm: d.realm, Nonce: cred.Nonce, Algorithm: cred.Algorithm}
-	if cred.QOP != "" {
-		chal.QOP = []string{cred.QOP}
+	if cred.QOP != "" && cred.Cnonce == "" {
+		return Failed // digest.Digest made one up, so no answer matched
 	}
-	want, err := digest.Digest(chal, digest.Options{
-		Method: r.Method, URI: cred.URI, Username: cred.Username,
-		A1: ha1, Cnonce: cred.Cnonce, Count: cred.Nc,
-	})
-	if err != nil {
-		return Malformed
+	var wantBuf, gotBuf [2 * sha256.Size]byte
+	want := response(wantBuf[:0], alg, ha1, r.Method, cred)
+	got := gotBuf[:0]
+	if len(cred.Response) == len(want) {
+		for i := 0; i < len(cred.Response); i++ {
+			c := cred.Response[i]
+			if 'A' <= c && c <= 'F' {
+				c += 'a' - 'A'
+			}
+			got = append(got, c)
+		}
 	}
-	if acct == nil || subtle.ConstantTimeCompare([]byte(want.Response), []byte(strings.ToLower(cred.Response))) != 1 {
+	if acct == nil || subtle.ConstantTimeCompare(want, got) != 1 {
 		return Failed
 	}
 	// Only a proven answer moves the count, so nobody without the password
@@ -343,10 +381,87 @@ func (d *Digest) verify(cred *digest.Credentials, r Request, n uint64, st nonceS
 	if cred.QOP != "" {
 		nc = uint32(cred.Nc)
 	}
-	if !d.use(n, nc) {
+	if !d.use(n, nc, r.Copy) {
 		return Stale
 	}
 	return OK
+}
+
+// unknownHA1 is the stored hash checked for a user that does not exist.
+var unknownHA1 = strings.Repeat("0", 64)
+
+// response appends to dst the lower-case hex response a phone holding ha1
+// should have sent with cred (RFC 7616 3.4.1; RFC 2617 3.2.2.1 without
+// qop), for alg MD5 or SHA-256. It is what digest.Digest computes, without
+// its dozen allocations: the parts are joined on the stack.
+func response(dst []byte, alg, ha1, method string, cred *digest.Credentials) []byte {
+	sum := func(dst, data []byte) []byte {
+		if alg == "SHA-256" {
+			h := sha256.Sum256(data)
+			return hex.AppendEncode(dst, h[:])
+		}
+		h := md5.Sum(data)
+		return hex.AppendEncode(dst, h[:])
+	}
+	var a2Buf, kdBuf [512]byte
+	a2 := append(append(append(a2Buf[:0], method...), ':'), cred.URI...)
+	var ha2Buf [2 * sha256.Size]byte
+	ha2 := sum(ha2Buf[:0], a2)
+	kd := append(append(append(kdBuf[:0], ha1...), ':'), cred.Nonce...)
+	if cred.QOP != "" {
+		kd = append(kd, ':')
+		kd = appendHex8(kd, uint32(max(cred.Nc, 1))) // digest.Digest's default
+		kd = append(append(append(kd, ':'), cred.Cnonce...), ':')
+		kd = append(kd, cred.QOP...)
+	}
+	kd = append(append(kd, ':'), ha2...)
+	return sum(dst, kd)
+}
+
+// appendHex8 appends n as eight lower-case hex digits, as nc is written.
+func appendHex8(dst []byte, n uint32) []byte {
+	const digits = "0123456789abcdef"
+	for shift := 28; shift >= 0; shift -= 4 {
+		dst = append(dst, digits[(n>>uint(shift))&0xf])
+	}
+	return dst
+}
+
+// requestCopy returns req's Request.Copy: a keyed hash of what tells one
+// request from another and of everything a registrar applies from it (its
+// source, Call-ID, CSeq, top Via branch, Contacts, Expires, User-Agent),
+// so a request altered in any of these is no retransmission of the one
+// that spent a nonce-count, and nobody without the key can make one that
+// passes for it. Never 0.
+func (d *Digest) requestCopy(req *sip.Request) uint32 {
+	var h maphash.Hash
+	h.SetSeed(d.copySeed)
+	h.WriteString(req.Source())
+	h.WriteByte(0)
+	if c := req.CallID(); c != nil {
+		h.WriteString(c.Value())
+	}
+	h.WriteByte(0)
+	if c := req.CSeq(); c != nil {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], c.SeqNo)
+		h.Write(b[:])
+		h.WriteString(string(c.MethodName))
+	}
+	if v := req.Via(); v != nil {
+		b, _ := v.Params.Get("branch")
+		h.WriteString(b)
+	}
+	for _, hd := range req.Headers() {
+		switch name := hd.Name(); {
+		case strings.EqualFold(name, "Contact"), strings.EqualFold(name, "Expires"), strings.EqualFold(name, "User-Agent"):
+			h.WriteByte(0)
+			h.WriteString(name)
+			h.WriteByte(0)
+			h.WriteString(hd.Value())
+		}
+	}
+	return uint32(h.Sum64()) | 1
 }
 
 func (d *Digest) offers(alg string) bool {

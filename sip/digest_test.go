@@ -347,3 +347,81 @@ func TestDigestNonceFromAnotherNode(t *testing.T) {
 		t.Fatal("a node with another key accepted the nonce")
 	}
 }
+
+// TestResponseMatchesDigestPackage checks the hand-joined response against
+// github.com/icholy/digest, which it replaces on the hot path, and that a
+// challenge reads as that package writes it.
+func TestResponseMatchesDigestPackage(t *testing.T) {
+	for _, tc := range []struct {
+		name, alg, qop, cnonce string
+		nc                     int
+	}{
+		{"md5 no qop", "MD5", "", "", 0},
+		{"md5 auth", "MD5", "auth", "c0ffee", 1},
+		{"md5 auth nc 0x1a2b", "MD5", "auth", "abc", 0x1a2b},
+		{"sha-256 auth", "SHA-256", "auth", "xyz", 7},
+		{"sha-256 no qop", "SHA-256", "", "", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &digest.Challenge{Realm: "pbx", Nonce: "AAECAwQFBgc", Algorithm: tc.alg}
+			if tc.qop != "" {
+				c.QOP = []string{tc.qop}
+			}
+			ref, err := digest.Digest(c, digest.Options{Username: "1001", Password: "pw", Method: "REGISTER",
+				URI: "sip:pbx;transport=udp", Cnonce: tc.cnonce, Count: tc.nc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := response(nil, tc.alg, ha1(tc.alg, "1001", "pbx", "pw"), "REGISTER", ref)
+			if string(got) != ref.Response {
+				t.Errorf("response = %s, want %s", got, ref.Response)
+			}
+		})
+	}
+	d := NewDigest(`p"bx`, []string{"MD5", "SHA-256"}, time.Minute, false, time.Now)
+	for _, stale := range []bool{false, true} {
+		for i, got := range d.Challenges(stale, phoneIP) {
+			c, err := digest.ParseChallenge(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := (&digest.Challenge{Realm: `p"bx`, Nonce: c.Nonce, Algorithm: d.algorithms[i], QOP: []string{"auth"}, Stale: stale}).String()
+			if got != want {
+				t.Errorf("challenge %q, want %q", got, want)
+			}
+		}
+	}
+}
+
+// TestDigestRetransmission: a registrar answers REGISTERs statelessly, so a
+// retransmitted REGISTER reaches Verify again with the nonce-count its
+// first copy spent. It must pass (and get the same 200) while a
+// transaction would still absorb it; another request with that count is a
+// replay.
+func TestDigestRetransmission(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	acct := &Account{Username: "1001", HA1: map[string]string{"MD5": ha1("MD5", "1001", "pbx", "right-pass")}}
+	d := NewDigest("pbx", []string{"MD5"}, time.Minute, true, clock)
+	first, other := register, register
+	first.Copy, other.Copy = 0x1234567, 0x7654321
+	cred := answer(t, d.Challenges(false, phoneIP)[0], "1001", "right-pass")
+	steps := []struct {
+		name  string
+		after time.Duration
+		r     Request
+		want  Verdict
+	}{
+		{"first copy", 0, first, OK},
+		{"its retransmission", time.Second, first, OK},
+		{"another request with the count", 0, other, Stale},
+		{"a request whose copies are unknown", 0, register, Stale},
+		{"the retransmission, later than a transaction lives", retransmitFor, first, Stale},
+	}
+	for _, s := range steps {
+		now = now.Add(s.after)
+		if got := d.Verify(cred, s.r, acct); got != s.want {
+			t.Errorf("%s: %v, want %v", s.name, got, s.want)
+		}
+	}
+}

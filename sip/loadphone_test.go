@@ -20,6 +20,7 @@ type loadPhone struct {
 	callID string
 	cseq   int
 	buf    []byte
+	last   []byte // the last request sent, for resend
 }
 
 func newLoadPhone(t testing.TB, server string) *loadPhone {
@@ -41,7 +42,14 @@ func (p *loadPhone) exchange(user, auth string) ([]byte, error) {
 		"Max-Forwards: 70\r\nFrom: <sip:%s@%s>;tag=raw\r\nTo: <sip:%s@%s>\r\nCall-ID: %s\r\n"+
 		"CSeq: %d REGISTER\r\nContact: <sip:%s@%s>\r\nExpires: 3600\r\n%sContent-Length: 0\r\n\r\n",
 		p.server, p.local, p.cseq, user, p.server, user, p.server, p.callID, p.cseq, user, p.local, auth)
-	if _, err := p.conn.Write([]byte(msg)); err != nil {
+	p.last = []byte(msg)
+	return p.resend()
+}
+
+// resend sends the last request again, as a phone retransmits it, and
+// returns the answer.
+func (p *loadPhone) resend() ([]byte, error) {
+	if _, err := p.conn.Write(p.last); err != nil {
 		return nil, err
 	}
 	p.conn.SetReadDeadline(time.Now().Add(3 * time.Second))

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -13,6 +14,8 @@ import (
 // Metrics are the SIP edge's Prometheus series.
 type Metrics struct {
 	requests       *prometheus.CounterVec
+	answeredMu     sync.RWMutex
+	answered       map[answerKey]prometheus.Counter // requests' counters, looked up once each
 	authFailures   prometheus.Counter
 	accountLocks   prometheus.Counter
 	blockedPackets prometheus.Counter
@@ -41,6 +44,31 @@ const (
 	dtmfRFC4733 = "rfc4733"
 	dtmfInfo    = "info"
 )
+
+type answerKey struct {
+	method string // a methodLabel
+	code   int
+}
+
+// answer counts a final response to a method (a methodLabel). Every
+// request ends here: the counter is found once per method and code, not
+// hashed from its labels (and the code formatted) on each answer.
+func (m *Metrics) answer(method string, code int) {
+	k := answerKey{method, code}
+	m.answeredMu.RLock()
+	c, ok := m.answered[k]
+	m.answeredMu.RUnlock()
+	if !ok {
+		c = m.requests.WithLabelValues(method, codeLabel(code))
+		m.answeredMu.Lock()
+		if m.answered == nil {
+			m.answered = make(map[answerKey]prometheus.Counter)
+		}
+		m.answered[k] = c
+		m.answeredMu.Unlock()
+	}
+	c.Inc()
+}
 
 // methodLabel is the pbx_sip_requests_total label for a request's method:
 // the method itself when it is one of RFC 3261 and its extensions, else

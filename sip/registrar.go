@@ -86,7 +86,10 @@ func (r *Registrar) ServeRegister(req *sip.Request, tx Responder) {
 			respond(tx, req, 500, "Server Internal Error", nil)
 			return
 		}
-		r.log.Debug("registered", "user", aor, "remote", up.Source, "contacts", len(bindings))
+		if r.log.Enabled(context.Background(), slog.LevelDebug) {
+			// Boxing the attributes allocates even when the level is off.
+			r.log.Debug("registered", "user", aor, "remote", up.Source, "contacts", len(bindings))
+		}
 	}
 	now := r.now()
 	hdrs := make([]sip.Header, 0, len(bindings)+1)
@@ -203,6 +206,9 @@ func behindNAT(contact sip.Uri, source, transport string) bool {
 
 // respond sends a final response built from req with extra headers.
 func respond(tx Responder, req *sip.Request, code int, reason string, hdrs []sip.Header) {
+	if w, ok := tx.(*statelessResponder); ok && w.answer(req, code, reason, hdrs) {
+		return
+	}
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
 	for _, h := range hdrs {
 		res.AppendHeader(h)

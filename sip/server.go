@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"net"
@@ -45,6 +46,12 @@ type Server struct {
 	admitted admissions
 	// registers carries stateless REGISTERs from the readers to the workers.
 	registers chan *sip.Request
+	// bufs hold stateless answers while they are written (*bytes.Buffer):
+	// serialised into a grown buffer a response costs no allocation, where
+	// String grew a builder several times and copied it once more.
+	bufs sync.Pool
+	// tagSeed keys the To tags of stateless answers (statelessTag).
+	tagSeed maphash.Seed
 
 	udp net.PacketConn
 	tcp *tcpListener
@@ -110,6 +117,16 @@ type Deps struct {
 	NonceKey []byte
 }
 
+// registerQueue is how many REGISTERs may wait for a worker. It bounds the
+// wait well under T1 (500 ms; 512 is about 60 ms of work at 8,000/s): past
+// T1 a phone retransmits, and a long queue then holds both copies, so
+// overload doubled the work and snowballed. Beyond it a REGISTER is shed
+// and its retransmission answered.
+const registerQueue = 512
+
+// udpReadBuffer is the SIP UDP socket's receive buffer size.
+const udpReadBuffer = 4 << 20
+
 // NewServer builds the SIP edge. Nothing listens until Listen.
 func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 	now := d.Now
@@ -117,7 +134,9 @@ func NewServer(cfg configs.SIP, d Deps) (*Server, error) {
 		now = systemClock
 	}
 	s := &Server{cfg: cfg, log: d.Log, now: now, loc: d.Location, parser: sip.NewParser(),
-		registers: make(chan *sip.Request, 8192)}
+		registers: make(chan *sip.Request, registerQueue)}
+	s.bufs.New = func() any { return bytes.NewBuffer(make([]byte, 0, 2048)) }
+	s.tagSeed = maphash.MakeSeed()
 	s.trunks = d.Trunks
 	s.guard = NewGuard(cfg.Guard.MaxFailures, cfg.Guard.Window, cfg.Guard.BlockFor, s.exempt, now)
 	for _, a := range cfg.Guard.Allow {
@@ -208,6 +227,14 @@ func (s *Server) Listen() error {
 			c, err := net.ListenPacket("udp", s.cfg.Addr)
 			if err != nil {
 				return fmt.Errorf("sip udp: %w", err)
+			}
+			if uc, ok := c.(*net.UDPConn); ok {
+				// The default (about 200 KiB) holds some 10 ms of a busy
+				// hour's REGISTERs: a reader held up longer, by the
+				// collector or a loaded machine, and datagrams were dropped,
+				// each one a retransmission half a second later. The
+				// kernel caps it at net.core.rmem_max.
+				_ = uc.SetReadBuffer(udpReadBuffer)
 			}
 			s.udp = c
 		case "tcp":
@@ -511,7 +538,14 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 		return data, nil
 	}
 	req.SetTransport("UDP")
-	req.SetSource(p.RemoteAddr.String())
+	if a, ok := p.RemoteAddr.(*net.UDPAddr); ok {
+		// Written as UDPAddr.String writes it (an IPv4 peer of a dual-stack
+		// socket unmapped), in one allocation where that makes four.
+		ap := a.AddrPort()
+		req.SetSource(netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String())
+	} else {
+		req.SetSource(p.RemoteAddr.String())
+	}
 	if code, reason, hdrs := check(req); code != 0 {
 		respond(&statelessResponder{s: s, method: "REGISTER"}, req, code, reason, hdrs)
 		return nil, nil
@@ -576,7 +610,7 @@ func (t *countingTx) Respond(res *sip.Response) error {
 // count records a final response and adds our Server header.
 func (s *Server) count(method string, res *sip.Response) {
 	if res.StatusCode >= 200 {
-		s.metrics.requests.WithLabelValues(method, codeLabel(res.StatusCode)).Inc()
+		s.metrics.answer(method, res.StatusCode)
 	}
 	if res.GetHeader("Server") == nil {
 		res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))

@@ -2,8 +2,11 @@ package sip
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/maphash"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -159,6 +162,115 @@ type statelessResponder struct {
 	method string
 }
 
+// answer sends req's response over UDP, written straight from the
+// request's headers as sip.NewResponseFromRequest and String would write
+// it (RFC 3261 8.2.6; RFC 3581 rport), without cloning five headers into
+// a Response to serialise them again. It reports false, having sent
+// nothing, where only a Response will do (TCP).
+func (r *statelessResponder) answer(req *sip.Request, code int, reason string, hdrs []sip.Header) bool {
+	if req.Transport() != "UDP" || r.s.udp == nil {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return false
+	}
+	buf := r.s.bufs.Get().(*bytes.Buffer)
+	defer r.s.bufs.Put(buf)
+	buf.Reset()
+	buf.WriteString("SIP/2.0 ")
+	buf.Write(strconv.AppendInt(buf.AvailableBuffer(), int64(code), 10))
+	buf.WriteByte(' ')
+	buf.WriteString(reason)
+	buf.WriteString("\r\n")
+	// Record-Route is copied into 18x and 2xx answers to dialog-making
+	// requests (RFC 3261 12.1.1), as NewResponseFromRequest does.
+	copyRR := req.Method != sip.REGISTER && !req.IsAck() && ((code >= 180 && code < 190) || (code >= 200 && code < 300))
+	top, to := true, false
+	for _, h := range req.Headers() {
+		switch h := h.(type) {
+		case *sip.ViaHeader:
+			if top {
+				top = false
+				if v, ok := h.Params.Get("rport"); ok && v == "" {
+					h = h.Clone()
+					h.Params.Add("rport", strconv.Itoa(int(ap.Port())))
+					h.Params.Add("received", ap.Addr().String())
+				}
+			}
+			h.StringWrite(buf)
+		case *sip.ToHeader:
+			if to {
+				continue
+			}
+			to = true
+			h.StringWrite(buf)
+			if !h.Params.Has("tag") {
+				buf.WriteString(";tag=")
+				r.s.statelessTag(buf, req)
+			}
+		case *sip.FromHeader, *sip.CallIDHeader, *sip.CSeqHeader:
+			if h != sip.Header(req.From()) && h != sip.Header(req.CallID()) && h != sip.Header(req.CSeq()) {
+				continue // only the one the request is read by
+			}
+			h.StringWrite(buf)
+		default:
+			if !copyRR || !strings.EqualFold(h.Name(), "Record-Route") {
+				continue
+			}
+			h.StringWrite(buf)
+		}
+		buf.WriteString("\r\n")
+	}
+	server := true
+	for _, h := range hdrs {
+		h.StringWrite(buf)
+		buf.WriteString("\r\n")
+		server = server && !strings.EqualFold(h.Name(), "Server")
+	}
+	if server {
+		buf.WriteString("Server: ")
+		buf.WriteString(r.s.cfg.UserAgent)
+		buf.WriteString("\r\n")
+	}
+	buf.WriteString("Content-Length: 0\r\n\r\n")
+	if code >= 200 {
+		r.s.metrics.answer(r.method, code)
+	}
+	_, _ = r.s.udp.WriteTo(buf.Bytes(), net.UDPAddrFromAddrPort(ap)) // a lost answer is retransmitted for
+	return true
+}
+
+// statelessTag writes the To tag of a stateless answer to req: the same
+// for every copy of the request (RFC 3261 8.2.7), since no state remembers
+// it, and unguessable, being keyed by a secret seed (19.3). It hashes what
+// tells one request from another: Call-ID, From tag, top Via branch and CSeq.
+func (s *Server) statelessTag(buf *bytes.Buffer, req *sip.Request) {
+	var h maphash.Hash
+	h.SetSeed(s.tagSeed)
+	if c := req.CallID(); c != nil {
+		h.WriteString(c.Value())
+	}
+	h.WriteByte(0)
+	if f := req.From(); f != nil {
+		tag, _ := f.Params.Get("tag")
+		h.WriteString(tag)
+	}
+	h.WriteByte(0)
+	if v := req.Via(); v != nil {
+		b, _ := v.Params.Get("branch")
+		h.WriteString(b)
+	}
+	h.WriteByte(0)
+	if c := req.CSeq(); c != nil {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], c.SeqNo)
+		h.Write(n[:])
+		h.WriteString(string(c.MethodName))
+	}
+	buf.Write(strconv.AppendUint(buf.AvailableBuffer(), h.Sum64(), 36))
+}
+
 func (r *statelessResponder) Respond(res *sip.Response) error {
 	r.s.count(r.method, res)
 	if res.Transport() != "UDP" || r.s.udp == nil {
@@ -169,7 +281,11 @@ func (r *statelessResponder) Respond(res *sip.Response) error {
 	if err != nil {
 		return err
 	}
-	_, err = r.s.udp.WriteTo([]byte(res.String()), net.UDPAddrFromAddrPort(ap))
+	buf := r.s.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	res.StringWrite(buf)
+	_, err = r.s.udp.WriteTo(buf.Bytes(), net.UDPAddrFromAddrPort(ap))
+	r.s.bufs.Put(buf)
 	return err
 }
 
@@ -185,7 +301,7 @@ func (s *Server) unparsable(info sip.TransportReadProps, data []byte, _ error) {
 	if res == nil {
 		return
 	}
-	s.metrics.requests.WithLabelValues(methodLabel(sip.RequestMethod(method)), "400").Inc()
+	s.metrics.answer(methodLabel(sip.RequestMethod(method)), 400)
 	_, _ = s.udp.WriteTo(res, info.RemoteAddr)
 }
 

@@ -17,7 +17,27 @@ var knownMethods = map[sip.RequestMethod]bool{
 }
 
 // singleHeaders may appear once only (RFC 3261 7.3.1 and RFC 4475 3.3.8-9).
-var singleHeaders = []string{"Call-ID", "CSeq", "From", "To", "Max-Forwards", "Content-Length", "Content-Type", "Expires"}
+var singleHeaders = [...]string{"Call-ID", "CSeq", "From", "To", "Max-Forwards", "Content-Length", "Content-Type", "Expires"}
+
+// repeatedSingle returns the first of singleHeaders that req holds more
+// than once, or "". One pass over the headers, counting in place: this runs
+// for every request. With equal lengths EqualFold is ASCII-only: a
+// non-ASCII rune folding to a letter would make the name longer.
+func repeatedSingle(req *sip.Request) string {
+	var seen [len(singleHeaders)]int
+	for _, h := range req.Headers() {
+		name := h.Name()
+		for i, s := range singleHeaders {
+			if len(name) == len(s) && strings.EqualFold(name, s) {
+				if seen[i]++; seen[i] > 1 {
+					return s
+				}
+				break
+			}
+		}
+	}
+	return ""
+}
 
 // allowed lists the methods this server answers, for Allow headers.
 const allowed = "REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL, INFO"
@@ -32,10 +52,8 @@ func check(req *sip.Request) (int, string, []sip.Header) {
 	if !knownMethods[req.Method] {
 		return 501, "Not Implemented", []sip.Header{sip.NewHeader("Allow", allowed)}
 	}
-	for _, name := range singleHeaders {
-		if len(req.GetHeaders(name)) > 1 {
-			return 400, "Multiple " + name + " Headers", nil
-		}
+	if name := repeatedSingle(req); name != "" {
+		return 400, "Multiple " + name + " Headers", nil
 	}
 	if cseq := req.CSeq(); cseq == nil || cseq.MethodName != req.Method {
 		return 400, "CSeq Does Not Match Method", nil

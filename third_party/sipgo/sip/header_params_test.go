@@ -80,3 +80,20 @@ func BenchmarkStringConcetationVsBuffer(b *testing.B) {
 		}
 	})
 }
+
+func TestUnmarshalHeaderParamsAllocatesOnce(t *testing.T) {
+	in := "branch=z9hG4bK1;rport;received=192.0.2.1;ttl=1;maddr=x"
+	n := testing.AllocsPerRun(100, func() {
+		var p HeaderParams
+		if _, err := UnmarshalHeaderParams(in, ';', '?', &p); err != nil || len(p) != 5 {
+			t.Fatalf("params %v, err %v", p, err)
+		}
+	})
+	if n != 1 {
+		t.Errorf("%v allocations for five parameters, want 1", n)
+	}
+	var p HeaderParams
+	if _, err := UnmarshalHeaderParams("", ';', '?', &p); err != nil || p != nil {
+		t.Errorf("no parameters: %#v, %v; want nil", p, err)
+	}
+}

@@ -136,3 +136,33 @@ func TestHeaderSCompact(t *testing.T) {
 	assert.Equal(t, "v: SIP/2.0/udp test.com;branch=z9hG4bK.3h9TE5VD6tjax5YW", rows[1])
 	assert.Equal(t, "f: \"Alice\" <sip:alice@test.com>;tag=1754166595691377466", rows[2])
 }
+
+func TestGetHeaderCaseAndAllocs(t *testing.T) {
+	msg := testCreateMessage(t, []string{
+		"REGISTER sip:pbx SIP/2.0",
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1",
+		"From: <sip:1001@pbx>;tag=1",
+		"To: <sip:1001@pbx>",
+		"Call-ID: abc",
+		"CSeq: 2 REGISTER",
+		"user-agent: phone",
+		"Expires: 60",
+		"Expire\u017f: 61",
+		"Content-Length: 0",
+		"",
+		"",
+	})
+	req := msg.(*Request)
+	for _, name := range []string{"User-Agent", "USER-AGENT", "user-agent"} {
+		if h := req.GetHeader(name); h == nil || h.Value() != "phone" {
+			t.Errorf("GetHeader(%q) = %v, want the User-Agent header", name, h)
+		}
+	}
+	// A Unicode fold of a name is another name (RFC 3261 25.1: token).
+	if hs := req.GetHeaders("expires"); len(hs) != 1 || hs[0].Value() != "60" {
+		t.Errorf("GetHeaders(expires) = %v, want only Expires: 60", hs)
+	}
+	if n := testing.AllocsPerRun(100, func() { req.GetHeader("User-Agent"); req.GetHeader("Authorization") }); n != 0 {
+		t.Errorf("GetHeader allocates %v times, want 0", n)
+	}
+}

@@ -26,6 +26,16 @@ func UnmarshalHeaderParams(s string, seperator rune, ending rune, p *HeaderParam
 	state := paramsStateKey
 
 	s = strings.TrimLeftFunc(s, unicode.IsSpace) // Remove trailing spaces
+	if *p == nil {
+		// Size the list once: appending grew it a step per parameter.
+		end := strings.IndexRune(s, ending)
+		if end < 0 {
+			end = len(s)
+		}
+		if end > 0 {
+			*p = make(HeaderParams, 0, strings.Count(s[:end], string(seperator))+1)
+		}
+	}
 	n = len(s)
 	for i, c := range s {
 		if c == ending {

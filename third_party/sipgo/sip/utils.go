@@ -237,6 +237,32 @@ func HeaderToLower(s string) string {
 	return ASCIIToLower(s)
 }
 
+// headerNameEqual reports whether two header names are the same, ignoring
+// ASCII case (RFC 3261 7.3.1). Names are tokens, so unlike strings.EqualFold
+// no Unicode folding applies: "Expire\u017f" is not "Expires". It does not
+// allocate, unlike lowering every stored name on each lookup.
+func headerNameEqual(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		ca, cb := a[i], b[i]
+		if ca == cb {
+			continue
+		}
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	return true
+}
+
 // Check uri is SIP fast
 func UriIsSIP(s string) bool {
 	switch s {
