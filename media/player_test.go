@@ -224,8 +224,10 @@ func TestPlayerRebasesAfterAStall(t *testing.T) {
 	if late := lates[3]; late < 250*time.Millisecond {
 		t.Errorf("the packet after the stall was reported %v late", late)
 	}
-	// Nine packets after the stall take eight frames, not a burst.
-	if d := got[11].at.Sub(got[3].at); d < 8*Frame-5*time.Millisecond {
+	// Nine packets after the stall take eight frames, not a burst (which
+	// would take a few milliseconds); the bound leaves room for a receiver
+	// that a loaded machine wakes late.
+	if d := got[11].at.Sub(got[3].at); d < 4*Frame {
 		t.Errorf("the 9 packets after a stall went out in %v: a burst", d)
 	}
 	for i, l := range lates[4:] {
