@@ -1,12 +1,13 @@
 package sip
 
 import (
-	"pbx/configs"
-
-	"runtime"
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
+
+	"pbx/configs"
 )
 
 // TestGoroutinesReturnToBaselineAfterLoad registers from many phones at
@@ -14,22 +15,14 @@ import (
 // come back to what they were: a load run must leave nothing running.
 func TestGoroutinesReturnToBaselineAfterLoad(t *testing.T) {
 	srv := startServer(t, func(c *configs.SIP) { c.Guard.MaxFailures = 0; c.RateLimit.Rate = 0; c.Registrar.MaxContacts = 20 })
-	settle := func() int {
-		runtime.GC()
-		return runtime.NumGoroutine()
-	}
-	// The baseline is the server serving: one phone registered, and the
-	// server's own goroutines (listeners, workers, upkeep) all started.
+	// The baseline is the server serving: one phone registered, so the
+	// server's own goroutines (listeners, workers, upkeep) have all started.
 	warm := newLoadPhone(t, srv.addr)
 	if err := warm.register("1002", "bob-secret"); err != nil {
 		t.Fatal(err)
 	}
 	warm.close()
-	base := settle()
-	for range 20 {
-		time.Sleep(50 * time.Millisecond)
-		base = max(base, settle())
-	}
+	before := goleak.IgnoreCurrent()
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
@@ -44,15 +37,13 @@ func TestGoroutinesReturnToBaselineAfterLoad(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	deadline := time.Now().Add(10 * time.Second)
-	n := settle()
-	for n > base && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		n = settle()
+	// Anything the load started and still running 10 s after is a leak.
+	err := goleak.Find(before)
+	for deadline := time.Now().Add(10 * time.Second); err != nil && time.Now().Before(deadline); {
+		err = goleak.Find(before) // waits up to ~2 s itself
 	}
-	if n > base {
-		buf := make([]byte, 1<<20)
-		t.Fatalf("%d goroutines after 500 REGISTERs, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
+	if err != nil {
+		t.Fatal(err)
 	}
 	if got := srv.loc.Count(); got != 21 {
 		t.Fatalf("%d bindings, want one per phone (21)", got)

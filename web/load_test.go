@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // TestGoroutinesReturnToBaselineAfterLoad drives the API over real HTTP
@@ -18,11 +19,7 @@ import (
 func TestGoroutinesReturnToBaselineAfterLoad(t *testing.T) {
 	live := newFakeLive()
 	_, srv := liveServer(t, live)
-	settle := func() int {
-		runtime.GC()
-		return runtime.NumGoroutine()
-	}
-	base := settle()
+	before := goleak.IgnoreCurrent()
 	call := func(method, path, body string) (int, error) {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+bootstrap)
@@ -70,14 +67,12 @@ func TestGoroutinesReturnToBaselineAfterLoad(t *testing.T) {
 	wg.Wait()
 	srv.CloseClientConnections()
 	srv.Client().CloseIdleConnections()
-	deadline := time.Now().Add(10 * time.Second)
-	n := settle()
-	for n > base && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		n = settle()
+	// Anything the load started and still running 10 s after is a leak.
+	err := goleak.Find(before)
+	for deadline := time.Now().Add(10 * time.Second); err != nil && time.Now().Before(deadline); {
+		err = goleak.Find(before) // waits up to ~2 s itself
 	}
-	if n > base {
-		buf := make([]byte, 1<<20)
-		t.Fatalf("%d goroutines after the load, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
+	if err != nil {
+		t.Fatal(err)
 	}
 }

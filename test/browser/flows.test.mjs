@@ -6,45 +6,27 @@
 // in order and share one browser, as one administrator's visit would.
 import assert from 'node:assert/strict'
 import { after, afterEach, before, test } from 'node:test'
-import { axe, baseURL, carrierCall, launch, shot, signIn } from './harness.mjs'
+import { axe, carrierCall, launch, programToken, shot, signIn } from './harness.mjs'
 
 let b, page
 const carrierIP = '127.0.59.2'
 const number = '+15550059001'
 let flowId, group, user
 
-let token
-
 /**
  * api calls the REST API as a program would, with an API token the signed-in
  * admin made: once admin.test.mjs has set a password, the bootstrap token is
  * no bearer token any more.
  */
-async function api(method, path, body) {
-  const res = await fetch(baseURL + '/api/v1' + path, {
-    method,
-    headers: { Authorization: 'Bearer ' + token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : null }
-}
+let api
 
 before(async () => {
   b = await launch()
   page = b.page
   await page.setViewportSize({ width: 1440, height: 1000 })
   await signIn(page)
-  token = await page.evaluate(async () => {
-    const s = await (await fetch('/api/v1/session')).json()
-    const r = await fetch('/api/v1/tokens', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token },
-      body: JSON.stringify({ name: 'Call flows browser test' }),
-    })
-    return (await r.json()).token
-  })
-  assert.match(token ?? '', /^pbx_/)
+  api = await programToken(page, 'Call flows browser test')
+  assert.match(api.token ?? '', /^pbx_/)
   // What the flow rings and where its calls come from, set up as a program would.
   user = (await api('POST', '/users', { name: 'Sam Support', extension: '1301', sip_username: 'sam1301', sip_password: 'sam-secret-1301' })).body
   assert.ok(user?.id, JSON.stringify(user))

@@ -145,6 +145,7 @@ export async function programToken(page, name) {
   }, name)
   if (made.status !== 201) throw new Error(`creating the API token answered ${made.status}: ${JSON.stringify(made.body)}`)
   const call = bearer(made.body.token)
+  call.token = made.body.token
   call.revoke = async () => {
     const r = await call('DELETE', `/tokens/${made.body.id}`)
     if (r.status !== 204) throw new Error(`revoking the API token answered ${r.status}`)

@@ -5,7 +5,7 @@
 // numbers is loaded through the API, as a carrier integration would.
 import assert from 'node:assert/strict'
 import { after, afterEach, before, test } from 'node:test'
-import { axe, baseURL, launch, shot, signIn } from './harness.mjs'
+import { axe, launch, programToken, shot, signIn } from './harness.mjs'
 
 let b, page
 
@@ -25,16 +25,7 @@ function shown(m) {
  * the admin's session: the bootstrap token stops being one once
  * admin.test.mjs has set a password.
  */
-let token
-async function api(method, path, body) {
-  const res = await fetch(baseURL + '/api/v1' + path, {
-    method,
-    headers: { Authorization: 'Bearer ' + token.token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : null }
-}
+let api
 
 const price = '12.5' // more than the test server's wallet holds at first
 const wanted = '+15550071001'
@@ -44,16 +35,8 @@ before(async () => {
   b = await launch()
   page = b.page
   await signIn(page)
-  token = await page.evaluate(async () => {
-    const { csrf_token } = await (await fetch('/api/v1/session')).json()
-    const res = await fetch('/api/v1/tokens', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf_token },
-      body: JSON.stringify({ name: 'numbers test' }),
-    })
-    return res.json()
-  })
-  assert.match(token.token ?? '', /^pbx_/)
+  api = await programToken(page, 'numbers test')
+  assert.match(api.token ?? '', /^pbx_/)
 
   carrier = await api('POST', '/trunks', { name: 'Numbers carrier', host: '127.0.58.3', inbound_cidrs: ['127.0.58.3'] })
   assert.equal(carrier.status, 201, JSON.stringify(carrier.body))
@@ -82,7 +65,7 @@ before(async () => {
 })
 
 after(async () => {
-  if (token?.id) await api('DELETE', `/tokens/${token.id}`)
+  await api?.revoke()
   await b?.close()
 })
 
