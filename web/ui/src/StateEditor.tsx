@@ -51,14 +51,7 @@ export function StateEditor(p: Props) {
       {s.type === 'transfer_user' && (
         <Field label="User to ring">
           {(a) => (
-            <select {...a} value={s.user_id ?? ''} onChange={(e) => set('user', { user_id: num(e.target.value) })}>
-              <option value="">Choose a user…</option>
-              {d.users.map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name} ({u.extension})
-                </option>
-              ))}
-            </select>
+            <UserSelect attrs={a} users={d.users} value={s.user_id} none="Choose a user…" onChange={(id) => set('user', { user_id: id })} />
           )}
         </Field>
       )}
@@ -147,14 +140,7 @@ export function StateEditor(p: Props) {
           </Field>
           <Field label="Mailbox owner" hint="Optional: whose voicemail the message is in the call history">
             {(a) => (
-              <select {...a} value={s.user_id ?? ''} onChange={(e) => set('user', { user_id: num(e.target.value) })}>
-                <option value="">Nobody in particular</option>
-                {d.users.map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name} ({u.extension})
-                  </option>
-                ))}
-              </select>
+              <UserSelect attrs={a} users={d.users} value={s.user_id} none="Nobody in particular" onChange={(id) => set('user', { user_id: id })} />
             )}
           </Field>
         </>
@@ -226,6 +212,20 @@ export function StateEditor(p: Props) {
 }
 
 type Kind = 'none' | 'text' | 'file' | 'url'
+
+/** UserSelect picks one phone user, or none (the first option, named none). */
+function UserSelect(props: { attrs: object; users: Directory['users']; value: number | undefined; none: string; onChange: (id: number | undefined) => void }) {
+  return (
+    <select {...props.attrs} value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value === '' ? undefined : Number(e.target.value))}>
+      <option value="">{props.none}</option>
+      {props.users.map((u) => (
+        <option key={u.id} value={u.id}>
+          {u.name} ({u.extension})
+        </option>
+      ))}
+    </select>
+  )
+}
 
 function kindOf(p: Prompt | undefined, optional?: boolean): Kind {
   if (p?.file_id) return 'file'
