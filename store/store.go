@@ -13,11 +13,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
+
+// postgresIdleConns is how many PostgreSQL connections stay open between
+// statements.
+const postgresIdleConns = 32
 
 // IsPostgres reports whether dsn names a PostgreSQL server rather than a SQLite file.
 func IsPostgres(dsn string) bool {
@@ -31,7 +34,7 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		return nil, errors.New("open database: no path or URL given")
 	}
 	cfg := &gorm.Config{
-		Logger:                 logger.NewSlogLogger(log, logger.Config{SlowThreshold: time.Second, IgnoreRecordNotFoundError: true, LogLevel: logger.Warn}),
+		Logger:                 newSQLLogger(log, time.Second),
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
 	}
@@ -40,6 +43,14 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		// database/sql keeps two idle connections by default: at the busy
+		// hour the calls' concurrent reads and writes opened and closed a
+		// PostgreSQL connection (a server process) for most statements.
+		sqlDB.SetMaxIdleConns(postgresIdleConns)
 		return db, nil
 	}
 	if dir := filepath.Dir(dsn); dir != "" {
@@ -48,8 +59,9 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		}
 	}
 	// WAL lets the API read while the registrar writes; busy_timeout makes a
-	// second writer wait instead of failing.
-	file := dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	// second writer wait instead of failing; times are read back in UTC (the
+	// driver would give them in the machine's zone).
+	file := dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_timezone=UTC"
 	db, err := gorm.Open(sqlite.Open(file), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
