@@ -64,9 +64,15 @@ func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, history *
 		}
 		n, err := b.rates.ImportCSV(ctx, bytes.NewReader(data))
 		if err != nil {
-			return nil, fmt.Errorf("load rates: %w", err)
+			// Nodes of a cluster starting together all find no rates; the
+			// first to load them wins and the others fail on its rows.
+			if again, lerr := b.rates.List(ctx); lerr != nil || len(again) == 0 {
+				return nil, fmt.Errorf("load rates: %w", err)
+			}
+			log.Info("rates loaded by another node")
+		} else {
+			log.Info("rates loaded", "count", n, "file", cmpOr(cfg.Rates, "built-in example rates"))
 		}
-		log.Info("rates loaded", "count", n, "file", cmpOr(cfg.Rates, "built-in example rates"))
 	}
 	return b, nil
 }
