@@ -232,3 +232,26 @@ func TestPublishAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A call whose next increment costs more than its first holds more once
+// it has paid the first: its server says so at once, not at the next
+// Publish, so the others do not admit a call against it meanwhile.
+func TestSharedMeterPublishesWhenAPaymentGrowsTheReservation(t *testing.T) {
+	ctx := context.Background()
+	a, _, bd := sharedMeters(t, 1_000_000, true)
+	rate(t, a.rates, "44", "outbound", "", "0.6", "1/60", "0") // 0.01 first, then 0.6 a minute
+	s, err := a.Authorize(ctx, Call{Ref: "1", Direction: Outbound, Number: "+442079460000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bd.of("a") != 10_000 {
+		t.Fatalf("published %s at authorisation, want 0.01", bd.of("a"))
+	}
+	if _, _, err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if bd.of("a") != 600_000 {
+		t.Fatalf("published %s once the first second was paid, want 0.6", bd.of("a"))
+	}
+	s.End()
+}

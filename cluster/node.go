@@ -71,6 +71,7 @@ type nodeRow struct {
 	SIPAddr   string
 	StartedAt time.Time
 	AliveAt   time.Time
+	Reserved  money.Credits // what its running calls hold of the wallet
 }
 
 func (nodeRow) TableName() string { return "cluster_nodes" }
