@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"pbx/groupcommit"
 	"pbx/money"
 )
 
@@ -37,21 +38,35 @@ type Call struct {
 // connection fee and first increment. Each increment is paid before it
 // begins, out of the balance, never overdrawing it: a call whose next
 // increment cannot be paid is cut at that point, having used all it paid.
+// Several servers charging one wallet count each other's reservations
+// (SharedWith).
 type Meter struct {
 	ledger  *Ledger
 	rates   *Rates
 	log     *slog.Logger
 	unrated map[string]string // by direction
 
-	mu       sync.Mutex
-	reserved money.Credits // by every running call
-	perMin   money.Credits // what the running calls cost a minute, together
+	// peers are the other servers charging the wallet; nil alone.
+	peers  Peers
+	claims *groupcommit.Committer[*claim]
+
+	mu        sync.Mutex
+	reserved  money.Credits // by every running call
+	perMin    money.Credits // what the running calls cost a minute, together
+	published money.Credits // what the peers were last told this meter holds
 }
+
+// MeterOption configures a Meter.
+type MeterOption func(*Meter)
 
 // NewMeter returns a meter charging the ledger at the rates. A call no rate
 // matches is refused until SetUnrated says otherwise.
-func NewMeter(ledger *Ledger, rates *Rates, log *slog.Logger) *Meter {
-	return &Meter{ledger: ledger, rates: rates, log: log, unrated: map[string]string{}}
+func NewMeter(ledger *Ledger, rates *Rates, log *slog.Logger, opts ...MeterOption) *Meter {
+	m := &Meter{ledger: ledger, rates: rates, log: log, unrated: map[string]string{}}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
 }
 
 // SetUnrated says what a call in direction that no rate matches does:
@@ -95,6 +110,13 @@ func (m *Meter) Authorize(ctx context.Context, c Call) (*Session, error) {
 		return s, nil
 	}
 	first := rate.ConnectionFee + rate.Cost(rate.FirstIncrement)
+	if m.peers != nil {
+		if err := m.reserveShared(ctx, first, rate.PricePerMinute); err != nil {
+			return nil, err
+		}
+		s.reserved = first
+		return s, nil
+	}
 	balance, err := m.ledger.Balance(ctx)
 	if err != nil {
 		return nil, err
@@ -160,7 +182,15 @@ func (s *Session) pay(ctx context.Context, amount money.Credits) (time.Duration,
 	s.reserved = next
 	others := s.m.reserved - next
 	perMin := s.m.perMin
+	// A next increment dearer than the first grows what the call holds:
+	// the peers must hear of it before they admit a call against it.
+	grew := s.m.peers != nil && s.m.reserved > s.m.published
 	s.m.mu.Unlock()
+	if grew {
+		if err := s.m.Publish(ctx); err != nil {
+			s.m.log.Warn("publish the reservations", "error", err)
+		}
+	}
 	left := time.Duration(0)
 	if avail := posted.Balance - others; avail > 0 && perMin > 0 {
 		left = time.Duration(int64(avail) * 60 / int64(perMin) * int64(time.Second))

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"pbx/money"
 )
 
 //go:embed migrations
@@ -51,6 +53,7 @@ type Node struct {
 
 	mu    sync.Mutex
 	dirty map[uint]struct{} // users whose busy state changed, to write
+	held  money.Credits     // what this node's calls hold, as last published
 	kick  chan struct{}
 }
 
@@ -68,17 +71,23 @@ type nodeRow struct {
 	SIPAddr   string
 	StartedAt time.Time
 	AliveAt   time.Time
+	Reserved  money.Credits // what its running calls hold of the wallet
 }
 
 func (nodeRow) TableName() string { return "cluster_nodes" }
 
 // Join announces the node (alive now). A node restarting under its name
-// takes its row back.
+// takes its row back; its calls hold what it last published (nothing, in
+// a new process).
 func (n *Node) Join(ctx context.Context) error {
 	now := n.now().UTC()
-	err := n.db.WithContext(ctx).Exec(`INSERT INTO cluster_nodes (name, sip_addr, started_at, alive_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET sip_addr = excluded.sip_addr, started_at = excluded.started_at, alive_at = excluded.alive_at`,
-		n.cfg.Name, n.cfg.SIPAddr, now, now).Error
+	n.mu.Lock()
+	held := n.held
+	n.mu.Unlock()
+	err := n.db.WithContext(ctx).Exec(`INSERT INTO cluster_nodes (name, sip_addr, started_at, alive_at, reserved) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET sip_addr = excluded.sip_addr, started_at = excluded.started_at, alive_at = excluded.alive_at,
+		reserved = excluded.reserved`,
+		n.cfg.Name, n.cfg.SIPAddr, now, now, int64(held)).Error
 	if err != nil {
 		return fmt.Errorf("join the cluster as %s: %w", n.cfg.Name, err)
 	}

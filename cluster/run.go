@@ -19,6 +19,9 @@ type Hooks struct {
 	// marked alive may be a dead node's, and the nodes whose heartbeat is
 	// recent (their calls are not to be closed, however late).
 	Lost func(ctx context.Context, before time.Time, alive []string)
+	// Beat is called after each heartbeat: what the node publishes
+	// lazily (its calls' reservations, once they shrank) is written then.
+	Beat func(ctx context.Context)
 }
 
 // Run beats the heartbeat, writes the busy state of local's agents as it
@@ -48,6 +51,9 @@ func (n *Node) Run(ctx context.Context, local Presence, h Hooks) error {
 		case <-beat.C:
 			if err := n.beat(ctx); err != nil && ctx.Err() == nil {
 				n.log.Warn("heartbeat", "error", err)
+			}
+			if h.Beat != nil {
+				h.Beat(ctx)
 			}
 			if err := n.writeBusy(ctx, local); err != nil && ctx.Err() == nil {
 				n.log.Warn("write busy agents", "error", err)

@@ -4,7 +4,11 @@
 // call that runs is. Each debit is one ledger entry with its own
 // idempotency key; debits that arrive together are written in one
 // transaction (the ledger's group commit). It prints one row of the table
-// bench/billing/run.sh assembles.
+// bench/billing/run.sh assembles. With -nodes N (PostgreSQL) the calls are
+// spread over N meters, each its own connection pool and cluster node,
+// that share their reservations as the nodes of a cluster do; -increments
+// sets how many increments follow each call's first (0: every debit is an
+// authorisation's first charge, which is where the sharing costs).
 //
 //	go run ./bench/billing -db /tmp/bench.db -calls 64 -seconds 10
 package main
@@ -22,7 +26,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gorm.io/gorm"
+
 	"pbx/billing"
+	"pbx/cluster"
 	"pbx/money"
 	"pbx/store"
 )
@@ -32,6 +39,8 @@ func main() {
 	calls := flag.Int("calls", 64, "calls debiting at once")
 	seconds := flag.Int("seconds", 10, "how long to debit")
 	profile := flag.String("cpuprofile", "", "write a CPU profile here")
+	nodes := flag.Int("nodes", 0, "meters sharing their reservations as cluster nodes (PostgreSQL); 0: one meter alone")
+	increments := flag.Int("increments", 100, "increments debited after each call's first")
 	flag.Parse()
 	if *profile != "" {
 		f, err := os.Create(*profile)
@@ -42,14 +51,14 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*dsn, *calls, time.Duration(*seconds)*time.Second); err != nil {
+	if err := run(*dsn, *calls, *nodes, *increments, time.Duration(*seconds)*time.Second); err != nil {
 		fmt.Fprintln(os.Stderr, "billing bench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(dsn string, calls int, d time.Duration) error {
+func run(dsn string, calls, nodes, increments int, d time.Duration) error {
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, err := store.Open(dsn, log)
@@ -69,7 +78,12 @@ func run(dsn string, calls int, d time.Duration) error {
 		Amount: 1_000_000 * money.Micro}, false); err != nil {
 		return err
 	}
-	meter := billing.NewMeter(ledger, rates, log)
+	meters := []*billing.Meter{billing.NewMeter(ledger, rates, log)}
+	if nodes > 0 {
+		if meters, err = sharedMeters(ctx, dsn, db, nodes, log); err != nil {
+			return err
+		}
+	}
 	var debits, failed atomic.Int64
 	var wg sync.WaitGroup
 	stop := time.Now().Add(d)
@@ -81,7 +95,7 @@ func run(dsn string, calls int, d time.Duration) error {
 			defer wg.Done()
 			for n := 0; time.Now().Before(stop); n++ {
 				// A call of 100 one-second increments, then the next call.
-				s, err := meter.Authorize(ctx, billing.Call{Ref: fmt.Sprintf("%d-%d-%d", run, c, n), Direction: billing.Outbound, Number: "+15551230000"})
+				s, err := meters[c%len(meters)].Authorize(ctx, billing.Call{Ref: fmt.Sprintf("%d-%d-%d", run, c, n), Direction: billing.Outbound, Number: "+15551230000"})
 				if err != nil {
 					failed.Add(1)
 					return
@@ -92,7 +106,7 @@ func run(dsn string, calls int, d time.Duration) error {
 					return
 				}
 				debits.Add(1)
-				for i := 0; i < 100 && time.Now().Before(stop); i++ {
+				for i := 0; i < increments && time.Now().Before(stop); i++ {
 					if _, _, err := s.Next(ctx); err != nil {
 						failed.Add(1)
 						break
@@ -113,7 +127,39 @@ func run(dsn string, calls int, d time.Duration) error {
 	if store.IsPostgres(dsn) {
 		backend = "postgres"
 	}
-	fmt.Printf("| %-8s | %5d | %8d | %6.1f | %9.0f | %6d | %-10v |\n", backend, calls, debits.Load(), took.Seconds(),
+	if nodes > 0 {
+		backend = fmt.Sprintf("postgres, %d nodes", nodes)
+	}
+	fmt.Printf("| %-17s | %5d | %8d | %6.1f | %9.0f | %6d | %-10v |\n", backend, calls, debits.Load(), took.Seconds(),
 		float64(debits.Load())/took.Seconds(), failed.Load(), a.OK)
 	return nil
+}
+
+// sharedMeters returns n meters on the wallet in db, each with its own
+// connection pool and ledger, as the nodes of a cluster (fresh node rows).
+func sharedMeters(ctx context.Context, dsn string, db *gorm.DB, n int, log *slog.Logger) ([]*billing.Meter, error) {
+	if !store.IsPostgres(dsn) {
+		return nil, fmt.Errorf("-nodes needs a postgres:// URL")
+	}
+	if err := store.MigrateVersioned(ctx, db, "cluster", cluster.Migrations(), log); err != nil {
+		return nil, err
+	}
+	if err := db.Exec("DELETE FROM cluster_nodes").Error; err != nil {
+		return nil, err
+	}
+	meters := make([]*billing.Meter, n)
+	for i := range meters {
+		pool, err := store.Open(dsn, log)
+		if err != nil {
+			return nil, err
+		}
+		// Left open until the process exits, as a node's would be.
+		node := cluster.New(pool, cluster.Config{Name: fmt.Sprint("bench-", i), DeadAfter: time.Minute}, log, time.Now)
+		if err := node.Join(ctx); err != nil {
+			return nil, err
+		}
+		rates := billing.NewRates(pool, time.Now)
+		meters[i] = billing.NewMeter(billing.NewLedger(pool, time.Now), rates, log, billing.SharedWith(node.Reservations()))
+	}
+	return meters, nil
 }

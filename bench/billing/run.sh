@@ -13,10 +13,16 @@ port="${PBX_PG_PORT:-25433}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pbx-billing-bench.XXXXXX")
 pid=""
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -INT "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  fi
+  # As root, $pid is runuser, which does not pass SIGINT on: stop the
+  # postmaster itself too, by the PID it wrote.
+  local pm=""
+  [ -f "$work/data/postmaster.pid" ] && pm=$(head -n 1 "$work/data/postmaster.pid")
+  for p in $pm $pid; do
+    if kill -0 "$p" 2>/dev/null; then
+      kill -INT "$p" 2>/dev/null || true
+      for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    fi
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -26,8 +32,8 @@ go build -o "$work/bench" ./bench/billing
 echo "Rated debits (find the rate, reserve, one idempotent ledger entry per increment; debits arriving together share a transaction)"
 echo "$(nproc) cores, $(date -u +%Y-%m-%d), $calls calls debiting at once for ${seconds}s"
 echo
-echo "| store    | calls | debits   | s      | debits/s  | failed | consistent |"
-echo "|----------|------:|---------:|-------:|----------:|-------:|------------|"
+echo "| store             | calls | debits   | s      | debits/s  | failed | consistent |"
+echo "|-------------------|------:|---------:|-------:|----------:|-------:|------------|"
 "$work/bench" -db "$work/bench.db" -calls "$calls" -seconds "$seconds"
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
@@ -51,5 +57,15 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 run_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U pbx bench
-"$work/bench" -db "postgres://pbx@127.0.0.1:$port/bench?sslmode=disable" -calls "$calls" -seconds "$seconds"
-echo "| CGRateS  |       |          |        |     5000+ | (anchor: advertised on one machine, not measured here) |"
+dsn="postgres://pbx@127.0.0.1:$port/bench?sslmode=disable"
+"$work/bench" -db "$dsn" -calls "$calls" -seconds "$seconds"
+echo "| CGRateS           |       |          |        |     5000+ | (anchor: advertised on one machine, not measured here) |"
+echo
+echo "Calls authorised per second (each call: rate found, credit checked and reserved, first increment charged, ended)"
+echo "alone, and on two meters that share their reservations as two cluster nodes (the check and the publication"
+echo "hold the wallet row lock; authorisations arriving together share a transaction)"
+echo
+echo "| store             | calls | calls    | s      | calls/s   | failed | consistent |"
+echo "|-------------------|------:|---------:|-------:|----------:|-------:|------------|"
+"$work/bench" -db "$dsn" -calls "$calls" -seconds "$seconds" -increments 0
+"$work/bench" -db "$dsn" -calls "$calls" -seconds "$seconds" -increments 0 -nodes 2

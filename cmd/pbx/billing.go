@@ -28,7 +28,7 @@ type billingParts struct {
 	meter   *billing.Meter // nil when billing is off
 }
 
-func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, history *routing.History, reg prometheus.Registerer, log *slog.Logger) (*billingParts, error) {
+func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, history *routing.History, reg prometheus.Registerer, log *slog.Logger, opts ...billing.MeterOption) (*billingParts, error) {
 	rate, err := money.ParseExchangeRate(cfg.ExchangeRate)
 	if err != nil {
 		return nil, err // validated with the configuration
@@ -50,7 +50,7 @@ func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, history *
 		log.Warn("billing is off: every call is free (billing.enabled, PBX_BILLING_ENABLED)")
 		return b, nil
 	}
-	b.meter = billing.NewMeter(ledger, b.rates, log)
+	b.meter = billing.NewMeter(ledger, b.rates, log, opts...)
 	b.meter.SetUnrated(billing.Outbound, cfg.UnratedOutbound)
 	b.meter.SetUnrated(billing.Inbound, cfg.UnratedInbound)
 	existing, err := b.rates.List(ctx)
@@ -64,9 +64,15 @@ func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, history *
 		}
 		n, err := b.rates.ImportCSV(ctx, bytes.NewReader(data))
 		if err != nil {
-			return nil, fmt.Errorf("load rates: %w", err)
+			// Nodes of a cluster starting together all find no rates; the
+			// first to load them wins and the others fail on its rows.
+			if again, lerr := b.rates.List(ctx); lerr != nil || len(again) == 0 {
+				return nil, fmt.Errorf("load rates: %w", err)
+			}
+			log.Info("rates loaded by another node")
+		} else {
+			log.Info("rates loaded", "count", n, "file", cmpOr(cfg.Rates, "built-in example rates"))
 		}
-		log.Info("rates loaded", "count", n, "file", cmpOr(cfg.Rates, "built-in example rates"))
 	}
 	return b, nil
 }

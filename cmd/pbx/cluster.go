@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"pbx/billing"
 	"pbx/cluster"
 	"pbx/configs"
 	"pbx/routing"
@@ -75,11 +76,19 @@ func presence(node *cluster.Node, local *sip.Server) routing.Presence {
 
 // runCluster runs the node until ctx ends: the other nodes hear of this
 // one's busy agents, and the calls of a node that died are closed.
-func runCluster(ctx context.Context, node *cluster.Node, local *sip.Server, engine *routing.Engine, trunks *sip.Trunks, dir *routing.Directory, log *slog.Logger) error {
+func runCluster(ctx context.Context, node *cluster.Node, local *sip.Server, engine *routing.Engine, trunks *sip.Trunks, dir *routing.Directory, meter *billing.Meter, log *slog.Logger) error {
 	if node == nil {
 		return nil
 	}
 	return node.Run(ctx, local, cluster.Hooks{
+		Beat: func(ctx context.Context) {
+			if meter == nil {
+				return // billing is off
+			}
+			if err := meter.Publish(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("publish this node's reservations", "error", err)
+			}
+		},
 		Free: engine.UserFree,
 		Changed: func(topic string) {
 			// "" is every topic: news may have been missed.
@@ -132,4 +141,13 @@ func onBusy(node *cluster.Node) func(uint, bool) {
 		return nil
 	}
 	return node.UserChanged
+}
+
+// meterOptions makes the meter count what the calls of the other nodes
+// hold of the wallet, and publish what this node's hold.
+func meterOptions(node *cluster.Node) []billing.MeterOption {
+	if node == nil {
+		return nil
+	}
+	return []billing.MeterOption{billing.SharedWith(node.Reservations())}
 }

@@ -178,7 +178,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	}
 	ports.Learning, ports.Quarantine = cfg.RTPLearning, cfg.RTPPortQuarantine
 	history := routing.NewHistory(db, log.With("component", "calls"), historyOptions(node)...)
-	bill, err := newBilling(ctx, cfg.Billing, db, history, metrics, log.With("component", "billing"))
+	bill, err := newBilling(ctx, cfg.Billing, db, history, metrics, log.With("component", "billing"), meterOptions(node)...)
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	go func() { loc.Run(locCtx); close(locDone) }()
 	g.Go(func() error { return sipSrv.Serve(gctx) })
 	g.Go(func() error { return calls.engine.KeepAlive(gctx, keepAliveEvery) })
-	g.Go(func() error { return runCluster(gctx, node, sipSrv, calls.engine, trunks, dir, log) })
+	g.Go(func() error { return runCluster(gctx, node, sipSrv, calls.engine, trunks, dir, bill.meter, log) })
 	g.Go(func() error { return bill.notes.Run(gctx) })
 	g.Go(func() error { return bill.runMonthly(gctx, dir, calls.engine, log.With("component", "billing")) })
 	g.Go(func() error {

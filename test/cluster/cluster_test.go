@@ -38,6 +38,7 @@ const (
 	baresipRTP   = "32950-32999"
 	numberAgent  = "+15550150001" // rings baresip
 	numberBusy   = "+15550150002" // rings the sipp agent; busy: 486
+	numberPaid   = "+15550150003" // rings baresip; the only number whose calls cost (testdata/rates.csv)
 	baresipExt   = "6701"
 	baresipPass  = "baresip-pass-6701"
 	sippAgentExt = "6702"
@@ -428,7 +429,7 @@ func TestCluster(t *testing.T) {
 		}
 		users[ext] = u.ID
 	}
-	for number, ext := range map[string]string{numberAgent: baresipExt, numberBusy: sippAgentExt} {
+	for number, ext := range map[string]string{numberAgent: baresipExt, numberBusy: sippAgentExt, numberPaid: baresipExt} {
 		if code := e.api(t, "a", "POST", "/api/v1/numbers", map[string]any{"e164": number, "type": "toll_free", "country": "US", "trunk_id": trunk.ID}, nil); code != 201 {
 			t.Fatalf("number %s: %d", number, code)
 		}
@@ -500,6 +501,60 @@ func TestCluster(t *testing.T) {
 		res.Body.Close()
 		if s.Auth != "session" {
 			t.Fatalf("b took the cookie for %q", s.Auth)
+		}
+	})
+
+	t.Run("with credit for one call, a call on each node at once: one connects, the other is refused", func(t *testing.T) {
+		// A call to numberPaid costs 1 credit a minute, paid a minute at a
+		// time: 1.5 credits pay one first minute, not two.
+		var q struct{ ID uint }
+		if code := e.api(t, "a", "POST", "/api/v1/wallet/quotes", map[string]any{"credits": "1.5"}, &q); code != 201 {
+			t.Fatalf("quote: %d", code)
+		}
+		if code := e.api(t, "b", "POST", "/api/v1/wallet/purchases", map[string]any{"quote_id": q.ID}, nil); code != 201 {
+			t.Fatalf("purchase: %d", code)
+		}
+		var wg sync.WaitGroup
+		for i := range 2 {
+			name := fmt.Sprintf("paid-%d", i)
+			wg.Go(func() {
+				// The refused call is answered, told why and hung up by the
+				// PBX: sipp, which means to hang up itself, calls that an error.
+				if out, err := e.carrierCall(t, name, "carrier-call-uac.xml", numberPaid, 25181+i, 2*time.Second); err != nil {
+					t.Logf("%s: %v\n%s", name, err, tail(out, 5))
+				}
+			})
+		}
+		wg.Wait()
+		made += 2
+		var paid []callRecord
+		waitFor(t, "both calls to the paid number in the history", 10*time.Second, func() bool {
+			paid = paid[:0]
+			for _, c := range e.calls(t, "a") {
+				if c.Number == numberPaid && c.HangupCause != "" {
+					paid = append(paid, c)
+				}
+			}
+			return len(paid) == 2
+		})
+		if paid[0].Node == paid[1].Node {
+			t.Fatalf("Kamailio sent both calls to node %s: the test proves nothing across nodes", paid[0].Node)
+		}
+		connected, refused := 0, 0
+		for _, c := range paid {
+			switch {
+			case c.HangupCause == "insufficient credit":
+				refused++
+			case c.AnsweredAt != nil && c.OwnerUserID != nil && *c.OwnerUserID == users[baresipExt]:
+				connected++
+			}
+		}
+		if connected != 1 || refused != 1 {
+			t.Fatalf("calls on two nodes with credit for one: %v; want one connected and one refused for credit", paid)
+		}
+		var w struct{ Balance string }
+		if e.api(t, "b", "GET", "/api/v1/wallet", nil, &w); w.Balance != "0.5" {
+			t.Fatalf("balance %s after the call that connected, want 0.5", w.Balance)
 		}
 	})
 

@@ -12,8 +12,9 @@ done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/pbx-cluster-test.XXXXXX")
 rmdir "$dir" # cluster.sh makes it
 export PBX_CLUSTER_DIR="$dir"
-# Calls are free here; a lost node is noticed within 15 s.
-export PBX_BILLING_ENABLED=false PBX_CLUSTER_DEAD_AFTER=15s PBX_LOG_LEVEL="${PBX_LOG_LEVEL:-info}"
+# Calls are free here but to one number (testdata/rates.csv), which checks
+# the credit across nodes; a lost node is noticed within 15 s.
+export PBX_RATES="$root/test/cluster/testdata/rates.csv" PBX_CLUSTER_DEAD_AFTER=15s PBX_LOG_LEVEL="${PBX_LOG_LEVEL:-info}"
 cleanup() {
   status=$?
   if [ "$status" != 0 ] && [ -d "$dir" ]; then

@@ -21,10 +21,16 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/pbx-pg.XXXXXX")
 [ "$(id -u)" = 0 ] && chown postgres "$work"
 pid=""
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -INT "$pid" 2>/dev/null || true # fast shutdown
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  fi
+  # As root, $pid is runuser, which does not pass SIGINT on: stop the
+  # postmaster itself, by the PID it wrote, or it outlives its data folder.
+  local pm=""
+  [ -f "$work/data/postmaster.pid" ] && pm=$(head -n 1 "$work/data/postmaster.pid")
+  for p in $pm $pid; do
+    if kill -0 "$p" 2>/dev/null; then
+      kill -INT "$p" 2>/dev/null || true # fast shutdown
+      for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    fi
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
