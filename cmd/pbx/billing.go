@@ -28,7 +28,7 @@ type billingParts struct {
 	meter   *billing.Meter // nil when billing is off
 }
 
-func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, history *routing.History, reg prometheus.Registerer, log *slog.Logger, opts ...billing.MeterOption) (*billingParts, error) {
+func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, history *routing.History, reg prometheus.Registerer, log *slog.Logger, ledgerOpts []billing.LedgerOption, opts ...billing.MeterOption) (*billingParts, error) {
 	rate, err := money.ParseExchangeRate(cfg.ExchangeRate)
 	if err != nil {
 		return nil, err // validated with the configuration
@@ -38,7 +38,7 @@ func newBilling(ctx context.Context, cfg configs.Billing, db *gorm.DB, history *
 		return nil, err // validated with the configuration
 	}
 	weekStart, _ := cfg.Weekday()
-	ledger := billing.NewLedger(db, time.Now)
+	ledger := billing.NewLedger(db, time.Now, ledgerOpts...)
 	billing.NewMetrics(reg, ledger)
 	b := &billingParts{cfg: cfg, rates: billing.NewRates(db, time.Now),
 		notes: billing.NewNotifier(db, cfg.WebhookURL, cfg.WebhookSecret, log, time.Now)}

@@ -143,6 +143,14 @@ func onBusy(node *cluster.Node) func(uint, bool) {
 	return node.UserChanged
 }
 
+// ledgerOptions: a server alone is its wallet's only writer.
+func ledgerOptions(node *cluster.Node) []billing.LedgerOption {
+	if node != nil {
+		return nil
+	}
+	return []billing.LedgerOption{billing.SoleWriter()}
+}
+
 // meterOptions makes the meter count what the calls of the other nodes
 // hold of the wallet, and publish what this node's hold.
 func meterOptions(node *cluster.Node) []billing.MeterOption {

@@ -178,7 +178,7 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	}
 	ports.Learning, ports.Quarantine = cfg.RTPLearning, cfg.RTPPortQuarantine
 	history := routing.NewHistory(db, log.With("component", "calls"), historyOptions(node)...)
-	bill, err := newBilling(ctx, cfg.Billing, db, history, metrics, log.With("component", "billing"), meterOptions(node)...)
+	bill, err := newBilling(ctx, cfg.Billing, db, history, metrics, log.With("component", "billing"), ledgerOptions(node), meterOptions(node)...)
 	if err != nil {
 		return err
 	}
