@@ -29,7 +29,9 @@ type Binding struct {
 	CallID    string    `gorm:"size:256" json:"-"`
 	CSeq      uint32    `json:"-"`
 	Expires   time.Time `gorm:"index" json:"expires_at"`
-	Updated   time.Time `json:"registered_at"`
+	// Updated is when the binding last changed; other nodes read the rows
+	// changed since they last read (locationshared.go).
+	Updated time.Time `gorm:"index" json:"registered_at"`
 	// Since is when this device registered first, kept across refreshes:
 	// the login order sequential ringing follows.
 	Since time.Time `json:"since"`
@@ -476,8 +478,18 @@ func (l *Location) Flush(ctx context.Context) error {
 	l.dirty = make(map[string]string)
 	l.mu.Unlock()
 
+	now := l.now()
 	err := l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for chunk := range slices.Chunk(deletes, 500) {
+			if l.shared != nil {
+				// A tombstone, so the other nodes' reads of what changed
+				// see the binding go (locationshared.go).
+				tomb := map[string]any{"expires": now, "updated": now, "node": l.shared.node}
+				if err := tx.Model(&Binding{}).Where("id IN ? AND expires > ?", chunk, now).Updates(tomb).Error; err != nil {
+					return err
+				}
+				continue
+			}
 			if err := tx.Where("id IN ?", chunk).Delete(&Binding{}).Error; err != nil {
 				return err
 			}

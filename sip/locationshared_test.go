@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"pbx/store"
 )
 
@@ -91,10 +93,118 @@ func TestSharedLocationAcrossNodes(t *testing.T) {
 	if err := b.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var rows int64
-	db.Model(&Binding{}).Count(&rows)
-	if rows != 0 {
-		t.Fatalf("%d registration rows left", rows)
+	var live int64
+	db.Model(&Binding{}).Where("expires > ?", now).Count(&live)
+	if live != 0 {
+		t.Fatalf("%d live registration rows left", live)
+	}
+	if err := a.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a.HasUser(7) {
+		t.Fatal("a still has the phone that left through b")
+	}
+}
+
+// twoNodes returns the locations of nodes a and b on one database, on the
+// clock *now.
+func twoNodes(t *testing.T, now *time.Time) (db *gorm.DB, a, b *Location) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := store.Open(filepath.Join(t.TempDir(), "pbx.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close(db) })
+	if err := store.Migrate(context.Background(), db, Models()...); err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return *now }
+	return db, NewLocation(db, log, 10, clock, Shared("a", time.Second)), NewLocation(db, log, 10, clock, Shared("b", time.Second))
+}
+
+// After its first read a node reads only the rows changed since: it
+// learns of a new phone, of a phone that left (a tombstone) and of one
+// that expired, while a row nobody changed is not read again until the
+// next full read.
+func TestSharedLocationReadsChangesOnly(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	db, a, b := twoNodes(t, &now)
+	register := func(aor string, user uint, cseq uint32, expires int) {
+		t.Helper()
+		if _, err := a.Apply(Update{AOR: aor, UserID: user, CallID: "c" + aor, CSeq: cseq, Source: "127.0.15.1:5060",
+			Contacts: []ContactUpdate{{URI: "sip:" + aor + "@10.0.0.2", Expires: expires}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refresh := func() {
+		t.Helper()
+		if err := b.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	register("1001", 1, 1, 600)
+	register("1002", 2, 1, 30)
+	refresh() // the first read: everything
+	if !b.HasUser(1) || !b.HasUser(2) {
+		t.Fatal("b's first read missed a phone")
+	}
+
+	now = now.Add(10 * time.Second)
+	refresh() // nothing changed
+
+	// A row b read already, changed behind the nodes' backs with its
+	// Updated left as it was: a read of changes does not see it.
+	if err := db.Model(&Binding{}).Where("aor = ?", "1001").Update("contact", "sip:1001@10.0.0.9").Error; err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(10 * time.Second)
+	register("1003", 3, 1, 600)
+	changed := b.Changed()
+	refresh()
+	if !b.HasUser(3) {
+		t.Fatal("a phone registered since the last read is not seen")
+	}
+	select {
+	case <-changed:
+	default:
+		t.Error("a new phone does not wake b's watchers")
+	}
+	if got := b.LookupUser(1); len(got) != 1 || got[0].Contact != "sip:1001@10.0.0.2" {
+		t.Fatalf("an unchanged row was read again: %+v", got)
+	}
+
+	// 1003 leaves through a; 1002's registration runs out.
+	now = now.Add(15 * time.Second)
+	register("1003", 3, 2, 0)
+	changed = b.Changed()
+	refresh()
+	if b.HasUser(3) {
+		t.Fatal("b still has the phone that unregistered through a")
+	}
+	if b.HasUser(2) {
+		t.Fatal("b still has the phone whose registration expired")
+	}
+	select {
+	case <-changed:
+	default:
+		t.Error("phones that left do not wake b's watchers")
+	}
+
+	// The full read (every fullRead) catches what the reads of changes
+	// could not.
+	now = now.Add(fullRead)
+	register("1001", 1, 2, 600) // keeps 1001 live; its row is a's again
+	if err := db.Model(&Binding{}).Where("aor = ?", "1001").Updates(map[string]any{"contact": "sip:1001@10.0.0.9", "updated": now.Add(-time.Hour)}).Error; err != nil {
+		t.Fatal(err)
+	}
+	refresh()
+	if got := b.LookupUser(1); len(got) != 1 || got[0].Contact != "sip:1001@10.0.0.9" {
+		t.Fatalf("the full read did not catch up: %+v", got)
 	}
 }
 
