@@ -308,6 +308,7 @@ func (l *Location) moved(rows []Binding) bool {
 		}
 		forgot = true
 		delete(l.dirty, r.ID) // a change of ours older than theirs must not overwrite it
+		delete(l.unstored, r.ID)
 		list = slices.Delete(list, i, i+1)
 		if len(list) == 0 {
 			delete(l.byAOR, r.AOR)

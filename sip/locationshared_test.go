@@ -233,3 +233,57 @@ func TestRouteSetFromPath(t *testing.T) {
 		t.Fatalf("routes: %s, %s", routes[0].Value(), routes[1].Value())
 	}
 }
+
+// In node mode a REGISTER that brings a device is answered only once its
+// row is stored, so the other nodes still reach the phone if this node dies
+// right after the 200; a plain refresh is written behind.
+func TestSharedLocationStoresNewDevicesBeforeAnswering(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now().Truncate(time.Second)
+	db, a, _ := twoNodes(t, &now)
+	stored := func() (b Binding) {
+		t.Helper()
+		if err := db.Where("aor = ?", "1001").Take(&b).Error; err != nil {
+			t.Fatalf("no stored row for 1001: %v", err)
+		}
+		return b
+	}
+	up := Update{AOR: "1001", UserID: 1, CallID: "c", CSeq: 1, Source: "127.0.15.1:5060",
+		Contacts: []ContactUpdate{{URI: "sip:1001@10.0.0.2", Expires: 600}}}
+	if _, err := a.Register(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(); !got.Expires.Equal(now.Add(600 * time.Second)) {
+		t.Fatalf("stored expiry %v", got.Expires)
+	}
+
+	now = now.Add(10 * time.Second)
+	up.CSeq = 2
+	if _, err := a.Register(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(); got.Expires.Equal(now.Add(600 * time.Second)) {
+		t.Fatal("a plain refresh waited for its write")
+	}
+	if err := a.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(); !got.Expires.Equal(now.Add(600 * time.Second)) {
+		t.Fatalf("the refresh was not written behind: %v", got.Expires)
+	}
+
+	// The phone moves (a new contact): stored before the answer again.
+	now = now.Add(10 * time.Second)
+	up.CSeq = 3
+	up.Contacts = []ContactUpdate{{URI: "sip:1001@10.0.0.2", Expires: 0}, {URI: "sip:1001@10.0.0.3", Expires: 600}}
+	if _, err := a.Register(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	var rows []Binding
+	if err := db.Where("aor = ? AND expires > ?", "1001", now).Find(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Contact != "sip:1001@10.0.0.3" {
+		t.Fatalf("stored after the move: %+v", rows)
+	}
+}
