@@ -193,7 +193,7 @@ func (l *Location) apply(u Update) ([]Binding, bool, error) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var store bool
+	var wait bool
 	touch := func(id string, device bool) {
 		if l.unstored == nil {
 			return
@@ -203,7 +203,7 @@ func (l *Location) apply(u Update) ([]Binding, bool, error) {
 			l.unstored[id] = l.gen
 		}
 		if _, ok := l.unstored[id]; ok {
-			store = true
+			wait = true
 		}
 	}
 	list := l.live(u.AOR, now)
@@ -226,7 +226,7 @@ func (l *Location) apply(u Update) ([]Binding, bool, error) {
 			l.notify()
 		}
 		l.signal()
-		return nil, store, nil
+		return nil, wait, nil
 	}
 	// Check every contact before changing any, so a refused REGISTER changes nothing.
 	for _, c := range u.Contacts {
@@ -303,7 +303,7 @@ func (l *Location) apply(u Update) ([]Binding, bool, error) {
 		l.notify()
 	}
 	l.signal()
-	return copyBindings(list), store, nil
+	return copyBindings(list), wait, nil
 }
 
 // Register applies u as Apply does; in node mode, when u changed a device
@@ -317,8 +317,8 @@ func (l *Location) apply(u Update) ([]Binding, bool, error) {
 // refresh would bound the registrations a node answers by how fast the
 // database commits, for little more safety.
 func (l *Location) Register(ctx context.Context, u Update) ([]Binding, error) {
-	list, store, err := l.apply(u)
-	if err != nil || !store {
+	list, wait, err := l.apply(u)
+	if err != nil || !wait {
 		return list, err
 	}
 	if err := l.store(ctx); err != nil {

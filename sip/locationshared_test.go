@@ -287,3 +287,39 @@ func TestSharedLocationStoresNewDevicesBeforeAnswering(t *testing.T) {
 		t.Fatalf("stored after the move: %+v", rows)
 	}
 }
+
+// A REGISTER whose device could not be stored is not answered as stored,
+// nor is its retransmission, which would otherwise look like a refresh of
+// a device already known.
+func TestSharedLocationRetransmissionWaitsForTheStore(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	db, a, _ := twoNodes(t, &now)
+	if err := db.Migrator().DropTable(&Binding{}); err != nil { // the database fails
+		t.Fatal(err)
+	}
+	up := Update{AOR: "1001", UserID: 1, CallID: "c", CSeq: 1, Source: "127.0.15.1:5060",
+		Contacts: []ContactUpdate{{URI: "sip:1001@10.0.0.2", Expires: 600}}}
+	if _, err := a.Register(ctx, up); err == nil {
+		t.Fatal("a device that could not be stored was registered")
+	}
+	if _, err := a.Register(ctx, up); err == nil {
+		t.Fatal("the retransmission of a REGISTER not stored was answered as stored")
+	}
+	if err := store.Migrate(ctx, db, Models()...); err != nil { // it is back
+		t.Fatal(err)
+	}
+	if _, err := a.Register(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	db.Model(&Binding{}).Where("aor = ?", "1001").Count(&n)
+	if n != 1 {
+		t.Fatalf("%d rows stored", n)
+	}
+	// Stored now: a refresh no longer waits.
+	up.CSeq = 2
+	if _, wait, _ := a.apply(up); wait {
+		t.Fatal("a refresh of a stored device waits for a write")
+	}
+}
