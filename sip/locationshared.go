@@ -258,10 +258,10 @@ func (l *Location) mergeRemote(rows []Binding, now time.Time) bool {
 		}
 	}
 	for aor, list := range sh.byAOR {
-		kept := unexpired(list, now)
-		if len(kept) == len(list) {
-			continue
+		if !slices.ContainsFunc(list, func(b Binding) bool { return !b.Expires.After(now) }) {
+			continue // the common case, checked without copying
 		}
+		kept := unexpired(list, now)
 		changed = true
 		if len(kept) == 0 {
 			delete(sh.byAOR, aor)
