@@ -110,7 +110,7 @@ up() {
   for n in "${nodes[@]}"; do echo "1 sip:${node_ip[$n]}:5060" >>"$dir/dispatcher.list"; done
   mkdir -p "$dir/kamailio"
   kamailio -DD -E -f "$root/deploy/kamailio.cfg" -Y "$dir/kamailio" \
-    -A "LB_ADDR=$lb" -A "DS_LIST=\"$dir/dispatcher.list\"" >"$dir/kamailio.log" 2>&1 &
+    -A "LB_ADDR=$lb" -A "DS_LIST=\"$dir/dispatcher.list\"" -A "CTL_SOCK=\"unix:$dir/kamailio/ctl\"" >"$dir/kamailio.log" 2>&1 &
   echo $! >"$dir/kamailio.pid"
   for _ in $(seq 50); do
     grep -q "udp: $lb" "$dir/kamailio.log" 2>/dev/null && break
@@ -121,6 +121,7 @@ up() {
   cat >"$dir/env" <<ENV
 PBX_CLUSTER_DIR=$dir
 PBX_CLUSTER_BALANCER=$lb:5060
+PBX_CLUSTER_KAMCTL=unix:$dir/kamailio/ctl
 PBX_CLUSTER_NODES="a=${node_ip[a]} b=${node_ip[b]}"
 PBX_CLUSTER_DB=$dsn
 PBX_ADMIN_TOKEN=$token

@@ -12,6 +12,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"pbx/groupcommit"
 )
 
 // Binding is one registered device of a user: where to reach it and until when.
@@ -29,7 +31,9 @@ type Binding struct {
 	CallID    string    `gorm:"size:256" json:"-"`
 	CSeq      uint32    `json:"-"`
 	Expires   time.Time `gorm:"index" json:"expires_at"`
-	Updated   time.Time `json:"registered_at"`
+	// Updated is when the binding last changed; other nodes read the rows
+	// changed since they last read (locationshared.go).
+	Updated time.Time `gorm:"index" json:"registered_at"`
 	// Since is when this device registered first, kept across refreshes:
 	// the login order sequential ringing follows.
 	Since time.Time `json:"since"`
@@ -98,6 +102,14 @@ type Location struct {
 	// shared is set in node mode (Shared); other nodes' bindings, read
 	// from the database, are its business.
 	shared *sharedLocation
+
+	// In node mode (locationshared.go) every write goes through writes,
+	// one at a time, so that Register can wait for one that began after
+	// its change; unstored holds the bindings whose device changed and is
+	// not yet written, with the generation (gen) of that change.
+	writes   *groupcommit.Committer[*write]
+	unstored map[string]uint64
+	gen      uint64
 }
 
 // LocationOption configures a Location.
@@ -116,6 +128,10 @@ func NewLocation(db *gorm.DB, log *slog.Logger, maxContacts int, now func() time
 	}
 	for _, o := range opts {
 		o(l)
+	}
+	if l.shared != nil && db != nil {
+		l.writes = groupcommit.New(64, l.writeBatch)
+		l.unstored = make(map[string]uint64)
 	}
 	return l
 }
@@ -166,18 +182,43 @@ func (l *Location) Load(ctx context.Context) (int, error) {
 // AOR's bindings afterwards. An update with the same Call-ID and CSeq as the
 // binding is a retransmission and applies again; only a lower CSeq is refused.
 func (l *Location) Apply(u Update) ([]Binding, error) {
+	list, _, err := l.apply(u)
+	return list, err
+}
+
+// apply is Apply; it also reports whether the update must be stored before
+// it is answered (Register): it changed a device, or touched one whose
+// change is not stored yet.
+func (l *Location) apply(u Update) ([]Binding, bool, error) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	var wait bool
+	touch := func(id string, device bool) {
+		if l.unstored == nil {
+			return
+		}
+		if device {
+			l.gen++
+			l.unstored[id] = l.gen
+		}
+		if _, ok := l.unstored[id]; ok {
+			wait = true
+		}
+	}
 	list := l.live(u.AOR, now)
 	if u.Wildcard {
 		for _, b := range list {
 			if b.CallID == u.CallID && u.CSeq < b.CSeq {
-				return nil, ErrOutOfOrder
+				return nil, false, ErrOutOfOrder
 			}
 		}
 		for _, b := range list {
 			l.dirty[b.ID] = b.AOR
+			touch(b.ID, true)
+		}
+		for _, b := range l.remoteAOR(u.AOR, now) {
+			touch(b.ID, true)
 		}
 		l.forgetRemote(u.AOR, "")
 		delete(l.byAOR, u.AOR)
@@ -185,14 +226,14 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 			l.notify()
 		}
 		l.signal()
-		return nil, nil
+		return nil, wait, nil
 	}
 	// Check every contact before changing any, so a refused REGISTER changes nothing.
 	for _, c := range u.Contacts {
 		id := bindingID(u.AOR, c)
 		if i := slices.IndexFunc(list, func(b *Binding) bool { return b.ID == id }); i >= 0 &&
 			list[i].CallID == u.CallID && u.CSeq < list[i].CSeq {
-			return nil, ErrOutOfOrder
+			return nil, false, ErrOutOfOrder
 		}
 	}
 	devices := false // a device came, went or changed
@@ -200,14 +241,17 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 		id := bindingID(u.AOR, c)
 		i := slices.IndexFunc(list, func(b *Binding) bool { return b.ID == id })
 		if c.Expires == 0 {
+			gone := false
 			if i >= 0 {
 				l.dirty[id] = u.AOR
 				list = slices.Delete(list, i, i+1)
-				devices = true
+				gone = true
 			}
 			if l.forgetRemote(u.AOR, id) {
-				devices = true // registered through another node: its row goes
+				gone = true // registered through another node: its row goes
 			}
+			devices = devices || gone
+			touch(id, gone)
 			continue
 		}
 		b := &Binding{
@@ -219,8 +263,10 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 		b.Since = now
 		if i >= 0 && sameDevice(list[i], b) {
 			b.Since = list[i].Since
+			touch(id, false)
 		} else {
 			devices = true
+			touch(id, true)
 		}
 		if i >= 0 && sameDevice(list[i], b) && b.Expires.Sub(list[i].stored) < l.slack {
 			b.stored = list[i].stored // a plain refresh: the stored row is close enough
@@ -242,6 +288,7 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 				}
 			}
 			l.dirty[list[oldest].ID] = u.AOR
+			touch(list[oldest].ID, true)
 			list = slices.Delete(list, oldest, oldest+1)
 		}
 		list = append(list, b)
@@ -256,7 +303,58 @@ func (l *Location) Apply(u Update) ([]Binding, error) {
 		l.notify()
 	}
 	l.signal()
-	return copyBindings(list), nil
+	return copyBindings(list), wait, nil
+}
+
+// Register applies u as Apply does; in node mode, when u changed a device
+// (one came, went or changed how it is reached), it returns only once that
+// change is in the database, so that a REGISTER answered with 200 survives
+// the node's crash. A plain refresh is written behind, within moments: if
+// the node dies first, the stored row keeps the expiry of the refresh
+// before, so the other nodes reach the phone until then, and a phone that
+// refreshes at half its interval or sooner (most do) refreshes again before
+// then, through the balancer, on a node that is alive. Waiting for every
+// refresh would bound the registrations a node answers by how fast the
+// database commits, for little more safety.
+func (l *Location) Register(ctx context.Context, u Update) ([]Binding, error) {
+	list, wait, err := l.apply(u)
+	if err != nil || !wait {
+		return list, err
+	}
+	if err := l.store(ctx); err != nil {
+		return nil, fmt.Errorf("store registration of %s: %w", u.AOR, err)
+	}
+	return list, nil
+}
+
+// write is one caller waiting for a write (node mode) and what it found.
+type write struct{ err error }
+
+// storeTimeout bounds a write a REGISTER waits for: past it the phone has
+// retransmitted several times, and an error answer is better than none.
+const storeTimeout = 5 * time.Second
+
+// store returns once a write that began after the call has ended: every
+// change made before it is then stored, or the error says why not.
+func (l *Location) store(ctx context.Context) error {
+	if l.writes == nil {
+		return l.Flush(ctx)
+	}
+	w := &write{}
+	l.writes.Do(ctx, w)
+	return w.err
+}
+
+// writeBatch is the one writer of node mode: writes are one at a time, so
+// none can overtake another with older bindings, and a caller of store
+// whose change an earlier write took waits for that write to end.
+func (l *Location) writeBatch(ctx context.Context, batch []*write) {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	err := l.Flush(ctx)
+	for _, w := range batch {
+		w.err = err
+	}
 }
 
 // sameDevice reports whether b is a refresh of old that changes nothing a
@@ -447,7 +545,7 @@ func (l *Location) Run(ctx context.Context) {
 }
 
 func (l *Location) flushLogged(ctx context.Context) {
-	if err := l.Flush(ctx); err != nil {
+	if err := l.store(ctx); err != nil {
 		l.log.Error("persist registrations", "error", err)
 	}
 }
@@ -474,10 +572,21 @@ func (l *Location) Flush(ctx context.Context) error {
 	}
 	pending := l.dirty
 	l.dirty = make(map[string]string)
+	gen := l.gen
 	l.mu.Unlock()
 
+	now := l.now()
 	err := l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for chunk := range slices.Chunk(deletes, 500) {
+			if l.shared != nil {
+				// A tombstone, so the other nodes' reads of what changed
+				// see the binding go (locationshared.go).
+				tomb := map[string]any{"expires": now, "updated": now, "node": l.shared.node}
+				if err := tx.Model(&Binding{}).Where("id IN ? AND expires > ?", chunk, now).Updates(tomb).Error; err != nil {
+					return err
+				}
+				continue
+			}
 			if err := tx.Where("id IN ?", chunk).Delete(&Binding{}).Error; err != nil {
 				return err
 			}
@@ -501,6 +610,15 @@ func (l *Location) Flush(ctx context.Context) error {
 		}
 		l.mu.Unlock()
 		return err
+	}
+	if l.unstored != nil {
+		l.mu.Lock()
+		for id := range pending {
+			if g, ok := l.unstored[id]; ok && g <= gen {
+				delete(l.unstored, id) // changed again since: still unstored
+			}
+		}
+		l.mu.Unlock()
 	}
 	return nil
 }

@@ -14,14 +14,38 @@ import (
 // device. The database is the truth a node that dies leaves behind: its
 // devices stay reachable (through the balancer, by their Path) until they
 // register again through another node, or expire.
+//
+// A read takes only the rows changed since the last one (by their Updated
+// time, with readOverlap to spare for clocks and commits that lag), so its
+// cost follows how many phones register each second, not how many there
+// are. A binding that goes (unregistered, replaced, expired) is not
+// deleted but written expired, a tombstone the other nodes read like any
+// change; tombstones are deleted once no reader can still need them. A
+// full read every fullRead is the safety net for whatever a read missed.
+
+// Timings of the reads of other nodes' bindings.
+const (
+	// readOverlap is how far before the last read the next one begins: a
+	// row is seen if the clocks of the node that wrote it and of the node
+	// that reads agree within it, and its commit is no later than that.
+	readOverlap = 2 * time.Second
+	// fullRead is how often every live row is read again regardless.
+	fullRead = time.Minute
+	// tombstoneKeep is how long a row that expired is kept for the
+	// readers; one that has not read for half of it reads everything.
+	tombstoneKeep = time.Minute
+)
 
 // sharedLocation is the other nodes' bindings, as last read.
 type sharedLocation struct {
-	node    string
-	every   time.Duration
-	byAOR   map[string][]Binding
-	byUser  map[uint][]Binding
-	sweptAt time.Time
+	node   string
+	every  time.Duration
+	byAOR  map[string][]Binding
+	byUser map[uint][]Binding
+	// readAt is when the last read began (zero: read everything next),
+	// fullAt when the last full one did.
+	readAt, fullAt time.Time
+	sweptAt        time.Time
 }
 
 // Shared makes the Location one node's view (node names it) of bindings
@@ -132,53 +156,159 @@ func (l *Location) refreshLogged(ctx context.Context) {
 	}
 }
 
-// Refresh reads the other nodes' live bindings from the database, and now
-// and then deletes the rows that expired long ago (a dead node's).
+// Refresh reads what changed in the other nodes' bindings since the last
+// read (all of their live bindings on the first read, after a failed or
+// long-missed one, and every fullRead), and now and then deletes the rows
+// that expired long ago.
 func (l *Location) Refresh(ctx context.Context) error {
 	if l.shared == nil || l.db == nil {
 		return nil
 	}
 	now := l.now()
+	l.mu.Lock()
+	sh := l.shared
+	full := sh.readAt.IsZero() || now.Sub(sh.readAt) > tombstoneKeep/2 || now.Sub(sh.fullAt) >= fullRead
+	since := sh.readAt.Add(-readOverlap)
+	sh.readAt = time.Time{} // until this read succeeds
+	l.mu.Unlock()
+
+	q := l.db.WithContext(ctx).Where("node <> ?", sh.node)
+	if full {
+		q = q.Where("expires > ?", now)
+	} else {
+		q = q.Where("updated > ?", since) // tombstones too: they say what went
+	}
 	var rows []Binding
-	if err := l.db.WithContext(ctx).Where("expires > ? AND node <> ?", now, l.shared.node).Find(&rows).Error; err != nil {
+	if err := q.Find(&rows).Error; err != nil {
 		return fmt.Errorf("read registrations: %w", err)
 	}
-	byAOR := make(map[string][]Binding, len(rows))
-	byUser := make(map[uint][]Binding, len(rows))
-	for _, b := range rows {
-		byAOR[b.AOR] = append(byAOR[b.AOR], b)
-		byUser[b.UserID] = append(byUser[b.UserID], b)
-	}
 	l.mu.Lock()
-	l.moved(rows)
-	changed := !sameDevices(l.shared.byAOR, byAOR)
-	l.shared.byAOR, l.shared.byUser = byAOR, byUser
+	changed := l.moved(rows)
+	if full {
+		changed = l.replaceRemote(rows, now) || changed
+		sh.fullAt = now
+	} else {
+		changed = l.mergeRemote(rows, now) || changed
+	}
+	sh.readAt = now
 	if changed {
 		l.notify()
 	}
-	sweep := now.Sub(l.shared.sweptAt) > time.Minute
+	sweep := now.Sub(sh.sweptAt) > tombstoneKeep
 	if sweep {
-		l.shared.sweptAt = now
+		sh.sweptAt = now
 	}
 	l.mu.Unlock()
 	if sweep {
-		if err := l.db.WithContext(ctx).Where("expires < ?", now.Add(-time.Minute)).Delete(&Binding{}).Error; err != nil {
+		if err := l.db.WithContext(ctx).Where("expires < ?", now.Add(-tombstoneKeep)).Delete(&Binding{}).Error; err != nil {
 			return fmt.Errorf("delete expired registrations: %w", err)
 		}
 	}
 	return nil
 }
 
-// moved forgets the local bindings that registered since through another
-// node (a newer row of the same device): that node holds them now; l.mu is
+// replaceRemote makes rows, every live binding of the other nodes, the
+// remote view; it reports whether a device came, went or changed. l.mu is
 // held.
-func (l *Location) moved(rows []Binding) {
+func (l *Location) replaceRemote(rows []Binding, now time.Time) bool {
+	byAOR := make(map[string][]Binding, len(rows))
+	byUser := make(map[uint][]Binding, len(rows))
+	for _, b := range rows {
+		byAOR[b.AOR] = append(byAOR[b.AOR], b)
+		byUser[b.UserID] = append(byUser[b.UserID], b)
+	}
+	for aor, list := range l.shared.byAOR {
+		l.shared.byAOR[aor] = unexpired(list, now) // so that an expiry counts as a change
+	}
+	changed := !sameDevices(l.shared.byAOR, byAOR)
+	l.shared.byAOR, l.shared.byUser = byAOR, byUser
+	return changed
+}
+
+// mergeRemote applies rows, the other nodes' bindings changed since the
+// last read, to the remote view (an expired row removes its binding), and
+// drops the bindings that expired since; it reports whether a device came,
+// went or changed. l.mu is held.
+func (l *Location) mergeRemote(rows []Binding, now time.Time) bool {
+	sh := l.shared
+	changed := false
+	for _, r := range rows {
+		list := sh.byAOR[r.AOR]
+		i := slices.IndexFunc(list, func(b Binding) bool { return b.ID == r.ID })
+		live := r.Expires.After(now)
+		switch {
+		case i < 0 && !live:
+			continue // gone before we knew it
+		case i < 0:
+			changed = true
+			list = append(list, r)
+		case !live:
+			changed = true
+			list = slices.Delete(list, i, i+1)
+		default:
+			if !sameDevice(&list[i], &r) || list[i].Node != r.Node {
+				changed = true
+			}
+			list[i] = r
+		}
+		if len(list) == 0 {
+			delete(sh.byAOR, r.AOR)
+		} else {
+			sh.byAOR[r.AOR] = list
+		}
+	}
+	for aor, list := range sh.byAOR {
+		if !slices.ContainsFunc(list, func(b Binding) bool { return !b.Expires.After(now) }) {
+			continue // the common case, checked without copying
+		}
+		kept := unexpired(list, now)
+		changed = true
+		if len(kept) == 0 {
+			delete(sh.byAOR, aor)
+		} else {
+			sh.byAOR[aor] = kept
+		}
+	}
+	if changed {
+		// Rebuilt from byAOR rather than patched: a change of a user's
+		// devices is rare beside the refreshes that change nothing.
+		sh.byUser = make(map[uint][]Binding, len(sh.byUser))
+		for _, list := range sh.byAOR {
+			for _, b := range list {
+				sh.byUser[b.UserID] = append(sh.byUser[b.UserID], b)
+			}
+		}
+	} else {
+		// Refreshes only: the same devices, with new expiries.
+		for _, r := range rows {
+			if !r.Expires.After(now) {
+				continue
+			}
+			if list := sh.byUser[r.UserID]; list != nil {
+				if i := slices.IndexFunc(list, func(b Binding) bool { return b.ID == r.ID }); i >= 0 {
+					list[i] = r
+				}
+			}
+		}
+	}
+	return changed
+}
+
+// moved forgets the local bindings that registered since through another
+// node (a newer row of the same device: that node holds them now), or that
+// another node unregistered (a newer tombstone). It reports whether it
+// forgot one; l.mu is held.
+func (l *Location) moved(rows []Binding) bool {
+	forgot := false
 	for _, r := range rows {
 		list := l.byAOR[r.AOR]
 		i := slices.IndexFunc(list, func(b *Binding) bool { return b.ID == r.ID })
 		if i < 0 || !r.Updated.After(list[i].Updated) {
 			continue
 		}
+		forgot = true
+		delete(l.dirty, r.ID) // a change of ours older than theirs must not overwrite it
+		delete(l.unstored, r.ID)
 		list = slices.Delete(list, i, i+1)
 		if len(list) == 0 {
 			delete(l.byAOR, r.AOR)
@@ -186,6 +316,7 @@ func (l *Location) moved(rows []Binding) {
 			l.byAOR[r.AOR] = list
 		}
 	}
+	return forgot
 }
 
 // sameDevices reports whether two snapshots hold the same devices, reached

@@ -76,7 +76,7 @@ func (r *Registrar) ServeRegister(req *sip.Request, tx Responder) {
 	} else {
 		up.AOR, up.UserID = aor, acct.UserID
 		var err error
-		bindings, err = r.loc.Apply(*up)
+		bindings, err = r.loc.Register(context.Background(), *up)
 		if errors.Is(err, ErrOutOfOrder) {
 			respond(tx, req, 400, "CSeq Out Of Order", nil)
 			return

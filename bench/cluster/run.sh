@@ -124,3 +124,10 @@ for r in "${calls[@]}"; do
   uas stop; agents "$LB" two; uas two
   step "two + Kamailio" "$LB" "$r" -sf "$ROOT/bench/cluster/call-uac.xml" -s +15550159999 -i "$CARRIER_IP" -p 25101 -d 0
 done
+# Kamailio's shared memory (deploy/kamailio.cfg sizes it): its peak says
+# how near the balancer came to refusing transactions.
+if command -v kamcmd >/dev/null; then
+  . "$PBX_CLUSTER_DIR/env"
+  kamcmd -s "$PBX_CLUSTER_KAMCTL" stats.get_statistics shmem: 2>/dev/null |
+    awk '/max_used_size/ {m=$NF} /total_size/ {t=$NF} END {if (t) printf "\nKamailio shared memory: peak %.0f MiB of %.0f MiB\n", m/1048576, t/1048576}'
+fi

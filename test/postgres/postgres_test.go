@@ -102,3 +102,39 @@ func TestRegistrationsSurviveRestartOnPostgres(t *testing.T) {
 		t.Fatalf("restored %+v", got)
 	}
 }
+
+// Two nodes on PostgreSQL: a phone registered through a is found by b's
+// next read, which after the first one reads only what changed; the phone
+// unregistering through a leaves a tombstone b reads as its going.
+func TestSharedRegistrationsOnPostgres(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := sip.NewLocation(db, log, 10, time.Now, sip.Shared("a", time.Second))
+	b := sip.NewLocation(db, log, 10, time.Now, sip.Shared("b", time.Second))
+	if err := b.Refresh(ctx); err != nil { // the first, full read: nothing yet
+		t.Fatal(err)
+	}
+	apply := func(cseq uint32, expires int) {
+		t.Helper()
+		if _, err := a.Apply(sip.Update{AOR: "1001", UserID: 1, CallID: "c", CSeq: cseq, Source: "127.0.15.1:5060", Transport: "udp",
+			Path:     "<sip:127.0.15.1;lr;received=sip:10.0.0.2:5060>",
+			Contacts: []sip.ContactUpdate{{URI: "sip:1001@10.0.0.2", Expires: expires}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(1, 600)
+	if got := b.LookupUser(1); len(got) != 1 || got[0].Node != "a" {
+		t.Fatalf("b's view after the phone registered through a: %+v", got)
+	}
+	apply(2, 0)
+	if b.HasUser(1) {
+		t.Fatal("b still has the phone that unregistered through a")
+	}
+}
