@@ -17,7 +17,7 @@ import (
 	"pbx/store"
 )
 
-func testDB(t *testing.T) *gorm.DB {
+func testDB(t testing.TB) *gorm.DB {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, err := store.Open(filepath.Join(t.TempDir(), "pbx.db"), log)

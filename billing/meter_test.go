@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,7 +21,7 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-func rate(t *testing.T, rs *Rates, prefix, dir, typ, price, inc, fee string) Rate {
+func rate(t testing.TB, rs *Rates, prefix, dir, typ, price, inc, fee string) Rate {
 	t.Helper()
 	r, err := rs.Create(context.Background(), RateInput{Prefix: &prefix, Direction: &dir, NumberType: &typ,
 		PricePerMinute: &price, Increment: &inc, ConnectionFee: &fee})
@@ -74,10 +76,10 @@ func TestCostByIncrement(t *testing.T) {
 	}
 }
 
-func testMeter(t *testing.T, credits money.Credits) (*Meter, *Ledger, *Rates) {
+func testMeter(t testing.TB, credits money.Credits, opts ...LedgerOption) (*Meter, *Ledger, *Rates) {
 	t.Helper()
 	db := testDB(t)
-	l := NewLedger(db, time.Now)
+	l := NewLedger(db, time.Now, opts...)
 	rs := NewRates(db, time.Now)
 	if credits > 0 {
 		if _, _, err := l.Post(context.Background(), Entry{Key: "purchase:test", Kind: KindPurchase, Amount: credits}, false); err != nil {
@@ -220,4 +222,47 @@ pbx_billing_charged_credits_total{kind="storage"} 0
 		"pbx_billing_calls_refused_total", "pbx_billing_charged_credits_total"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// BenchmarkMeteredCall admits, starts and ends calls from many goroutines
+// at once, as the busy hour does: the meter's and the ledger's work for a
+// call (rate, credit check, the first increment posted by group commit).
+func BenchmarkMeteredCall(b *testing.B) {
+	for _, mode := range ledgerModes {
+		b.Run(mode.name, func(b *testing.B) {
+			ctx := context.Background()
+			m, _, rs := testMeter(b, 1_000_000*money.Micro, mode.opts...)
+			rate(b, rs, "1", "inbound", "", "0.01", "60/60", "0")
+			var next atomic.Int64
+			b.SetParallelism(8)
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					s, err := m.Authorize(ctx, Call{Ref: fmt.Sprint(next.Add(1)), Direction: Inbound, Number: "+15550001111"})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					if _, _, err := s.Start(ctx); err != nil {
+						b.Error(err)
+						return
+					}
+					s.End()
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-us/op")
+		})
+	}
+}
+
+// cpuTime is the CPU this process has used, user and system: unlike the
+// wall clock it holds on a machine busy with other work.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
