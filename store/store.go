@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,7 +17,13 @@ import (
 	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	moderncsqlite "modernc.org/sqlite"
 )
+
+// sqliteStatements is how many prepared statements each SQLite connection
+// keeps (store/stmtcache.go), least recently used out first: the call
+// path's are a dozen; the rest are the API's and the reports'.
+const sqliteStatements = 256
 
 // postgresIdleConns is how many PostgreSQL connections stay open between
 // statements.
@@ -59,16 +66,20 @@ func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
 		}
 	}
 	// WAL lets the API read while the registrar writes; busy_timeout makes a
-	// second writer wait instead of failing; times are read back in UTC (the
-	// driver would give them in the machine's zone).
-	file := dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_timezone=UTC"
-	db, err := gorm.Open(sqlite.Open(file), cfg)
+	// second writer wait instead of failing; datetime columns are read as
+	// times (_texttotime, _inttotime), written in SQLite's own format, and
+	// read back in UTC (the driver would give the machine's zone).
+	file := dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
+		"&_texttotime=1&_inttotime=1&_time_format=sqlite&_timezone=UTC"
+	connector, err := moderncsqlite.NewConnector(file)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 	}
-	sqlDB, err := db.DB()
+	sqlDB := sql.OpenDB(cachingConnector{base: connector, size: sqliteStatements})
+	db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqlDB}), cfg)
 	if err != nil {
-		return nil, err
+		sqlDB.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 	}
 	// One writer at a time is all SQLite allows; a single connection avoids
 	// "database is locked" between our own goroutines.

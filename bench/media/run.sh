@@ -35,6 +35,8 @@
 #            sipp and tcpdump, it is starved and sends 500 calls' packets in
 #            bursts up to 100 ms late, and the PBX's hold then measures the
 #            queue behind those bursts. CARRIER_WRAP= runs it so.
+#   RECORD   false: phase 2's calls are relayed (still transcoded) but not
+#            recorded, for the relay alone at a higher count
 #   PHASES   which phases to run; PROFILE=1 saves a runtime trace of phase 1's
 #            call set-up and of phase 2's first 5 s, and CPU profiles of both
 #            windows (they disturb both)
@@ -127,7 +129,7 @@ seq 300000 $((300000 + AGENTS - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -H '
   "http://$PBX_IP:28080/api/v1/users" -d '{"name":"Agent {}","extension":"{}","sip_password":"pass-{}"}'
 api groups -d "{\"name\":\"Agents\",\"member_ids\":[$(seq -s, 1 "$AGENTS")]}" >/dev/null
 api flows -d '{"name":"Recorded bench","numbers":["+15550006002"],"states":[{"id":"start","type":"start"},
-  {"id":"agents","type":"transfer_group","group_id":1,"ring":"sequential","ring_seconds":10,"record":true}],
+  {"id":"agents","type":"transfer_group","group_id":1,"ring":"sequential","ring_seconds":10,"record":'"${RECORD:-true}"'}],
   "connections":[{"from":"start","outcome":"next","to":"agents"}]}' >/dev/null
 api flows/2/publish -X POST >/dev/null
 ln -sfn /usr/share/sip-tester "$OUT/pcap"
@@ -232,7 +234,7 @@ fi
 # calls/s they spread over the 20 ms.
 rate=$(( (N + RAMP - 1) / RAMP - 1 ))
 echo
-echo "Phase 2: $N recorded calls (carrier streams A-law to an agent that echoes it; stereo WAV per call)"
+echo "Phase 2: $N calls to agents, $([ "${RECORD:-true}" = true ] && echo "recorded (stereo WAV per call)" || echo "relayed, not recorded") (carrier streams A-law to an agent that echoes it)"
 echo "  registering $AGENTS agents (contacts at one sipp UAS, $AGENT_IP:25100)"
 { echo SEQUENTIAL; for ((i = 0; i < AGENTS; i++)); do u=$((300000 + i)); echo "$u;[authentication username=$u password=pass-$u]"; done; } >"$OUT/agents.csv"
 (cd "$OUT" && sipp "$PBX_IP:25060" -sf "$ROOT/test/peers/testdata/register-auth.xml" -inf agents.csv -m "$AGENTS" -r 500 \
@@ -314,14 +316,14 @@ rel1=$(( $(num "$(metric 'pbx_rtp_packets_relayed_total{direction="caller_to_age
 lost_ca=$(num "$(metric 'pbx_rtp_packets_lost_total{direction="caller_to_agent"}')")
 lost_ac=$(num "$(metric 'pbx_rtp_packets_lost_total{direction="agent_to_caller"}')")
 read -r p_cpu p_sipp p_rss p_mina p_recs p_pps p_p50 p_p99 p_p999 p_max p_over p_iat99 p_ok p_fail <<<"$g_cpu $g_sipp $g_rss $g_mina $g_recs $g_pps $g_p50 $g_p99 $g_p999 $g_max $g_over $g_iat99 $g_ok $g_fail"
-read -r w_files w_min w_med w_max w_both < <("$OUT/mb" wavs "$data/recordings")
+read -r w_files w_min w_med w_max w_both < <("$OUT/mb" wavs "$data/recordings" 2>/dev/null || echo "0 - - - 0")
 read -r x_sent x_matched x_p50 x_p99 x_p999 x_max <<<"$g_relay"
 read -r i_pps i_p50 i_p99 i_p999 i_max i_over i_iat99 <<<"$g_in"
 recorded "$AGENT_IP:25100" sipp-alone "$uas"
 echo
 echo "| path | calls offered | recordings open (min) | calls up (min) | RTP relayed, both ways (whole calls) | lost (from carrier, from agent) | server CPU | peers' CPU (sipp at both ends, the carrier's audio) | server RSS MiB | sipp ok | sipp failed |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-echo "| carrier → PBX (recording) → agent | $N | $p_recs | $p_mina | $((rel1 - rel0)) | $lost_ca, $lost_ac | $p_cpu% | $p_sipp% | $p_rss | $p_ok | $p_fail |"
+echo "| carrier → PBX ($([ "${RECORD:-true}" = true ] && echo recording || echo "relay, not recording")) → agent | $N | $p_recs | $p_mina | $((rel1 - rel0)) | $lost_ca, $lost_ac | $p_cpu% | $p_sipp% | $p_rss | $p_ok | $p_fail |"
 echo "| carrier → agent, sipp alone (anchor) | $N | - | - | - | - | $g_cpu% (UAS) | $g_sipp% | $g_rss (UAS) | $g_ok | $g_fail |"
 echo
 echo "Timing of the carrier's audio (20 ms packets): tcpdump on lo over the $SECS s window, all calls, each stream against"
