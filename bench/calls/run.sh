@@ -16,6 +16,8 @@
 #   BILLING=true meters every call (authorised, charged per increment)
 #   SECS         seconds per setup-rate step (the issue's target is 60)
 #   PARTS        which parts to run (default all three)
+#   SOAK=SECS    part 4: calls at the first rate for SECS (the issue: 600 at
+#                1,000/s), RSS and live heap sampled every 30 s: is memory flat?
 #   PROFILE=1    saves a CPU profile of the PBX over the middle half of each
 #                pbx step (bench/out/calls/cps-pbx-RATE/cpu.pprof)
 #   cps-rates          comma-separated (default 100,200,400,600)
@@ -198,6 +200,31 @@ echo "| calls held | live heap, no call MiB | live heap, calls held MiB | KiB pe
 echo "|---:|---:|---:|---:|---:|"
 awk -v n="$held" -v b="$base" -v h="$heap" -v r0="$base_rss" -v r1="$rss" \
   'BEGIN { printf "| %d | %.0f | %.0f | %.1f | %.1f |\n", n, b/1048576, h/1048576, (n>0?(h-b)/1024/n:0), (n>0?(r1-r0)/n:0) }'
+}
+[ -n "${SOAK:-}" ] && {
+IFS=, read -ra rates <<< "$RATES"
+r=${rates[0]}
+echo
+echo "Part 4: $r calls/s for $SOAK s (short calls as in part 1); the PBX's memory every 30 s"
+echo
+echo "| s | calls bridged | RSS MiB | heap in use MiB | goroutines |"
+echo "|---:|---:|---:|---:|---:|"
+dir="$OUT/soak"; mkdir -p "$dir"
+(cd "$dir" && exec sipp "$PBX_IP:25060" -sn uac -s +15550009999 -i "$CARRIER_IP" -p 25104 -r "$r" -m $((r * SOAK)) \
+  -l $((r * 4)) -nostdin -buff_size 4194304 -timeout $((SOAK + 120))s -trace_stat -fd 1 -stf stats.csv \
+  -default_behaviors all,-abortunexp >sipp.out 2>&1) &
+sp=$!
+c0=$(metric pbx_calls_bridged_total); c0=${c0:-0}
+for ((el = 30; el <= SOAK; el += 30)); do
+  sleep 30
+  printf '| %d | %.0f | %.0f | %.0f | %.0f |\n' "$el" "$(( $(printf '%.0f' "$(metric pbx_calls_bridged_total)") - ${c0%.*} ))" \
+    "$(( $(rss_kib "$pbx") / 1024 ))" "$(awk -v b="$(metric go_memstats_heap_inuse_bytes)" 'BEGIN {print b/1048576}')" "$(metric go_goroutines)"
+done
+wait "$sp" || true
+line=$(tail -n 1 "$dir/stats.csv"); head=$(head -n 1 "$dir/stats.csv")
+col() { echo "$head" | tr ';' '\n' | grep -nx "$1" | cut -d: -f1; }
+echo
+echo "sipp: $(echo "$line" | cut -d';' -f"$(col 'SuccessfulCall(C)')") ok, $(echo "$line" | cut -d';' -f"$(col 'FailedCall(C)')") failed, $(echo "$line" | cut -d';' -f"$(col 'Retransmissions(C)')") retransmissions"
 }
 echo
 echo "peak RSS of the run: $(( $(peak_kib "$pbx") / 1024 )) MiB"
