@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams } from 'react-router'
 import { ApiError, message, type Api } from './api'
 import './flows.css'
 import { flowStatus, useCreateFlow, useDeleteFlow, useFlows, useNumbers, useSetEnabled, type Flow, type PhoneNumber } from './flows'
-import { Confirm, Dialog, Empty, Field, Loading, Menu, NotFound, Notice, focusFirstError } from './ui'
+import { Confirm, Dialog, Empty, Field, Loading, Menu, NotFound, Notice, Table, focusFirstError } from './ui'
 
 // The builder and its graph library are large: they load when a flow is opened.
 const FlowBuilder = lazy(() => import('./FlowBuilder').then((m) => ({ default: m.FlowBuilder })))
@@ -52,72 +52,72 @@ function FlowList({ api }: { api: Api }) {
         </Empty>
       )}
       {flows.data && flows.data.length > 0 && (
-        <table className="list" aria-label="Call flows">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Numbers</th>
-              <th scope="col">State</th>
-              <th scope="col">Enabled</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {flows.data.map((f) => {
-              const st = flowStatus(f)
-              return (
-                <tr key={f.id} data-flow={f.name}>
-                  <td data-label="Name">
-                    <Link to={`/telephony/flows/${f.id}`}>
-                      <strong>{f.name}</strong>
-                    </Link>
-                    {f.description && <span className="sub">{f.description}</span>}
-                  </td>
-                  <td data-label="Numbers">
-                    {(f.numbers ?? []).length === 0 ? <span className="muted">No numbers</span> : (f.numbers ?? []).map((n) => <span key={n} className="number">{n}</span>)}
-                  </td>
-                  <td data-label="State">
-                    <span className={'flow-status ' + st.kind}>{st.label}</span>
-                  </td>
-                  <td data-label="Enabled">
-                    <label className="switch">
-                      <input
-                        type="checkbox"
-                        role="switch"
-                        checked={!!f.enabled}
-                        disabled={enable.isPending}
-                        aria-label={`${f.name} enabled`}
-                        onChange={(e) => {
-                          setError('')
-                          setDone('')
-                          enable.mutate(
-                            { id: f.id, enabled: e.target.checked },
-                            {
-                              onSuccess: (x) => setDone(x.enabled ? `${x.name} takes calls again.` : `${x.name} is disabled: calls to its numbers are rejected.`),
-                              onError: (err) => setError(message(err)),
-                            },
-                          )
-                        }}
-                      />
-                      <span aria-hidden="true">{f.enabled ? 'On' : 'Off'}</span>
-                    </label>
-                  </td>
-                  <td className="actions">
-                    <Menu
-                      label={`Actions for ${f.name}`}
-                      items={[
-                        { label: 'Open the builder', onSelect: () => navigate(`/telephony/flows/${f.id}`) },
-                        { label: 'Delete', onSelect: () => setDeleting(f) },
-                      ]}
-                    />
-                  </td>
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
+        <Table
+          label="Call flows"
+          rows={flows.data}
+          rowKey={(f) => f.id}
+          rowProps={(f) => ({ 'data-flow': f.name })}
+          columns={[
+            {
+              label: 'Name',
+              cell: (f) => (
+                <>
+                  <Link to={`/telephony/flows/${f.id}`}>
+                    <strong>{f.name}</strong>
+                  </Link>
+                  {f.description && <span className="sub">{f.description}</span>}
+                </>
+              ),
+            },
+            {
+              label: 'Numbers',
+              cell: (f) =>
+                (f.numbers ?? []).length === 0 ? <span className="muted">No numbers</span> : (f.numbers ?? []).map((n) => <span key={n} className="number">{n}</span>),
+            },
+            {
+              label: 'State',
+              cell: (f) => {
+                const st = flowStatus(f)
+                return <span className={'flow-status ' + st.kind}>{st.label}</span>
+              },
+            },
+            {
+              label: 'Enabled',
+              cell: (f) => (
+                <label className="switch">
+                  <input
+                    type="checkbox"
+                    role="switch"
+                    checked={!!f.enabled}
+                    disabled={enable.isPending}
+                    aria-label={`${f.name} enabled`}
+                    onChange={(e) => {
+                      setError('')
+                      setDone('')
+                      enable.mutate(
+                        { id: f.id, enabled: e.target.checked },
+                        {
+                          onSuccess: (x) => setDone(x.enabled ? `${x.name} takes calls again.` : `${x.name} is disabled: calls to its numbers are rejected.`),
+                          onError: (err) => setError(message(err)),
+                        },
+                      )
+                    }}
+                  />
+                  <span aria-hidden="true">{f.enabled ? 'On' : 'Off'}</span>
+                </label>
+              ),
+            },
+          ]}
+          actions={(f) => (
+            <Menu
+              label={`Actions for ${f.name}`}
+              items={[
+                { label: 'Open the builder', onSelect: () => navigate(`/telephony/flows/${f.id}`) },
+                { label: 'Delete', onSelect: () => setDeleting(f) },
+              ]}
+            />
+          )}
+        />
       )}
       {creating && (
         <CreateFlow
