@@ -502,6 +502,22 @@ func (s *Server) local(m *media.Session, codecs []string) media.Local {
 	return media.Local{Addr: s.mediaIP, Port: m.Port(), SessionID: uint64(time.Now().UnixNano()), Version: 1, Codecs: codecs}
 }
 
+// callStack is about the stack a call's goroutine comes to use: SIP, the
+// flow, billing and the database calls beneath them.
+const callStack = 32 << 10
+
+// growStack grows the calling goroutine's stack to hold callStack at once.
+// A goroutine starts small and its stack doubles each time a call goes
+// deeper than it has, copying the whole stack in use each time: down the
+// call path that was 5% of the CPU at 500 calls/s. Grown here, where the
+// stack is shallow, it is one copy of little.
+//
+//go:noinline
+func growStack(i int) byte {
+	var pad [callStack]byte
+	return pad[i]
+}
+
 // serveCall runs an admitted INVITE as a call on its own goroutine (this one)
 // until the router is done with it.
 func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inbound) {
@@ -526,6 +542,7 @@ func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inboun
 		respond(tx, req, code, limitReasons[reason], nil)
 		return
 	}
+	growStack(0)
 	dlg, err := s.callers.ReadInvite(req, tx)
 	if err != nil {
 		for _, free := range slots {

@@ -19,7 +19,9 @@
 #   SOAK=SECS    part 4: calls at the first rate for SECS (the issue: 600 at
 #                1,000/s), RSS and live heap sampled every 30 s: is memory flat?
 #   PROFILE=1    saves a CPU profile of the PBX over the middle half of each
-#                pbx step (bench/out/calls/cps-pbx-RATE/cpu.pprof)
+#                pbx step (bench/out/calls/cps-pbx-RATE/cpu.pprof), and its
+#                allocations before and after it (allocs0.pprof, allocs1.pprof:
+#                go tool pprof -base allocs0.pprof allocs1.pprof)
 #   cps-rates          comma-separated (default 100,200,400,600)
 #   concurrent-target  calls to hold with media (default 1000)
 set -euo pipefail
@@ -119,7 +121,9 @@ setup_step() {
   local name=$1 spid=$2 target=$3 r=$4 dir="$OUT/cps-$1-$4"; mkdir -p "$dir"
   local t0 c0 t1 c1; t0=$(date +%s.%N); c0=$(cpu_ticks "$spid")
   if [ -n "${PROFILE:-}" ] && [ "$name" = pbx ]; then
-    (sleep $((SECS / 4)); curl -s -o "$dir/cpu.pprof" "http://$PBX_IP:28080/debug/pprof/profile?seconds=$((SECS / 2))") &
+    (sleep $((SECS / 4)); curl -s -o "$dir/allocs0.pprof" "http://$PBX_IP:28080/debug/pprof/allocs"
+     curl -s -o "$dir/cpu.pprof" "http://$PBX_IP:28080/debug/pprof/profile?seconds=$((SECS / 2))"
+     curl -s -o "$dir/allocs1.pprof" "http://$PBX_IP:28080/debug/pprof/allocs") &
   fi
   (cd "$dir" && sipp "$target" -sn uac -s +15550009999 -i "$CARRIER_IP" -p 25101 -r "$r" -m $((r * SECS)) \
     -l $((r * 4)) -nostdin -buff_size 4194304 -timeout $((SECS * 4))s -trace_stat -fd 1 -stf stats.csv \
