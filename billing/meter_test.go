@@ -235,6 +235,7 @@ func BenchmarkMeteredCall(b *testing.B) {
 			rate(b, rs, "1", "inbound", "", "0.01", "60/60", "0")
 			var next atomic.Int64
 			b.SetParallelism(8)
+			b.ReportAllocs()
 			cpu0 := cpuTime()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
