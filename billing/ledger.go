@@ -212,7 +212,7 @@ func (l *Ledger) commit(ctx context.Context, batch []*post) error {
 			return err
 		}
 		left = bal
-		had, err := findEntries(ctx, conn, keys)
+		had, err := findEntries(ctx, tx, keys)
 		if err != nil {
 			return err
 		}
@@ -243,11 +243,12 @@ func (l *Ledger) commit(ctx context.Context, batch []*post) error {
 		if len(fresh) == 0 {
 			return nil
 		}
-		if err := insertEntries(ctx, conn, fresh); err != nil {
+		if err := insertEntries(ctx, tx, fresh); err != nil {
 			return err
 		}
 		left = bal
-		_, err = conn.ExecContext(ctx, "UPDATE billing_wallet SET balance = $1, updated_at = $2 WHERE id = 1", int64(bal), l.now().UTC())
+		_, err = conn.ExecContext(ctx, "UPDATE billing_wallet SET balance = "+placeholders(tx, 1, 1)+", updated_at = "+placeholders(tx, 2, 1)+" WHERE id = 1",
+			int64(bal), l.now().UTC())
 		return err
 	})
 	if t, ok := l.db.Dialector.(gorm.ErrorTranslator); ok && err != nil {
@@ -333,20 +334,19 @@ func (l *Ledger) lockBalance(ctx context.Context, conn gorm.ConnPool) (money.Cre
 
 // The ledger's writes run at every call's start, so they are written as
 // plain statements rather than through gorm's reflection (a third of a
-// post's CPU and most of its allocations). $n placeholders suit both
-// databases (SQLite reads $1 as the first argument).
+// post's CPU and most of its allocations).
 
 // entryColumns are an entry's columns after its id, in the order the
 // statements below bind and scan them.
 const entryColumns = "key, kind, category, amount, balance, ref, note, actor, created_at"
 
 // findEntries returns the stored entries with those keys.
-func findEntries(ctx context.Context, conn gorm.ConnPool, keys []string) ([]Entry, error) {
+func findEntries(ctx context.Context, tx *gorm.DB, keys []string) ([]Entry, error) {
 	args := make([]any, len(keys))
 	for i, k := range keys {
 		args[i] = k
 	}
-	rows, err := conn.QueryContext(ctx, "SELECT id, "+entryColumns+" FROM billing_entries WHERE key IN ("+placeholders(1, len(keys))+")", args...)
+	rows, err := tx.Statement.ConnPool.QueryContext(ctx, "SELECT id, "+entryColumns+" FROM billing_entries WHERE key IN ("+placeholders(tx, 1, len(keys))+")", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -364,7 +364,7 @@ func findEntries(ctx context.Context, conn gorm.ConnPool, keys []string) ([]Entr
 
 // insertEntries stores the posts' entries, entriesPerStatement a statement,
 // and gives each its id.
-func insertEntries(ctx context.Context, conn gorm.ConnPool, posts []*post) error {
+func insertEntries(ctx context.Context, tx *gorm.DB, posts []*post) error {
 	for chunk := range slices.Chunk(posts, entriesPerStatement) {
 		var q strings.Builder
 		q.WriteString("INSERT INTO billing_entries (" + entryColumns + ") VALUES ")
@@ -373,12 +373,12 @@ func insertEntries(ctx context.Context, conn gorm.ConnPool, posts []*post) error
 			if i > 0 {
 				q.WriteByte(',')
 			}
-			q.WriteString("(" + placeholders(len(args)+1, 9) + ")")
+			q.WriteString("(" + placeholders(tx, len(args)+1, 9) + ")")
 			e := &p.e
 			args = append(args, e.Key, e.Kind, e.Category, int64(e.Amount), int64(e.Balance), e.Ref, e.Note, e.Actor, e.CreatedAt)
 		}
 		q.WriteString(" RETURNING id, key") // by key: the order of RETURNING rows is not promised
-		rows, err := conn.QueryContext(ctx, q.String(), args...)
+		rows, err := tx.Statement.ConnPool.QueryContext(ctx, q.String(), args...)
 		if err != nil {
 			return err
 		}
@@ -410,12 +410,19 @@ func insertEntries(ctx context.Context, conn gorm.ConnPool, posts []*post) error
 // entriesPerStatement bounds the rows of one INSERT (9 arguments each).
 const entriesPerStatement = 64
 
-// placeholders returns n placeholders numbered from first: "$1, $2".
-func placeholders(first, n int) string {
+// placeholders returns n placeholders for tx's database: PostgreSQL's
+// numbered from first ("$1, $2"), or SQLite's "?, ?" (SQLite reads $1 too,
+// but looks each name up in a list: binding grows with the square of the
+// arguments).
+func placeholders(tx *gorm.DB, first, n int) string {
 	var b strings.Builder
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
+		}
+		if tx.Dialector.Name() != "postgres" {
+			b.WriteByte('?')
+			continue
 		}
 		b.WriteByte('$')
 		b.WriteString(strconv.Itoa(first + i))

@@ -5,12 +5,16 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"gorm.io/gorm/schema"
 )
 
 func testHistory(t testing.TB) *History {
@@ -288,5 +292,53 @@ func TestKeepAliveIsNotUndoneByAWriteBehind(t *testing.T) {
 	}
 	if len(open) != 1 || !open[0].AliveAt.Equal(alive) || open[0].Type != CallIncoming {
 		t.Fatalf("in progress: %+v; want the call incoming, alive at %s", open, alive)
+	}
+}
+
+// TestInsertRecordsStoresEveryColumn keeps insertRecords' plain statement
+// equal to the model: every stored column of CallRecord is in it, and a
+// record with every field set comes back as it went in.
+func TestInsertRecordsStoresEveryColumn(t *testing.T) {
+	d := testDirectory(t)
+	s, err := schema.Parse(&CallRecord{}, &sync.Map{}, d.db.NamingStrategy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var model []string
+	for _, f := range s.Fields {
+		if f.DBName != "" && !f.PrimaryKey {
+			model = append(model, f.DBName)
+		}
+	}
+	ours := strings.Split(recordColumns, ", ")
+	slices.Sort(model)
+	slices.Sort(ours)
+	if !slices.Equal(model, ours) {
+		t.Fatalf("the model stores %q, insertRecords %q", model, ours)
+	}
+
+	at := time.Date(2026, 12, 2, 16, 30, 0, 123000000, time.UTC)
+	answered := at.Add(3 * time.Second)
+	want := CallRecord{CallID: "every@field", Direction: DirectionInbound, Type: CallIncoming, From: "+15551230000",
+		To: "+15550001111", Number: "+15550001111", OwnerUserID: ptr(uint(7)), TrunkID: ptr(uint(2)), FlowID: ptr(uint(3)),
+		StartedAt: at, AnsweredAt: &answered, EndedAt: at.Add(time.Minute), DurationSeconds: 57, HangupCause: "completed",
+		SIPCode: 200, RecordingSeconds: 55, CreditsCharged: 12345, Rate: "0.02/min", Recording: "2026/12/x.wav",
+		Voicemail: true, InProgress: true, AliveAt: at.Add(30 * time.Second), Node: "a"}
+	recs := []CallRecord{want}
+	if err := insertRecords(context.Background(), d.db, recs); err != nil {
+		t.Fatal(err)
+	}
+	var got CallRecord
+	if err := d.db.First(&got, recs[0].ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	want.ID, want.HasRecording = recs[0].ID, true
+	if !got.StartedAt.Equal(want.StartedAt) || !got.AnsweredAt.Equal(*want.AnsweredAt) || !got.EndedAt.Equal(want.EndedAt) ||
+		!got.AliveAt.Equal(want.AliveAt) {
+		t.Fatalf("times: stored %+v, want %+v", got, want)
+	}
+	got.StartedAt, got.AnsweredAt, got.EndedAt, got.AliveAt = want.StartedAt, want.AnsweredAt, want.EndedAt, want.AliveAt
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("stored %+v\nwant   %+v", got, want)
 	}
 }
