@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"pbx/groupcommit"
 	"pbx/money"
@@ -231,8 +230,18 @@ const recordColumns = "call_id, direction, type, caller, callee, number, owner_u
 	"answered_at, ended_at, duration_seconds, hangup_cause, sip_code, recording_seconds, credits_charged, rate, " +
 	"recording, voicemail, in_progress, alive_at, node"
 
-// recordsPerStatement bounds the rows of one INSERT (23 arguments each).
+// recordsPerStatement bounds the rows of one statement.
 const recordsPerStatement = 32
+
+// saveRecordsSQL is what follows the rows of saveRecords' INSERT: each
+// column but the id replaced by the row's.
+var saveRecordsSQL = func() string {
+	cols := strings.Split(recordColumns, ", ")
+	for i, c := range cols {
+		cols[i] = c + " = excluded." + c
+	}
+	return " ON CONFLICT (id) DO UPDATE SET " + strings.Join(cols, ", ")
+}()
 
 // insertRecords stores new records, giving each its id. Every call's start
 // waits for it, so it is a plain statement rather than gorm's reflection
@@ -240,20 +249,43 @@ const recordsPerStatement = 32
 // its rows by order of value: ids are handed out in the order the rows are
 // inserted, while the order RETURNING gives them in is not promised.
 func insertRecords(ctx context.Context, tx *gorm.DB, recs []CallRecord) error {
+	return writeRecords(ctx, tx, recs, false)
+}
+
+// saveRecords replaces stored records (by id) with recs.
+func saveRecords(ctx context.Context, tx *gorm.DB, recs []CallRecord) error {
+	return writeRecords(ctx, tx, recs, true)
+}
+
+func writeRecords(ctx context.Context, tx *gorm.DB, recs []CallRecord, save bool) error {
 	conn, numbered := tx.Statement.ConnPool, tx.Dialector.Name() == "postgres"
+	cols, n := recordColumns, 23
+	if save {
+		cols, n = "id, "+recordColumns, 24
+	}
 	for chunk := range slices.Chunk(recs, recordsPerStatement) {
 		var q strings.Builder
-		q.WriteString("INSERT INTO call_records (" + recordColumns + ") VALUES ")
-		args := make([]any, 0, 23*len(chunk))
+		q.WriteString("INSERT INTO call_records (" + cols + ") VALUES ")
+		args := make([]any, 0, n*len(chunk))
 		for i := range chunk {
 			r := &chunk[i]
 			if i > 0 {
 				q.WriteByte(',')
 			}
-			q.WriteString("(" + placeholderList(numbered, len(args)+1, 23) + ")")
+			q.WriteString("(" + placeholderList(numbered, len(args)+1, n) + ")")
+			if save {
+				args = append(args, int64(r.ID))
+			}
 			args = append(args, r.CallID, r.Direction, r.Type, r.From, r.To, r.Number, r.OwnerUserID, r.TrunkID, r.FlowID,
 				r.StartedAt, r.AnsweredAt, r.EndedAt, r.DurationSeconds, r.HangupCause, r.SIPCode, r.RecordingSeconds,
 				int64(r.CreditsCharged), r.Rate, r.Recording, r.Voicemail, r.InProgress, r.AliveAt, r.Node)
+		}
+		if save {
+			q.WriteString(saveRecordsSQL)
+			if _, err := conn.ExecContext(ctx, q.String(), args...); err != nil {
+				return err
+			}
+			continue
 		}
 		q.WriteString(" RETURNING id")
 		rows, err := conn.QueryContext(ctx, q.String(), args...)
@@ -338,7 +370,7 @@ func (h *History) commit(ctx context.Context, batch []*recordWrite) error {
 			}
 		}
 		if len(saved) > 0 {
-			return tx.Clauses(clause.OnConflict{UpdateAll: true}).CreateInBatches(&saved, 64).Error
+			return saveRecords(ctx, tx, saved)
 		}
 		return nil
 	})

@@ -333,6 +333,23 @@ func TestInsertRecordsStoresEveryColumn(t *testing.T) {
 		t.Fatal(err)
 	}
 	want.ID, want.HasRecording = recs[0].ID, true
+	defer func() { // and a save replaces every column
+		changed := want
+		changed.CallID, changed.Type, changed.OwnerUserID, changed.TrunkID, changed.AnsweredAt = "saved@field", CallMissed, nil, ptr(uint(9)), nil
+		changed.DurationSeconds, changed.Voicemail, changed.InProgress, changed.Node, changed.CreditsCharged = 0, false, false, "b", 1
+		if err := saveRecords(context.Background(), d.db, []CallRecord{changed}); err != nil {
+			t.Fatal(err)
+		}
+		var again CallRecord
+		if err := d.db.First(&again, changed.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		again.StartedAt, again.EndedAt, again.AliveAt = changed.StartedAt, changed.EndedAt, changed.AliveAt
+		changed.HasRecording = true
+		if !reflect.DeepEqual(again, changed) {
+			t.Fatalf("saved %+v\nwant  %+v", again, changed)
+		}
+	}()
 	if !got.StartedAt.Equal(want.StartedAt) || !got.AnsweredAt.Equal(*want.AnsweredAt) || !got.EndedAt.Equal(want.EndedAt) ||
 		!got.AliveAt.Equal(want.AliveAt) {
 		t.Fatalf("times: stored %+v, want %+v", got, want)
