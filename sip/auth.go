@@ -106,7 +106,7 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 		a.metrics.authFailures.Inc()
 		if a.guard.Fail(ip) {
 			a.log.Warn("blocking source after repeated authentication failures",
-				"remote", ip, "block_for", a.guard.blockFor.String())
+				"remote", ip, "block_for", a.guard.bar.String())
 		} else {
 			a.log.Info("authentication failed", "remote", req.Source(), "user", cred.Username, "method", string(req.Method))
 		}
@@ -114,7 +114,7 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 		if acct != nil && a.lockout.Fail(acct.Username) {
 			a.metrics.accountLocks.Inc()
 			a.log.Warn("locking account after repeated authentication failures: it accepts no new device",
-				"user", acct.Username, "lock_for", a.lockout.lockFor.String())
+				"user", acct.Username, "lock_for", a.lockout.bar.String())
 		}
 		// The same answer whether the user exists or the password is wrong.
 		respond(tx, req, 403, "Forbidden", nil)

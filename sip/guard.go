@@ -2,7 +2,6 @@ package sip
 
 import (
 	"net/netip"
-	"sync"
 	"time"
 )
 
@@ -12,45 +11,30 @@ import (
 // network): failures forged with the carrier's address must not cut the
 // carrier off.
 type Guard struct {
-	maxFailures int
-	window      time.Duration
-	blockFor    time.Duration
-	exempt      func(netip.Addr) bool
-	now         func() time.Time
-
-	mu      sync.Mutex
-	sources map[string]*guardEntry
+	failures
+	exempt func(netip.Addr) bool
 }
 
-type guardEntry struct {
-	failures     int
-	windowStart  time.Time
-	blockedUntil time.Time
-}
+// maxGuarded bounds the addresses counted at once: failures from forged
+// addresses cannot grow the table past it (past it new addresses are
+// counted once others run out; the Lockout still counts per account).
+const maxGuarded = 100000
 
 // NewGuard blocks an IP for blockFor once it fails maxFailures times within
-// window. maxFailures 0 turns blocking off (failures are still counted).
-// Addresses for which exempt (if not nil) reports true are never counted.
+// window. maxFailures 0 turns blocking off. Addresses for which exempt (if
+// not nil) reports true are never counted.
 func NewGuard(maxFailures int, window, blockFor time.Duration, exempt func(netip.Addr) bool, now func() time.Time) *Guard {
 	if exempt == nil {
 		exempt = func(netip.Addr) bool { return false }
 	}
-	return &Guard{maxFailures: maxFailures, window: window, blockFor: blockFor, exempt: exempt, now: now,
-		sources: make(map[string]*guardEntry)}
+	return &Guard{newFailures(maxFailures, window, blockFor, maxGuarded, now), exempt}
 }
 
 // Blocked reports whether ip is blocked now.
 func (g *Guard) Blocked(ip string) bool {
-	if g.maxFailures == 0 {
-		return false
-	}
-	g.mu.Lock()
-	e, ok := g.sources[ip]
-	blocked := ok && g.now().Before(e.blockedUntil)
-	g.mu.Unlock()
 	// Asked only of blocked addresses, so a packet costs no lookup: an
 	// address that became a trunk's after it was blocked is let in.
-	return blocked && !g.isExempt(ip)
+	return g.barred(ip) && !g.isExempt(ip)
 }
 
 func (g *Guard) isExempt(ip string) bool {
@@ -61,51 +45,14 @@ func (g *Guard) isExempt(ip string) bool {
 // Fail records a failed authentication from ip and reports whether this
 // failure blocked it.
 func (g *Guard) Fail(ip string) (blocked bool) {
-	if g.maxFailures == 0 || g.isExempt(ip) {
+	if g.max == 0 || g.isExempt(ip) {
 		return false
 	}
-	now := g.now()
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	e, ok := g.sources[ip]
-	if !ok {
-		e = &guardEntry{windowStart: now}
-		g.sources[ip] = e
-	}
-	if now.Sub(e.windowStart) > g.window {
-		e.failures, e.windowStart = 0, now
-	}
-	e.failures++
-	if e.failures >= g.maxFailures && !now.Before(e.blockedUntil) {
-		e.blockedUntil = now.Add(g.blockFor)
-		e.failures = 0
-		return true
-	}
-	return false
+	return g.fail(ip)
 }
 
 // Sweep forgets sources whose window and block have both run out.
-func (g *Guard) Sweep() {
-	now := g.now()
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	for ip, e := range g.sources {
-		if now.Sub(e.windowStart) > g.window && !now.Before(e.blockedUntil) {
-			delete(g.sources, ip)
-		}
-	}
-}
+func (g *Guard) Sweep() { g.sweep() }
 
 // BlockedCount returns how many sources are blocked now.
-func (g *Guard) BlockedCount() int {
-	now := g.now()
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	n := 0
-	for _, e := range g.sources {
-		if now.Before(e.blockedUntil) {
-			n++
-		}
-	}
-	return n
-}
+func (g *Guard) BlockedCount() int { return g.barredCount() }

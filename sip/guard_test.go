@@ -31,8 +31,8 @@ func TestGuardBlocksAfterRepeatedFailures(t *testing.T) {
 		t.Fatal("still blocked after block_for")
 	}
 	g.Sweep()
-	if len(g.sources) != 0 {
-		t.Fatalf("sweep kept %d entries", len(g.sources))
+	if g.tracked() != 0 {
+		t.Fatalf("sweep kept %d entries", g.tracked())
 	}
 }
 

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"fmt"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -32,8 +33,8 @@ func TestLockoutLocksAfterFailuresFromAnywhere(t *testing.T) {
 		t.Fatal("still locked after lock_for")
 	}
 	l.Sweep()
-	if len(l.accounts) != 0 {
-		t.Fatalf("sweep kept %d accounts", len(l.accounts))
+	if l.tracked() != 0 {
+		t.Fatalf("sweep kept %d accounts", l.tracked())
 	}
 }
 
@@ -54,14 +55,28 @@ func TestLockoutIsBounded(t *testing.T) {
 	for i := range maxTracked + 500 {
 		l.Fail(fmt.Sprint(i))
 	}
-	if len(l.accounts) > maxTracked {
-		t.Fatalf("%d accounts tracked, cap %d", len(l.accounts), maxTracked)
+	if l.tracked() > maxTracked {
+		t.Fatalf("%d accounts tracked, cap %d", l.tracked(), maxTracked)
 	}
 	// Once their windows pass, room is made for new ones.
 	now = now.Add(11 * time.Minute)
 	l.Fail("new")
-	if _, ok := l.accounts["new"]; !ok || len(l.accounts) > maxTracked {
-		t.Fatalf("no room made: %d tracked", len(l.accounts))
+	l.mu.Lock()
+	_, counted := l.keys["new"]
+	l.mu.Unlock()
+	if !counted || l.tracked() > maxTracked {
+		t.Fatalf("no room made: %d tracked", l.tracked())
+	}
+}
+
+func TestGuardIsBounded(t *testing.T) {
+	now := time.Unix(1000, 0)
+	g := NewGuard(3, 10*time.Minute, 15*time.Minute, nil, func() time.Time { return now })
+	for i := range maxGuarded + 500 {
+		g.Fail(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}).String())
+	}
+	if g.tracked() > maxGuarded {
+		t.Fatalf("%d sources tracked, cap %d", g.tracked(), maxGuarded)
 	}
 }
 

@@ -515,7 +515,7 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 	case *net.TCPAddr:
 		src = a.AddrPort().Addr()
 	}
-	if s.guard.maxFailures > 0 && src.IsValid() && s.guard.Blocked(src.String()) {
+	if s.guard.max > 0 && src.IsValid() && s.guard.Blocked(src.String()) {
 		s.metrics.blockedPackets.Inc()
 		return nil, nil
 	}
