@@ -188,15 +188,13 @@ wait:
 	stop() // the other devices are cancelled
 	if pending > 0 {
 		// The legs still out end on their own (a CANCEL, a final answer or
-		// Timer B); the call's group waits for them at shutdown, and one
-		// that answers after all is hung up.
-		c.s.callWG.Add(1)
-		go func() {
-			defer c.s.callWG.Done()
+		// Timer B, or the UA closing at shutdown), and one that answers
+		// after all is hung up.
+		c.s.goLeg(func() {
 			for ; pending > 0; pending-- {
 				c.release(ctx, <-results)
 			}
-		}()
+		})
 	}
 	if winner == nil {
 		switch {
@@ -253,9 +251,7 @@ func (c *Call) release(ctx context.Context, r legResult) {
 		r.dlg.Close()
 		return
 	}
-	c.s.callWG.Add(1)
-	go func() {
-		defer c.s.callWG.Done()
+	c.s.goLeg(func() {
 		bye, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if err := r.dlg.Ack(bye); err != nil {
@@ -265,7 +261,7 @@ func (c *Call) release(ctx context.Context, r legResult) {
 		if err := r.dlg.Bye(bye); err != nil {
 			c.log.Debug("hang up a device answered too late", "user", r.user, "error", err)
 		}
-	}()
+	})
 }
 
 // inviteAgent sends one device our offer and waits for its answer; a

@@ -314,33 +314,77 @@ func TestCallToNobodyIsUnavailable(t *testing.T) {
 // longer runs a scenario. The INVITEs it got come out on invites.
 func silentDevice(t *testing.T, loc *Location) (invites chan string) {
 	t.Helper()
+	return rawDevice(t, loc, 0)
+}
+
+// rawDevice is a device of user 1002 (id 7) on a bare socket: it sends no
+// provisional answer, and answers an INVITE with 200 only after answerAfter
+// (never if 0); it answers BYE with 200. Every request it gets comes out on
+// the channel.
+func rawDevice(t *testing.T, loc *Location, answerAfter time.Duration) chan string {
+	t.Helper()
 	l, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	invites = make(chan string, 64)
+	got := make(chan string, 64)
+	addr := l.LocalAddr().String()
+	// reply answers req with code, copying what RFC 3261 8.2.6.2 asks.
+	reply := func(req string, to net.Addr, code string, body string) {
+		var b strings.Builder
+		b.WriteString("SIP/2.0 " + code + "\r\n")
+		for _, line := range strings.Split(req, "\r\n")[1:] {
+			name, _, _ := strings.Cut(line, ":")
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "via", "from", "call-id", "cseq":
+				b.WriteString(line + "\r\n")
+			case "to":
+				if !strings.Contains(line, "tag=") {
+					line += ";tag=rawdevice"
+				}
+				b.WriteString(line + "\r\n")
+			}
+		}
+		b.WriteString("Contact: <sip:1002@" + addr + ">\r\n")
+		if body != "" {
+			b.WriteString("Content-Type: application/sdp\r\n")
+		}
+		b.WriteString(fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(body), body))
+		l.WriteTo([]byte(b.String()), to)
+	}
 	go func() {
 		buf := make([]byte, 65535)
+		answered := map[string]bool{}
 		for {
-			n, _, err := l.ReadFrom(buf)
+			n, from, err := l.ReadFrom(buf)
 			if err != nil {
 				return
 			}
-			if msg := string(buf[:n]); strings.HasPrefix(msg, "INVITE ") {
-				select {
-				case invites <- msg:
-				default:
-				}
+			msg := string(buf[:n])
+			if strings.HasPrefix(msg, "SIP/") {
+				continue
+			}
+			select {
+			case got <- msg:
+			default:
+			}
+			switch {
+			case strings.HasPrefix(msg, "BYE "):
+				reply(msg, from, "200 OK", "")
+			case strings.HasPrefix(msg, "INVITE ") && answerAfter > 0 && !answered[msg]:
+				answered[msg] = true
+				sdp := media.Offer(media.Local{Addr: netip.MustParseAddr("127.0.0.1"), Port: 40000, SessionID: 3, Version: 1},
+					media.SendRecv).Marshal()
+				time.AfterFunc(answerAfter, func() { reply(msg, from, "200 OK", string(sdp)) })
 			}
 		}
 	}()
-	addr := l.LocalAddr().String()
-	if _, err := loc.Apply(Update{AOR: "1002", UserID: 7, CallID: "stale@device", CSeq: 1, Source: addr, Transport: "udp",
+	if _, err := loc.Apply(Update{AOR: "1002", UserID: 7, CallID: "raw@device", CSeq: 1, Source: addr, Transport: "udp",
 		Contacts: []ContactUpdate{{URI: "sip:1002@" + addr, Expires: 3600}}}); err != nil {
 		t.Fatal(err)
 	}
-	return invites
+	return got
 }
 
 // A user with a live phone and a stale binding that never answers: the
@@ -412,6 +456,50 @@ func TestRingToSilentDeviceTimesOut(t *testing.T) {
 	case <-invites:
 	case <-time.After(time.Second):
 		t.Fatal("the silent device got no INVITE")
+	}
+}
+
+// A device that says nothing until the ring time is up, then answers, is
+// sent ACK and BYE: it must not be left in a call nobody is on.
+func TestDeviceAnsweringAfterTheRingIsHungUp(t *testing.T) {
+	router := &userRouter{user: 7, outcome: make(chan error, 1), ring: time.Second}
+	srv, loc := startCallServer(t, router)
+	requests := rawDevice(t, loc, 1500*time.Millisecond)
+	ua, _ := sipgo.NewUA()
+	defer ua.Close()
+	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 6098}})
+	ph, pp, _ := sip.ParseAddr(srv.addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(t).sdp(t),
+		sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := make(chan error, 1)
+	go func() { refused <- d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"}) }()
+	defer func() { <-refused }()
+	if got := <-router.outcome; got != ErrNoAnswer {
+		t.Fatalf("ring ended with %v, want %v", got, ErrNoAnswer)
+	}
+	var acked bool
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case req := <-requests:
+			switch {
+			case strings.HasPrefix(req, "ACK "):
+				acked = true
+			case strings.HasPrefix(req, "BYE "):
+				if !acked {
+					t.Fatal("BYE before the ACK of the late answer")
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatalf("the device that answered late was not hung up (ACKed: %v)", acked)
+		}
 	}
 }
 
