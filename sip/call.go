@@ -147,39 +147,54 @@ func (c *Call) Dial(ctx context.Context, users []uint, timeout time.Duration) (u
 
 	ring, stop := context.WithTimeout(ctx, timeout)
 	defer stop()
-	type result struct {
-		t   target
-		dlg *sipgo.DialogClientSession
-		err error
-	}
-	results := make(chan result, len(targets))
+	results := make(chan legResult, len(targets))
 	for _, t := range targets {
 		go func() {
 			d, err := c.inviteAgent(ring, t.b, body)
-			results <- result{t, d, err}
+			results <- legResult{t.user, t.b, d, err}
 		}()
 	}
-	var winner *result
-	busy := 0
-	for range targets {
-		r := <-results
-		switch {
-		case r.err == nil && winner == nil:
-			winner = &r
-			stop() // the others are cancelled
-		case r.err == nil:
-			// A second device answered in the same instant: release it.
-			go r.dlg.Bye(context.WithoutCancel(ctx))
-		default:
-			c.log.Debug("agent's device did not answer", "user", r.t.user, "contact", r.t.b.Contact, "error", r.err)
+	// Wait for an answer, for every device to refuse, or for the ring to
+	// end, whichever comes first, and not for the devices still out: one
+	// that never answered at all (a stale binding, a phone gone from the
+	// network) cannot be cancelled (RFC 3261 9.1: no CANCEL before a
+	// provisional answer), and its INVITE lives until Timer B, 32 s. The
+	// caller must neither ring past the ring time nor wait to be bridged to
+	// the device that did answer.
+	var winner *legResult
+	busy, pending := 0, len(targets)
+wait:
+	for pending > 0 && winner == nil {
+		select {
+		case r := <-results:
+			pending--
+			if r.err == nil {
+				winner = &r
+				break
+			}
+			c.log.Debug("agent's device did not answer", "user", r.user, "contact", r.b.Contact, "error", r.err)
 			var de *sipgo.ErrDialogResponse
 			if errors.As(r.err, &de) && (de.Res.StatusCode == 486 || de.Res.StatusCode == 600) {
 				busy++
 			}
-			if r.dlg != nil {
-				r.dlg.Close()
+			c.release(ctx, r)
+		case <-ring.Done():
+			if r, ok := c.lateAnswer(results, &pending); ok { // answered as the ring ended
+				winner = &r
 			}
+			break wait
 		}
+	}
+	stop() // the other devices are cancelled
+	if pending > 0 {
+		// The legs still out end on their own (a CANCEL, a final answer or
+		// Timer B, or the UA closing at shutdown), and one that answers
+		// after all is hung up.
+		c.s.goLeg(func() {
+			for ; pending > 0; pending-- {
+				c.release(ctx, <-results)
+			}
+		})
 	}
 	if winner == nil {
 		switch {
@@ -192,10 +207,61 @@ func (c *Call) Dial(ctx context.Context, users []uint, timeout time.Duration) (u
 		}
 		return 0, ErrUnavailable
 	}
-	if err := c.bridge(ctx, winner.dlg, winner.t.user); err != nil {
+	if err := c.bridge(ctx, winner.dlg, winner.user); err != nil {
 		return 0, err
 	}
-	return winner.t.user, nil
+	return winner.user, nil
+}
+
+// legResult is how one device's INVITE ended: answered (err nil) or not.
+type legResult struct {
+	user uint
+	b    Binding
+	dlg  *sipgo.DialogClientSession
+	err  error
+}
+
+// lateAnswer takes, without waiting, a result already in when the ring
+// ended: an answer that came in the same instant still wins.
+func (c *Call) lateAnswer(results <-chan legResult, pending *int) (legResult, bool) {
+	for *pending > 0 {
+		select {
+		case r := <-results:
+			*pending--
+			if r.err == nil {
+				return r, true
+			}
+			c.release(context.Background(), r)
+		default:
+			return legResult{}, false
+		}
+	}
+	return legResult{}, false
+}
+
+// release ends a leg that is not bridged: a device that answered (too
+// late, or second) is sent ACK and BYE, off the caller's goroutine, so it
+// does not hold a dead call; any other leg's dialog is closed.
+func (c *Call) release(ctx context.Context, r legResult) {
+	if r.dlg == nil {
+		return
+	}
+	res := r.dlg.InviteResponse
+	if res == nil || !res.IsSuccess() {
+		r.dlg.Close()
+		return
+	}
+	c.s.goLeg(func() {
+		bye, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := r.dlg.Ack(bye); err != nil {
+			c.log.Debug("ack a device answered too late", "user", r.user, "error", err)
+			return
+		}
+		if err := r.dlg.Bye(bye); err != nil {
+			c.log.Debug("hang up a device answered too late", "user", r.user, "error", err)
+		}
+	})
 }
 
 // inviteAgent sends one device our offer and waits for its answer; a

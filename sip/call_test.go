@@ -21,15 +21,21 @@ import (
 	"pbx/media"
 )
 
-// userRouter rings one user, as a flow's transfer to a user would.
+// userRouter rings one user, as a flow's transfer to a user would, for
+// ring (5 s if zero).
 type userRouter struct {
 	user    uint
 	outcome chan error
+	ring    time.Duration
 }
 
 func (r *userRouter) Route(ctx context.Context, c *Call, in Inbound) {
 	c.Ring()
-	if _, err := c.Dial(ctx, []uint{r.user}, 5*time.Second); err != nil {
+	ring := r.ring
+	if ring == 0 {
+		ring = 5 * time.Second
+	}
+	if _, err := c.Dial(ctx, []uint{r.user}, ring); err != nil {
 		r.outcome <- err
 		code := map[error]int{ErrBusy: 486, ErrNoAnswer: 480, ErrUnavailable: 480}[err]
 		if code == 0 {
@@ -299,6 +305,201 @@ func TestCallToNobodyIsUnavailable(t *testing.T) {
 	err = d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"})
 	if fmt.Sprint(err) == "<nil>" || <-router.outcome != ErrUnavailable {
 		t.Fatalf("a call to a user with no device: %v", err)
+	}
+}
+
+// silentDevice is a stale binding of user 1002 (id 7): a socket that takes
+// the PBX's INVITEs and never answers, not even 100 Trying, as a phone gone
+// from the network behind a NAT that still forwards, or a sipp that no
+// longer runs a scenario. The INVITEs it got come out on invites.
+func silentDevice(t *testing.T, loc *Location) (invites chan string) {
+	t.Helper()
+	return rawDevice(t, loc, 0)
+}
+
+// rawDevice is a device of user 1002 (id 7) on a bare socket: it sends no
+// provisional answer, and answers an INVITE with 200 only after answerAfter
+// (never if 0); it answers BYE with 200. Every request it gets comes out on
+// the channel.
+func rawDevice(t *testing.T, loc *Location, answerAfter time.Duration) chan string {
+	t.Helper()
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	got := make(chan string, 64)
+	addr := l.LocalAddr().String()
+	// reply answers req with code, copying what RFC 3261 8.2.6.2 asks.
+	reply := func(req string, to net.Addr, code string, body string) {
+		var b strings.Builder
+		b.WriteString("SIP/2.0 " + code + "\r\n")
+		for _, line := range strings.Split(req, "\r\n")[1:] {
+			name, _, _ := strings.Cut(line, ":")
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "via", "from", "call-id", "cseq":
+				b.WriteString(line + "\r\n")
+			case "to":
+				if !strings.Contains(line, "tag=") {
+					line += ";tag=rawdevice"
+				}
+				b.WriteString(line + "\r\n")
+			}
+		}
+		b.WriteString("Contact: <sip:1002@" + addr + ">\r\n")
+		if body != "" {
+			b.WriteString("Content-Type: application/sdp\r\n")
+		}
+		b.WriteString(fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(body), body))
+		l.WriteTo([]byte(b.String()), to)
+	}
+	go func() {
+		buf := make([]byte, 65535)
+		answered := map[string]bool{}
+		for {
+			n, from, err := l.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			msg := string(buf[:n])
+			if strings.HasPrefix(msg, "SIP/") {
+				continue
+			}
+			select {
+			case got <- msg:
+			default:
+			}
+			switch {
+			case strings.HasPrefix(msg, "BYE "):
+				reply(msg, from, "200 OK", "")
+			case strings.HasPrefix(msg, "INVITE ") && answerAfter > 0 && !answered[msg]:
+				answered[msg] = true
+				sdp := media.Offer(media.Local{Addr: netip.MustParseAddr("127.0.0.1"), Port: 40000, SessionID: 3, Version: 1},
+					media.SendRecv).Marshal()
+				time.AfterFunc(answerAfter, func() { reply(msg, from, "200 OK", string(sdp)) })
+			}
+		}
+	}()
+	if _, err := loc.Apply(Update{AOR: "1002", UserID: 7, CallID: "raw@device", CSeq: 1, Source: addr, Transport: "udp",
+		Contacts: []ContactUpdate{{URI: "sip:1002@" + addr, Expires: 3600}}}); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// A user with a live phone and a stale binding that never answers: the
+// caller is bridged as soon as the phone answers, not once the stale
+// device's INVITE gives up (Timer B, 32 s), by which time the phone, never
+// ACKed, would have hung up.
+func TestDialDoesNotWaitForSilentDevice(t *testing.T) {
+	router := &userRouter{user: 7, outcome: make(chan error, 1)}
+	srv, loc := startCallServer(t, router)
+	answered := agentPhone(t, srv.addr, "1002", "bob-secret", newRTPPeer(t))
+	invites := silentDevice(t, loc)
+	phone := newTestCaller(t, 6096, func(caller *sipgo.DialogClientCache, req *sip.Request, tx sip.ServerTransaction) {
+		caller.ReadBye(req, tx)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	d := phone.call(ctx, srv.addr) // fails the test if no answer within 4 s
+	select {
+	case <-invites:
+	case <-time.After(time.Second):
+		t.Fatal("the stale device got no INVITE: the test does not test anything")
+	}
+	agent := <-answered
+	if agent.Context().Err() != nil {
+		t.Fatal("the agent's leg is over already")
+	}
+	if err := d.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-router.outcome; got != ErrCallerGone {
+		t.Fatalf("call ended with %v, want %v", got, ErrCallerGone)
+	}
+}
+
+// A ring to a device that never answers ends when the ring time is up,
+// and the flow goes on (no answer), not 32 s later.
+func TestRingToSilentDeviceTimesOut(t *testing.T) {
+	router := &userRouter{user: 7, outcome: make(chan error, 1), ring: time.Second}
+	srv, loc := startCallServer(t, router)
+	invites := silentDevice(t, loc)
+	ua, _ := sipgo.NewUA()
+	defer ua.Close()
+	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 6097}})
+	ph, pp, _ := sip.ParseAddr(srv.addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(t).sdp(t),
+		sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := make(chan error, 1)
+	go func() { refused <- d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"}) }()
+	defer func() { <-refused }() // the caller's transaction ends before its UA closes
+	select {
+	case got := <-router.outcome:
+		if got != ErrNoAnswer {
+			t.Fatalf("ring ended with %v, want %v", got, ErrNoAnswer)
+		}
+		if took := time.Since(start); took > 3*time.Second {
+			t.Fatalf("a 1 s ring ended after %v", took)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a 1 s ring to a silent device still rings after 5 s")
+	}
+	select {
+	case <-invites:
+	case <-time.After(time.Second):
+		t.Fatal("the silent device got no INVITE")
+	}
+}
+
+// A device that says nothing until the ring time is up, then answers, is
+// sent ACK and BYE: it must not be left in a call nobody is on.
+func TestDeviceAnsweringAfterTheRingIsHungUp(t *testing.T) {
+	router := &userRouter{user: 7, outcome: make(chan error, 1), ring: time.Second}
+	srv, loc := startCallServer(t, router)
+	requests := rawDevice(t, loc, 1500*time.Millisecond)
+	ua, _ := sipgo.NewUA()
+	defer ua.Close()
+	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 6098}})
+	ph, pp, _ := sip.ParseAddr(srv.addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(t).sdp(t),
+		sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := make(chan error, 1)
+	go func() { refused <- d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"}) }()
+	defer func() { <-refused }()
+	if got := <-router.outcome; got != ErrNoAnswer {
+		t.Fatalf("ring ended with %v, want %v", got, ErrNoAnswer)
+	}
+	var acked bool
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case req := <-requests:
+			switch {
+			case strings.HasPrefix(req, "ACK "):
+				acked = true
+			case strings.HasPrefix(req, "BYE "):
+				if !acked {
+					t.Fatal("BYE before the ACK of the late answer")
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatalf("the device that answered late was not hung up (ACKed: %v)", acked)
+		}
 	}
 }
 

@@ -78,6 +78,12 @@ type Server struct {
 	calls     map[*Call]struct{} // calls in progress, ended on shutdown
 	callWG    sync.WaitGroup
 	legs      map[string]leg // bridged call legs by dialog ID
+	// unbridged counts the agent legs a call left behind (Dial): INVITEs
+	// still out when the ring ended, answers to hang up. Closing the UA ends
+	// their transactions; shutdown waits for them after that. Once it waits
+	// (legsClosed, under callsMu), new ones are not counted.
+	unbridged  sync.WaitGroup
+	legsClosed bool
 }
 
 // Deps are what the Server is built from.
@@ -372,8 +378,40 @@ func (s *Server) Serve(ctx context.Context) error {
 		s.tcp.Close()
 	}
 	s.ua.Close()
+	s.callsMu.Lock()
+	s.legsClosed = true
+	s.callsMu.Unlock()
+	waitFor(&s.unbridged, 2*time.Second, func() { s.log.Warn("agent legs still ending after the UA closed") })
 	wg.Wait()
 	return err
+}
+
+// goLeg runs f, the end of an agent leg no call waits for, on its own
+// goroutine, counted in unbridged unless shutdown is already waiting.
+func (s *Server) goLeg(f func()) {
+	s.callsMu.Lock()
+	counted := !s.legsClosed
+	if counted {
+		s.unbridged.Add(1)
+	}
+	s.callsMu.Unlock()
+	go func() {
+		if counted {
+			defer s.unbridged.Done()
+		}
+		f()
+	}()
+}
+
+// waitFor waits for wg at most for d, and calls late if that was not enough.
+func waitFor(wg *sync.WaitGroup, d time.Duration, late func()) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		late()
+	}
 }
 
 // Health returns nil while SIP requests are being answered, else why not:

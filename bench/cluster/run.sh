@@ -48,10 +48,20 @@ cpu_ticks() { for p in "$@"; do for q in $p $(pgrep -P "$p"); do awk '{print $14
 hz=$(getconf CLK_TCK)
 
 echo "creating $USERS users, $AGENTS agents in a group, a trunk, a number and a flow"
-seq 100000 $((100000 + USERS + AGENTS - 1)) | xargs -P 8 -I{} curl -sf -o /dev/null -H "Authorization: Bearer $PBX_ADMIN_TOKEN" \
-  "http://127.0.15.11:8080/api/v1/users" -d '{"name":"Bench {}","extension":"{}","sip_password":"pass-{}"}'
-first_agent=$((USERS + 1))
-members=$(seq -s, "$first_agent" $((USERS + AGENTS)))
+# new_users FIRST COUNT: creates users FIRST.. (extension = user name =
+# password's tail), eight at a time, and prints their ids.
+new_users() {
+  seq "$1" $(($1 + $2 - 1)) | xargs -P 8 -I{} curl -sf -H "Authorization: Bearer $PBX_ADMIN_TOKEN" \
+    "http://127.0.15.11:8080/api/v1/users" -d '{"name":"Bench {}","extension":"{}","sip_password":"pass-{}"}' |
+    grep -o '"id":[0-9]*' | cut -d: -f2
+}
+new_users 100000 "$USERS" >/dev/null
+# The group is the agents' ids as the API gave them: users are created in
+# parallel, so ids do not follow extensions. (Taking ids USERS+1.. once put
+# REGISTER-step users in the group, whose phones were gone: each call rang
+# them first, into Kamailio's 408 or, registered straight, into silence.)
+members=$(new_users $((100000 + USERS)) "$AGENTS" | paste -sd,)
+[ "$(echo "$members" | tr ',' '\n' | grep -c .)" = "$AGENTS" ] || { echo "FATAL: created only agents $members" >&2; exit 1; }
 api groups -d "{\"name\":\"Agents\",\"member_ids\":[$members]}" >/dev/null
 api trunks -d "{\"name\":\"Carrier\",\"host\":\"$CARRIER_IP\",\"inbound_cidrs\":[\"$CARRIER_IP\"]}" >/dev/null
 api numbers -d '{"e164":"+15550159999","type":"toll_free","country":"US","trunk_id":1}' >/dev/null
