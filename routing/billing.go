@@ -81,10 +81,10 @@ func (r *run) authorize(ctx context.Context, direction, number, numberType strin
 	switch {
 	case errors.Is(err, ErrInsufficientCredit):
 		r.log.Warn("call refused: insufficient credit")
-		return &ending{402, "Insufficient Credit", CauseNoCredit}
+		return &ending{code: 402, reason: "Insufficient Credit", cause: CauseNoCredit}
 	case errors.Is(err, ErrNoRate):
 		r.log.Warn("call refused: no rate for the destination")
-		return &ending{403, "No Rate For Destination", CauseNoRate}
+		return &ending{code: 403, reason: "No Rate For Destination", cause: CauseNoRate}
 	case err != nil:
 		end := r.internal(ctx, "authorise call", err)
 		return &end
@@ -184,5 +184,6 @@ func (r *run) refuseInbound(ctx context.Context, end ending) ending {
 	if err := r.play(ctx, &Prompt{Text: InsufficientCreditPrompt}); err != nil && ctx.Err() == nil {
 		r.log.Warn("play the insufficient credit prompt", "error", err)
 	}
+	end.decided = true
 	return end
 }

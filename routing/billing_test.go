@@ -117,3 +117,18 @@ func TestInboundWithoutCredit(t *testing.T) {
 		t.Fatalf("asked %+v", m.asked)
 	}
 }
+
+// A carrier call refused for credit whose caller hangs up while told why
+// is still a call refused for credit, not one the caller ended.
+func TestInboundWithoutCreditCallerLeavesDuringThePrompt(t *testing.T) {
+	m := &fakeMeter{refuse: ErrInsufficientCredit}
+	doc := flowOf([]State{user("alice", alice)})
+	mr := runMedia(t, doc, everyone(), map[uint]error{alice: nil}, func(r *mediaRun) {
+		r.e.meter = m
+		r.call.playFor = time.Hour
+		r.call.onPlay = func(int) { r.call.cancel() }
+	})
+	if mr.rec.HangupCause != CauseNoCredit || mr.call.answers != 1 || len(mr.call.played()) != 1 {
+		t.Fatalf("answered %d, played %v, record %+v", mr.call.answers, mr.call.played(), mr.rec)
+	}
+}

@@ -131,6 +131,10 @@ type ending struct {
 	code   int
 	reason string
 	cause  string
+	// decided: the call's fate was settled before the caller left (refused
+	// for credit and told so): hanging up during the telling does not make
+	// it a call the caller ended.
+	decided bool
 }
 
 // run is one call going through its flow; it belongs to Run's goroutine.
@@ -233,7 +237,7 @@ func causeOf(err error) string {
 // finish answers a call nobody took and writes its one record, after
 // hang-up too (but not forever).
 func (r *run) finish(ctx context.Context, end ending) {
-	if ctx.Err() != nil && end.code != codeAnswered {
+	if ctx.Err() != nil && end.code != codeAnswered && !end.decided {
 		// Whatever step was under way, the caller left first (or the
 		// server is stopping).
 		end = ending{code: codeTerminated, cause: causeOf(context.Cause(ctx))}
@@ -272,13 +276,13 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 	pf, err := r.e.dir.PublishedFlowForNumber(ctx, r.rec.Number)
 	switch {
 	case errors.Is(err, ErrNoSuchNumber):
-		return ending{codeNotFound, "No Such Number", CauseNoSuchNumber}
+		return ending{code: codeNotFound, reason: "No Such Number", cause: CauseNoSuchNumber}
 	case errors.Is(err, ErrNoFlow):
-		return ending{codeUnavailable, "No Call Flow", CauseNoFlow}
+		return ending{code: codeUnavailable, reason: "No Call Flow", cause: CauseNoFlow}
 	case errors.Is(err, ErrFlowDisabled):
-		return ending{codeUnavailable, "Call Flow Disabled", CauseFlowDisabled}
+		return ending{code: codeUnavailable, reason: "Call Flow Disabled", cause: CauseFlowDisabled}
 	case errors.Is(err, ErrFlowNotPublished):
-		return ending{codeUnavailable, "Call Flow Not Published", CauseNotPublished}
+		return ending{code: codeUnavailable, reason: "Call Flow Not Published", cause: CauseNotPublished}
 	case err != nil:
 		return r.internal(ctx, "find flow", err)
 	}
@@ -296,7 +300,7 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 	st, ok := doc.Start()
 	if !ok {
 		r.log.Error("call flow has no start state")
-		return ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+		return ending{code: codeUnavailable, reason: "Call Flow Incomplete", cause: CauseFlowBroken}
 	}
 	outcome := OutcomeNext
 	// A published flow has no cycles, so a walk visits each state at most
@@ -317,11 +321,11 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 			return *end
 		}
 		if ctx.Err() != nil {
-			return ending{codeTerminated, "", CauseCallerHungUp}
+			return ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
 		}
 	}
 	r.log.Error("call flow loops", "state", st.ID)
-	return ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+	return ending{code: codeUnavailable, reason: "Call Flow Incomplete", cause: CauseFlowBroken}
 }
 
 // leave decides where a call that leaves st by outcome goes: the next state,
@@ -331,10 +335,10 @@ func (d *Document) leave(st State, outcome string) (State, *ending) {
 	next, ok := d.Next(st.ID, outcome)
 	switch {
 	case !ok && st.Type == StateStart:
-		return State{}, &ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+		return State{}, &ending{code: codeUnavailable, reason: "Call Flow Incomplete", cause: CauseFlowBroken}
 	case !ok && outcome == OutcomeNext:
 		// An announcement with nothing after it: the call is over.
-		return State{}, &ending{codeAnswered, "", CauseCompleted}
+		return State{}, &ending{code: codeAnswered, reason: "", cause: CauseCompleted}
 	case !ok:
 		end := unconnected(outcome)
 		return State{}, &end
@@ -346,11 +350,11 @@ func (d *Document) leave(st State, outcome string) (State, *ending) {
 func unconnected(outcome string) ending {
 	switch outcome {
 	case OutcomeBusy:
-		return ending{codeBusy, "Busy Here", CauseBusy}
+		return ending{code: codeBusy, reason: "Busy Here", cause: CauseBusy}
 	case OutcomeTimeout:
-		return ending{codeUnavailable, "No Answer", CauseNoAnswer}
+		return ending{code: codeUnavailable, reason: "No Answer", cause: CauseNoAnswer}
 	default:
-		return ending{codeUnavailable, "Temporarily Unavailable", CauseUnavailable}
+		return ending{code: codeUnavailable, reason: "Temporarily Unavailable", cause: CauseUnavailable}
 	}
 }
 
@@ -370,7 +374,7 @@ func (r *run) step(ctx context.Context, st State) (string, *ending) {
 		return r.voicemail(ctx, st)
 	}
 	r.log.Error("unknown state type", "state", st.ID, "type", st.Type)
-	return "", &ending{codeUnavailable, "Call Flow Incomplete", CauseFlowBroken}
+	return "", &ending{code: codeUnavailable, reason: "Call Flow Incomplete", cause: CauseFlowBroken}
 }
 
 func ringFor(st State, def int) time.Duration {
@@ -484,7 +488,7 @@ func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration, rec
 	by, err := r.call.Dial(ctx, users, timeout)
 	switch {
 	case ctx.Err() != nil:
-		return "", &ending{codeTerminated, "", CauseCallerHungUp}
+		return "", &ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
 	case errors.Is(err, ErrBusy):
 		return OutcomeBusy, nil
 	case errors.Is(err, ErrUnavailable):
@@ -508,17 +512,17 @@ func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration, rec
 		r.record(ctx, 2, "")
 	}
 	r.save(ctx)
-	return "", &ending{codeAnswered, "", causeOf(r.call.Wait(ctx))}
+	return "", &ending{code: codeAnswered, reason: "", cause: causeOf(r.call.Wait(ctx))}
 }
 
 // internal ends the call on an error of ours; a cancelled context is the
 // caller hanging up, not an error.
 func (r *run) internal(ctx context.Context, what string, err error) ending {
 	if ctx.Err() != nil {
-		return ending{codeTerminated, "", CauseCallerHungUp}
+		return ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
 	}
 	r.log.Error(what, "error", err)
-	return ending{codeInternal, "Server Internal Error", CauseInternal}
+	return ending{code: codeInternal, reason: "Server Internal Error", cause: CauseInternal}
 }
 
 func joinIDs(ids []uint) string {

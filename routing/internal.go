@@ -30,7 +30,7 @@ func (e *Engine) RunInternal(ctx context.Context, call Call, from, ext string, s
 func (r *run) extension(ctx context.Context, ext string) ending {
 	u, err := r.e.dir.UserByExtension(ctx, ext)
 	if errors.Is(err, ErrNotFound) {
-		return ending{codeNotFound, "No Such Extension", CauseNoSuchNumber}
+		return ending{code: codeNotFound, reason: "No Such Extension", cause: CauseNoSuchNumber}
 	}
 	if err != nil {
 		return r.internal(ctx, "find extension", err)

@@ -82,7 +82,7 @@ func (r *run) announce(ctx context.Context, st State) (string, *ending) {
 		return "", end
 	}
 	if err := r.play(ctx, st.Prompt); err != nil && ctx.Err() != nil {
-		return "", &ending{codeTerminated, "", CauseCallerHungUp}
+		return "", &ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
 	}
 	return OutcomeNext, nil
 }
@@ -113,7 +113,7 @@ func (r *run) ivr(ctx context.Context, st State) (string, *ending) {
 		select {
 		case <-ctx.Done():
 			<-played
-			return "", &ending{codeTerminated, "", CauseCallerHungUp}
+			return "", &ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
 		case <-playing:
 			playing = nil
 			t := time.NewTimer(r.e.ivrTimeout)
@@ -149,7 +149,7 @@ func (r *run) voicemail(ctx context.Context, st State) (string, *ending) {
 	if end := r.answer(ctx); end != nil {
 		return "", end
 	}
-	hungUp := &ending{codeTerminated, "", CauseCallerHungUp}
+	hungUp := &ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
 	if err := r.play(ctx, st.Prompt); err != nil && ctx.Err() != nil {
 		return "", hungUp
 	}
@@ -160,7 +160,7 @@ func (r *run) voicemail(ctx context.Context, st State) (string, *ending) {
 	drain(keys)
 	rec := r.record(ctx, 1, "-voicemail")
 	if rec == nil {
-		end := ending{codeUnavailable, "Voicemail Unavailable", CauseInternal}
+		end := ending{code: codeUnavailable, reason: "Voicemail Unavailable", cause: CauseInternal}
 		return "", &end
 	}
 	r.rec.Voicemail = true // the file is a message, should the server stop now
@@ -178,7 +178,7 @@ func (r *run) voicemail(ctx context.Context, st State) (string, *ending) {
 	defer end.Stop()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	kept := &ending{codeAnswered, "", CauseVoicemail}
+	kept := &ending{code: codeAnswered, reason: "", cause: CauseVoicemail}
 	for {
 		select {
 		case <-ctx.Done():
@@ -434,10 +434,10 @@ func (r *run) queue(ctx context.Context, st State, target queueKey, free func() 
 		}
 		select {
 		case <-ctx.Done():
-			return "", &ending{codeTerminated, "", CauseCallerHungUp}
+			return "", &ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
 		case <-musicOver:
 			if ctx.Err() != nil {
-				return "", &ending{codeTerminated, "", CauseCallerHungUp}
+				return "", &ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
 			}
 			r.log.Info("queue music over", "state", st.ID)
 			return OutcomeBusy, nil

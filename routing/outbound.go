@@ -43,14 +43,14 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 	}
 	r.rec.OwnerUserID = &u.ID
 	if !u.AllowOutbound {
-		return ending{403, "Outbound Calls Not Allowed", CauseNotAllowed}
+		return ending{code: 403, reason: "Outbound Calls Not Allowed", cause: CauseNotAllowed}
 	}
 	if !dialable.MatchString(to) {
-		return ending{codeNotFound, "Not Found", CauseNoSuchNumber}
+		return ending{code: codeNotFound, reason: "Not Found", cause: CauseNoSuchNumber}
 	}
 	callerID := chooseCallerID(u, presented)
 	if callerID == "" {
-		return ending{403, "No Caller ID", CauseNotAllowed}
+		return ending{code: 403, reason: "No Caller ID", cause: CauseNotAllowed}
 	}
 	r.rec.From = callerID
 	r.rec.Number = callerID // the number of ours the call is made from
@@ -78,13 +78,13 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 	}
 	switch {
 	case ctx.Err() != nil:
-		return ending{codeTerminated, "", CauseCallerHungUp}
+		return ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
 	case errors.Is(err, ErrBusy):
-		return ending{codeBusy, "Busy Here", CauseBusy}
+		return ending{code: codeBusy, reason: "Busy Here", cause: CauseBusy}
 	case errors.Is(err, ErrNoAnswer):
-		return ending{codeUnavailable, "No Answer", CauseNoAnswer}
+		return ending{code: codeUnavailable, reason: "No Answer", cause: CauseNoAnswer}
 	case errors.Is(err, ErrUnavailable):
-		return ending{503, "Service Unavailable", CauseUnavailable}
+		return ending{code: 503, reason: "Service Unavailable", cause: CauseUnavailable}
 	case err != nil:
 		return r.internal(ctx, "dial out", err)
 	}
@@ -96,7 +96,7 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 		r.record(ctx, 2, "")
 	}
 	r.save(ctx)
-	return ending{codeAnswered, "", causeOf(r.call.Wait(ctx))}
+	return ending{code: codeAnswered, reason: "", cause: causeOf(r.call.Wait(ctx))}
 }
 
 // chooseCallerID applies the caller ID rules to what the phone presented.
