@@ -34,14 +34,17 @@ func NewClientTx(key string, origin *Request, conn Connection, logger *slog.Logg
 }
 
 func (tx *ClientTx) Init() error {
-	tx.initFSM()
+	// The answer may complete the transaction, which then releases its
+	// request (Origin), before WriteMsg returns.
+	origin := tx.Origin()
+	tx.initFSM(origin)
 
-	if err := tx.conn.WriteMsg(tx.origin); err != nil {
-		e := fmt.Errorf("fail to write request on init req=%q: %w", tx.origin.StartLine(), err)
+	reliable := IsReliable(origin.Transport())
+	if err := tx.conn.WriteMsg(origin); err != nil {
+		e := fmt.Errorf("fail to write request on init req=%q: %w", origin.StartLine(), err)
 		return wrapTransportError(e)
 	}
 
-	reliable := IsReliable(tx.origin.Transport())
 	if reliable {
 		tx.mu.Lock()
 		tx.timer_d_time = 0
@@ -75,8 +78,8 @@ func (tx *ClientTx) Init() error {
 }
 
 // Initialises the correct kind of FSM based on request method.
-func (tx *ClientTx) initFSM() {
-	if tx.origin.IsInvite() {
+func (tx *ClientTx) initFSM(origin *Request) {
+	if origin.IsInvite() {
 		tx.baseTx.initFSM(tx.inviteStateCalling)
 	} else {
 		tx.baseTx.initFSM(tx.stateCalling)
