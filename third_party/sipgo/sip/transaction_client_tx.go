@@ -12,7 +12,7 @@ type ClientTx struct {
 	timer_a_time time.Duration // Current duration of timer A.
 	timer_a      *time.Timer
 	timer_b      *time.Timer
-	timer_d_time time.Duration // Current duration of timer D.
+	timer_d_time time.Duration // Current duration of timer D, or K for non-INVITE.
 	timer_d      *time.Timer
 	timer_m      *time.Timer
 
@@ -62,8 +62,12 @@ func (tx *ClientTx) Init() error {
 		tx.timer_a = time.AfterFunc(tx.timer_a_time, func() {
 			tx.spinFsm(client_input_timer_a)
 		})
-		// Timer D is set to 32 seconds for unreliable transports
+		// How long Completed absorbs retransmitted responses: Timer D (32 s)
+		// for INVITE, Timer K (T4) for the others (RFC 3261 17.1.1.2, 17.1.2.2).
 		tx.timer_d_time = Timer_D
+		if !origin.IsInvite() {
+			tx.timer_d_time = Timer_K
+		}
 		tx.mu.Unlock()
 	}
 
