@@ -250,6 +250,11 @@ func (tx *ClientTx) delete(err error) bool {
 		tx.timer_d.Stop()
 		tx.timer_d = nil
 	}
+	// A pending timer holds the transaction, and through its hooks a dialog.
+	if tx.timer_m != nil {
+		tx.timer_m.Stop()
+		tx.timer_m = nil
+	}
 	tx.mu.Unlock()
 	// Maybe there is better way
 	if onterm != nil {

@@ -306,3 +306,50 @@ func TestTransactionCompletedReleasesRequest(t *testing.T) {
 		require.Equal(t, "ACK "+firstAck, out.String())
 	})
 }
+
+// A dialog terminates its INVITE transaction when the call ends (BYE),
+// usually well before Timer L or M. The transaction must then stop them: a
+// pending timer holds the transaction and, through its hooks, the dialog.
+func TestTerminatedTransactionStopsTimersLM(t *testing.T) {
+	// session stands for a dialog a hook holds; released when it is collected.
+	hooked := func(t *testing.T, hook func(session *[64]byte)) <-chan struct{} {
+		t.Helper()
+		released := make(chan struct{})
+		session := new([64]byte)
+		runtime.SetFinalizer(session, func(*[64]byte) { close(released) })
+		hook(session)
+		return released
+	}
+	waitReleased := func(t *testing.T, released <-chan struct{}) {
+		t.Helper()
+		deadline := time.After(2 * time.Second)
+		for {
+			runtime.GC()
+			select {
+			case <-released:
+				return
+			case <-deadline:
+				t.Fatal("a terminated transaction is still held (by its timer) with its hooks")
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
+
+	t.Run("server/Timer L", func(t *testing.T) {
+		released := hooked(t, func(session *[64]byte) {
+			tx := retainedServerTx(t, retainedConn(1, io.Discard), INVITE, 1, StatusOK)
+			require.True(t, tx.OnTerminate(func(string, error) { session[0]++ }))
+			tx.Terminate()
+		})
+		waitReleased(t, released)
+	})
+
+	t.Run("client/Timer M", func(t *testing.T) {
+		released := hooked(t, func(session *[64]byte) {
+			tx := retainedClientTx(t, retainedConn(1, io.Discard), INVITE, 2, StatusOK)
+			require.True(t, tx.OnRetransmission(func(*Response) { session[0]++ }))
+			tx.Terminate()
+		})
+		waitReleased(t, released)
+	})
+}

@@ -267,6 +267,11 @@ func (tx *ServerTx) delete(err error) bool {
 		tx.timer_1xx.Stop()
 		tx.timer_1xx = nil
 	}
+	// A pending timer holds the transaction, and through its hooks a dialog.
+	if tx.timer_l != nil {
+		tx.timer_l.Stop()
+		tx.timer_l = nil
+	}
 
 	key := tx.key
 	onterm := tx.onTerminate
