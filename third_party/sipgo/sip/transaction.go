@@ -183,8 +183,21 @@ func (tx *baseTx) String() string {
 	return tx.key
 }
 
+// Origin returns the request that created the transaction. A transaction
+// lets it go once it no longer needs it, after its final response (RFC 3261
+// 17.1, 17.2), so that it does not hold the whole request while it waits out
+// its timers; Origin then returns nil.
 func (tx *baseTx) Origin() *Request {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
 	return tx.origin
+}
+
+// releaseOrigin drops the transaction's request: see Origin.
+func (tx *baseTx) releaseOrigin() {
+	tx.mu.Lock()
+	tx.origin = nil
+	tx.mu.Unlock()
 }
 
 func (tx *baseTx) Key() string {

@@ -12,7 +12,7 @@ type ClientTx struct {
 	timer_a_time time.Duration // Current duration of timer A.
 	timer_a      *time.Timer
 	timer_b      *time.Timer
-	timer_d_time time.Duration // Current duration of timer D.
+	timer_d_time time.Duration // Current duration of timer D, or K for non-INVITE.
 	timer_d      *time.Timer
 	timer_m      *time.Timer
 
@@ -34,14 +34,17 @@ func NewClientTx(key string, origin *Request, conn Connection, logger *slog.Logg
 }
 
 func (tx *ClientTx) Init() error {
-	tx.initFSM()
+	// The answer may complete the transaction, which then releases its
+	// request (Origin), before WriteMsg returns.
+	origin := tx.Origin()
+	tx.initFSM(origin)
 
-	if err := tx.conn.WriteMsg(tx.origin); err != nil {
-		e := fmt.Errorf("fail to write request on init req=%q: %w", tx.origin.StartLine(), err)
+	reliable := IsReliable(origin.Transport())
+	if err := tx.conn.WriteMsg(origin); err != nil {
+		e := fmt.Errorf("fail to write request on init req=%q: %w", origin.StartLine(), err)
 		return wrapTransportError(e)
 	}
 
-	reliable := IsReliable(tx.origin.Transport())
 	if reliable {
 		tx.mu.Lock()
 		tx.timer_d_time = 0
@@ -59,8 +62,12 @@ func (tx *ClientTx) Init() error {
 		tx.timer_a = time.AfterFunc(tx.timer_a_time, func() {
 			tx.spinFsm(client_input_timer_a)
 		})
-		// Timer D is set to 32 seconds for unreliable transports
+		// How long Completed absorbs retransmitted responses: Timer D (32 s)
+		// for INVITE, Timer K (T4) for the others (RFC 3261 17.1.1.2, 17.1.2.2).
 		tx.timer_d_time = Timer_D
+		if !origin.IsInvite() {
+			tx.timer_d_time = Timer_K
+		}
 		tx.mu.Unlock()
 	}
 
@@ -75,8 +82,8 @@ func (tx *ClientTx) Init() error {
 }
 
 // Initialises the correct kind of FSM based on request method.
-func (tx *ClientTx) initFSM() {
-	if tx.origin.IsInvite() {
+func (tx *ClientTx) initFSM(origin *Request) {
+	if origin.IsInvite() {
 		tx.baseTx.initFSM(tx.inviteStateCalling)
 	} else {
 		tx.baseTx.initFSM(tx.stateCalling)
@@ -242,6 +249,11 @@ func (tx *ClientTx) delete(err error) bool {
 	if tx.timer_d != nil {
 		tx.timer_d.Stop()
 		tx.timer_d = nil
+	}
+	// A pending timer holds the transaction, and through its hooks a dialog.
+	if tx.timer_m != nil {
+		tx.timer_m.Stop()
+		tx.timer_m = nil
 	}
 	tx.mu.Unlock()
 	// Maybe there is better way

@@ -293,6 +293,8 @@ func (tx *ClientTx) actInviteFinal() fsmInput {
 
 	tx.mu.Unlock()
 
+	// Completed only resends the ACK already built (actAckResend).
+	tx.release()
 	return FsmInputNone
 }
 
@@ -300,6 +302,8 @@ func (tx *ClientTx) actFinal() fsmInput {
 	// tx.Log().Debug("actFinal")
 
 	tx.fsmPassUp()
+	// Completed only absorbs retransmitted responses (RFC 3261 17.1.2.2).
+	tx.release()
 
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
@@ -364,7 +368,13 @@ func (tx *ClientTx) actAckResend() fsmInput {
 		case <-time.After(T2):
 		}
 	}
-	tx.ack()
+	// The retransmitted response is the one already acknowledged: send the
+	// same ACK again (RFC 3261 17.1.1.2), without the released request.
+	tx.fsmResp = nil
+	if err := tx.conn.WriteMsg(tx.fsmAck); err != nil {
+		tx.log.Debug("Fail to resend ACK", "error", err, "tx", tx.Key())
+		go tx.spinFsmWithError(client_input_transport_err, wrapTransportError(err))
+	}
 
 	return FsmInputNone
 }
@@ -392,6 +402,7 @@ func (tx *ClientTx) actPassup() fsmInput {
 
 func (tx *ClientTx) actPassupRetransmission() fsmInput {
 	tx.passUpRetransmission()
+	tx.fsmResp = nil
 	return FsmInputNone
 }
 
@@ -419,6 +430,8 @@ func (tx *ClientTx) actPassupAccept() fsmInput {
 	})
 	tx.mu.Unlock()
 
+	// RFC 6026 7.2: Accepted only passes retransmitted 2xx responses up.
+	tx.release()
 	return FsmInputNone
 }
 
@@ -477,4 +490,13 @@ func (tx *ClientTx) passUpRetransmission() {
 
 	// Client probably left or not interested, so therefore we must not block here
 	// For proxies they should handle this retransmission
+}
+
+// release drops, under fsmMu, the request and the response a client
+// transaction no longer needs once it has passed its final response up: it
+// then only absorbs retransmissions, answering a non-2xx one with the ACK it
+// already built (RFC 3261 17.1.1.2, 17.1.2.2; RFC 6026 7.2). See Origin.
+func (tx *ClientTx) release() {
+	tx.fsmResp = nil
+	tx.releaseOrigin()
 }

@@ -140,3 +140,22 @@ func TestWrapTransportErrorPreservesCause(t *testing.T) {
 	// and the cause is now reachable instead of being flattened into the message
 	require.ErrorIs(t, err, cause)
 }
+
+// A completed non-INVITE client transaction absorbs retransmitted responses
+// for Timer K (T4), not for the INVITE's Timer D (32 s): a BYE's transaction
+// should not outlive its answer by half a minute.
+func TestClientTxNonInviteCompletedForTimerK(t *testing.T) {
+	timerK := Timer_K
+	Timer_K = 50 * time.Millisecond
+	t.Cleanup(func() { Timer_K = timerK })
+	require.Greater(t, Timer_D, time.Second)
+
+	tx := retainedClientTx(t, retainedConn(1, io.Discard), BYE, 1, StatusOK)
+	t.Cleanup(tx.Terminate)
+	select {
+	case <-tx.Done():
+	case <-time.After(time.Second):
+		t.Fatal("completed BYE transaction still there after Timer K")
+	}
+	require.ErrorIs(t, tx.Err(), ErrTransactionTerminated)
+}

@@ -8,7 +8,11 @@ import (
 
 type ServerTx struct {
 	baseTx
-	acks chan *Request
+	// method is the origin's, kept to match requests after the origin is released.
+	method RequestMethod
+	// completed is set, under fsmMu, once a final response has been sent.
+	completed bool
+	acks      chan *Request
 	// cancels chan *Request
 	onCancel     func(r *Request)
 	timer_g      *time.Timer
@@ -34,6 +38,7 @@ func NewServerTx(key string, origin *Request, conn Connection, logger *slog.Logg
 	tx.done = make(chan struct{})
 	tx.log = logger
 	tx.origin = origin // NOTE: user may do some changes on this request which creates RACE
+	tx.method = origin.Method
 	tx.reliable = IsReliable(origin.Transport())
 	return tx
 }
@@ -53,8 +58,13 @@ func (tx *ServerTx) Init() error {
 	if tx.Origin().IsInvite() {
 		tx.mu.Lock()
 		tx.timer_1xx = time.AfterFunc(Timer_1xx, func() {
+			origin := tx.Origin()
+			if origin == nil {
+				// Answered meanwhile
+				return
+			}
 			trying := NewResponseFromRequest(
-				tx.Origin(),
+				origin,
 				100,
 				"Trying",
 				nil,
@@ -87,7 +97,7 @@ func (tx *ServerTx) Receive(req *Request) error {
 
 	var input fsmInput
 	switch {
-	case req.Method == tx.origin.Method:
+	case req.Method == tx.method:
 		input = server_input_request
 	case req.IsAck(): // ACK for non-2xx response
 		input = server_input_ack
@@ -176,7 +186,7 @@ func (tx *ServerTx) TerminateGracefully() {
 
 	// Check did we receive final response
 	tx.fsmMu.Lock()
-	finalized := tx.fsmResp != nil && !tx.fsmResp.IsProvisional()
+	finalized := tx.completed
 	tx.fsmMu.Unlock()
 	if !finalized {
 		tx.Terminate()
@@ -256,6 +266,11 @@ func (tx *ServerTx) delete(err error) bool {
 	if tx.timer_1xx != nil {
 		tx.timer_1xx.Stop()
 		tx.timer_1xx = nil
+	}
+	// A pending timer holds the transaction, and through its hooks a dialog.
+	if tx.timer_l != nil {
+		tx.timer_l.Stop()
+		tx.timer_l = nil
 	}
 
 	key := tx.key

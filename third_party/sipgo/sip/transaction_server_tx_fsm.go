@@ -77,7 +77,7 @@ func (tx *ServerTx) inviteStateAccepted(s fsmInput) fsmInput {
 		// own.  Any retransmission of the 2xx response passed from the TU to
 		// the transaction while in the "Accepted" state MUST be passed to the
 		// transport layer for transmission.
-		tx.fsmState, spinfn = tx.inviteStateAccepted, tx.actRespond
+		tx.fsmState, spinfn = tx.inviteStateAccepted, tx.actRespondAccepted
 	case server_input_timer_l:
 		tx.fsmState, spinfn = tx.inviteStateTerminated, tx.actDelete
 	default:
@@ -180,6 +180,8 @@ func (tx *ServerTx) actRespondComplete() fsmInput {
 	if err := tx.passResp(); err != nil {
 		return server_input_transport_err
 	}
+	// Only the response is resent from now on (Timer G, retransmitted INVITE).
+	tx.complete()
 
 	if !tx.reliable {
 		tx.mu.Lock()
@@ -214,6 +216,11 @@ func (tx *ServerTx) actRespondAccept() fsmInput {
 	if err := tx.passResp(); err != nil {
 		return server_input_transport_err
 	}
+	// RFC 6026 7.1: the TU, not the transaction, retransmits the 2xx, and
+	// retransmitted INVITEs are absorbed: neither request nor response is
+	// needed any more.
+	tx.complete()
+	tx.fsmResp = nil
 
 	tx.mu.Lock()
 	tx.timer_l = time.AfterFunc(Timer_L, func() {
@@ -221,6 +228,16 @@ func (tx *ServerTx) actRespondAccept() fsmInput {
 	})
 	tx.mu.Unlock()
 
+	return FsmInputNone
+}
+
+// actRespondAccepted sends a 2xx the TU retransmits in the Accepted state.
+func (tx *ServerTx) actRespondAccepted() fsmInput {
+	err := tx.passResp()
+	tx.fsmResp = nil
+	if err != nil {
+		return server_input_transport_err
+	}
 	return FsmInputNone
 }
 
@@ -234,6 +251,8 @@ func (tx *ServerTx) actFinal() fsmInput {
 	if err := tx.passResp(); err != nil {
 		return server_input_transport_err
 	}
+	// Only the response is resent from now on, on a retransmitted request.
+	tx.complete()
 
 	// https://datatracker.ietf.org/doc/html/rfc3261#section-17.2.2
 	//  When the server transaction enters the "Completed" state, it MUST set
@@ -289,6 +308,8 @@ func (tx *ServerTx) actConfirm() fsmInput {
 
 	tx.mu.Unlock()
 
+	// Confirmed only absorbs ACKs: the response is not resent any more.
+	tx.fsmResp = nil
 	tx.passAck()
 	return FsmInputNone
 }
@@ -311,6 +332,7 @@ func (tx *ServerTx) actCancel() fsmInput {
 	if onCancel != nil {
 		onCancel(r)
 	}
+	tx.fsmCancel = nil
 
 	return server_input_user_300_plus
 }
@@ -320,6 +342,7 @@ func (tx *ServerTx) passAck() {
 	if r == nil {
 		return
 	}
+	tx.fsmAck = nil
 
 	tx.ackSendAsync(r)
 }
@@ -340,4 +363,17 @@ func (tx *ServerTx) passResp() error {
 		return err
 	}
 	return nil
+}
+
+// complete records, under fsmMu, that the final response has been sent, and
+// releases the request (see Origin) and the CANCEL hook: a completed
+// transaction only resends that response (RFC 3261 17.2.1, 17.2.2) or, after
+// a 2xx, passes ACKs up (RFC 6026 7.1); a CANCEL no longer applies to it (RFC
+// 3261 9.2).
+func (tx *ServerTx) complete() {
+	tx.completed = true
+	tx.mu.Lock()
+	tx.origin = nil
+	tx.onCancel = nil
+	tx.mu.Unlock()
 }
