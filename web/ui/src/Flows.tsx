@@ -88,7 +88,10 @@ function FlowList({ api }: { api: Api }) {
                   <input
                     type="checkbox"
                     role="switch"
-                    checked={!!f.enabled}
+                    // The switch moves with the click: the list's own
+                    // optimistic update lands a tick later, after React has
+                    // put a controlled checkbox back.
+                    checked={enable.isPending && enable.variables?.id === f.id ? enable.variables.enabled : !!f.enabled}
                     disabled={enable.isPending}
                     aria-label={`${f.name} enabled`}
                     onChange={(e) => {
