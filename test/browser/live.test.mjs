@@ -158,7 +158,9 @@ test('finds the server again when the stream is refused or ends', async () => {
     await page.reload()
     const row = page.locator('tr[data-live-call="ghost"]')
     await row.waitFor()
-    // Queues and groups by name; the duration counts from the call's start, not from when the page heard of it.
+    // Queues and groups by name (once the page has the names: until then
+    // "Group #3"); the duration counts from the call's start, not from when the page heard of it.
+    await row.locator('td[data-label="Where"]').filter({ hasText: 'Night desk' }).waitFor()
     assert.match(await row.locator('td[data-label="Where"]').innerText(), /^Waiting in queue\s+in the queue of Night desk$/)
     assert.ok(seconds(await row.locator('[data-duration]').innerText()) >= 65)
     assert.match(await page.locator(`li[data-queue="${queue}"]`).innerText(), /^Night desk\s+Phone group\s+1 waiting$/)
