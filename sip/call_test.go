@@ -290,19 +290,10 @@ func TestCallBridgesMediaAndHangsUpBothSides(t *testing.T) {
 func TestCallToNobodyIsUnavailable(t *testing.T) {
 	router := &userRouter{user: 7, outcome: make(chan error, 1)}
 	srv, _ := startCallServer(t, router)
-	ua, _ := sipgo.NewUA()
-	defer ua.Close()
-	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
-	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 6091}})
-	ph, pp, _ := sip.ParseAddr(srv.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(t).sdp(t),
-		sip.NewHeader("Content-Type", "application/sdp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"})
+	d := inviteAs1001(ctx, t, srv.addr, 6091)
+	err := d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"})
 	if fmt.Sprint(err) == "<nil>" || <-router.outcome != ErrUnavailable {
 		t.Fatalf("a call to a user with no device: %v", err)
 	}
@@ -425,19 +416,10 @@ func TestRingToSilentDeviceTimesOut(t *testing.T) {
 	router := &userRouter{user: 7, outcome: make(chan error, 1), ring: time.Second}
 	srv, loc := startCallServer(t, router)
 	invites := silentDevice(t, loc)
-	ua, _ := sipgo.NewUA()
-	defer ua.Close()
-	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
-	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 6097}})
-	ph, pp, _ := sip.ParseAddr(srv.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
-	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(t).sdp(t),
-		sip.NewHeader("Content-Type", "application/sdp"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := inviteAs1001(ctx, t, srv.addr, 6097)
 	refused := make(chan error, 1)
 	go func() { refused <- d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"}) }()
 	defer func() { <-refused }() // the caller's transaction ends before its UA closes
@@ -465,18 +447,9 @@ func TestDeviceAnsweringAfterTheRingIsHungUp(t *testing.T) {
 	router := &userRouter{user: 7, outcome: make(chan error, 1), ring: time.Second}
 	srv, loc := startCallServer(t, router)
 	requests := rawDevice(t, loc, 1500*time.Millisecond)
-	ua, _ := sipgo.NewUA()
-	defer ua.Close()
-	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
-	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 6098}})
-	ph, pp, _ := sip.ParseAddr(srv.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(t).sdp(t),
-		sip.NewHeader("Content-Type", "application/sdp"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := inviteAs1001(ctx, t, srv.addr, 6098)
 	refused := make(chan error, 1)
 	go func() { refused <- d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"}) }()
 	defer func() { <-refused }()
@@ -592,6 +565,24 @@ func newTestCaller(t *testing.T, port int, onBye func(caller *sipgo.DialogClient
 	go srv.ServeUDP(l)
 	t.Cleanup(func() { l.Close() })
 	return &testCaller{t: t, client: client, caller: caller, port: port}
+}
+
+// inviteAs1001 sends phone user 1001's INVITE (a fresh RTP peer's offer)
+// to 1002 at pbx from a UA of its own, its contact on port, and returns the
+// dialog before any answer; the UA closes when the test ends.
+func inviteAs1001(ctx context.Context, t *testing.T, pbx string, port int) *sipgo.DialogClientSession {
+	t.Helper()
+	ua, _ := sipgo.NewUA()
+	t.Cleanup(func() { ua.Close() })
+	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	caller := sipgo.NewDialogClientCache(client, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: port}})
+	ph, pp, _ := sip.ParseAddr(pbx)
+	d, err := caller.Invite(ctx, sip.Uri{Scheme: "sip", User: "1002", Host: ph, Port: pp}, newRTPPeer(t).sdp(t),
+		sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func (c *testCaller) call(ctx context.Context, pbx string) *sipgo.DialogClientSession {
