@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"pbx/rawudp"
 )
 
 // Defaults of a PortPool's settings.
@@ -146,11 +148,11 @@ func (p *PortPool) listen() (rtp, rtcp int, local netip.AddrPort, err error) {
 func (p *PortPool) bind(i int) (rtp, rtcp int, local netip.AddrPort, err error) {
 	port := p.low + 2*i
 	local = netip.AddrPortFrom(p.ip, uint16(port))
-	rtp, err = udpSocket(local)
+	rtp, err = rawudp.Socket(local, false)
 	if err != nil {
 		return -1, -1, local, err
 	}
-	rtcp, err = udpSocket(netip.AddrPortFrom(p.ip, uint16(port+1)))
+	rtcp, err = rawudp.Socket(netip.AddrPortFrom(p.ip, uint16(port+1)), false)
 	if err != nil {
 		unix.Close(rtp)
 		return -1, -1, local, err

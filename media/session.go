@@ -9,6 +9,8 @@ import (
 
 	"github.com/pion/rtp"
 	"golang.org/x/sys/unix"
+
+	"pbx/rawudp"
 )
 
 // MaxPacket is the largest datagram a Session reads: one Ethernet MTU.
@@ -199,7 +201,7 @@ func (s *Session) Foreign() uint64 { return s.foreign.Load() }
 // consumer if it is accepted. The engine's loop calls it when the socket is
 // readable.
 func (s *Session) readOne(buf []byte) {
-	n, src, err := recvFrom(s.fd, buf)
+	n, src, err := rawudp.RecvFrom(s.fd, buf)
 	if err != nil {
 		return // EAGAIN: a socket whose number was reused; nothing else fails on a bound UDP socket
 	}
@@ -258,7 +260,7 @@ func (s *Session) Write(p []byte) (int, error) {
 	if !to.IsValid() || to.Addr().IsUnspecified() || to.Port() == 0 {
 		return len(p), nil
 	}
-	if err := sendTo(s.fd, s.local.Addr().Is6(), p, to); err != nil {
+	if err := rawudp.SendTo(s.fd, s.local.Addr().Is6(), p, to); err != nil {
 		return 0, err
 	}
 	return len(p), nil

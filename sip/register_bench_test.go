@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
+
 	"pbx/configs"
 )
 
@@ -43,4 +45,28 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkParseRegister is sipgo's parse of a REGISTER with credentials
+// as sipp sends it: a REGISTER costs two of these.
+func BenchmarkParseRegister(b *testing.B) {
+	msg := []byte("REGISTER sip:127.0.0.31:25060 SIP/2.0\r\n" +
+		"Via: SIP/2.0/UDP 127.0.0.31:5061;branch=z9hG4bK-25547-1-2;rport\r\n" +
+		"From: <sip:100001@127.0.0.31>;tag=25547-1\r\n" +
+		"To: <sip:100001@127.0.0.31>\r\n" +
+		"Call-ID: 1-25547@127.0.0.31\r\n" +
+		"CSeq: 2 REGISTER\r\n" +
+		"Contact: <sip:100001@127.0.0.31:5061>\r\n" +
+		"Authorization: Digest username=\"100001\",realm=\"pbx\",uri=\"sip:127.0.0.31:25060\",nonce=\"AAAAAGlLZyRhbm90aGVyLW5vbmNlLXZhbHVlLWhlcmU\",response=\"0123456789abcdef0123456789abcdef\",algorithm=MD5\r\n" +
+		"User-Agent: sipp-register\r\n" +
+		"Max-Forwards: 70\r\n" +
+		"Expires: 3600\r\n" +
+		"Content-Length: 0\r\n\r\n")
+	p := sip.NewParser()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.ParseSIP(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"pbx/configs"
 	"pbx/media"
+	"pbx/rawudp"
 )
 
 // Server is the SIP edge: listeners, transaction layer and request handlers.
@@ -230,18 +231,18 @@ func (s *Server) Listen() error {
 	for _, t := range s.cfg.Transports {
 		switch t {
 		case "udp":
-			c, err := net.ListenPacket("udp", s.cfg.Addr)
+			// Read by a thread blocked in the kernel, in batches, rather
+			// than through the runtime's poller: see rawudp.Conn.
+			c, err := rawudp.Listen(s.cfg.Addr)
 			if err != nil {
 				return fmt.Errorf("sip udp: %w", err)
 			}
-			if uc, ok := c.(*net.UDPConn); ok {
-				// The default (about 200 KiB) holds some 10 ms of a busy
-				// hour's REGISTERs: a reader held up longer, by the
-				// collector or a loaded machine, and datagrams were dropped,
-				// each one a retransmission half a second later. The
-				// kernel caps it at net.core.rmem_max.
-				_ = uc.SetReadBuffer(udpReadBuffer)
-			}
+			// The default (about 200 KiB) holds some 10 ms of a busy hour's
+			// REGISTERs: a reader held up longer, by the collector or a
+			// loaded machine, and datagrams were dropped, each one a
+			// retransmission half a second later. The kernel caps it at
+			// net.core.rmem_max.
+			_ = c.SetReadBuffer(udpReadBuffer)
 			s.udp = c
 		case "tcp":
 			l, err := net.Listen("tcp", s.cfg.Addr)

@@ -70,7 +70,7 @@ echo "building pbx"
 go build -o "$OUT/pbx" ./cmd/pbx
 data=$(mktemp -d)
 PBX_ADMIN_TOKEN=bench-admin-token-0123456789 PBX_SIP_ADDR=$IP:25060 PBX_HTTP_ADDR=$IP:28080 PBX_DATA_DIR=$data \
-  PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_SIP_RATE_LIMIT=0 PBX_HTTP_PPROF=${PPROF:-false} "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
+  GOMAXPROCS=${GOMAXPROCS:-} PBX_LOG_LEVEL=warn PBX_GUARD_MAX_FAILURES=0 PBX_SIP_RATE_LIMIT=0 PBX_HTTP_PPROF=${PPROF:-false} "$OUT/pbx" serve >"$OUT/pbx.log" 2>&1 &
 pbx=$!; pids+=("$pbx")
 for _ in $(seq 100); do curl -sf "http://$IP:28080/healthz" >/dev/null && break; sleep 0.1; done
 sleep 0.5

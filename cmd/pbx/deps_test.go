@@ -16,11 +16,12 @@ func TestImportsPointOneWay(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	// Packages each may import from this module, besides the shared leaves.
-	leaves := []string{"pbx/configs", "pbx/invalid", "pbx/money", "pbx/groupcommit", "pbx/store"}
+	leaves := []string{"pbx/configs", "pbx/invalid", "pbx/money", "pbx/groupcommit", "pbx/store", "pbx/rawudp"}
 	may := map[string][]string{
 		"pbx/configs": {"pbx/money", "pbx/invalid"},
 		"pbx/store":   {},
-		"pbx/media":   {},
+		"pbx/media":   {"pbx/rawudp"},
+		"pbx/rawudp":  {},
 		"pbx/ivr":     append([]string{"pbx/media"}, leaves...),
 		"pbx/sip":     append([]string{"pbx/media", "pbx/ivr"}, leaves...),
 		"pbx/routing": append([]string{"pbx/media", "pbx/ivr"}, leaves...),
