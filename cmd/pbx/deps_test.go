@@ -9,7 +9,8 @@ import (
 // TestImportsPointOneWay keeps DESIGN.md's rule true: cmd -> web ->
 // {routing, billing, sip} -> {ivr -> media}, with the small shared
 // packages below them; sip, routing and billing never import each other;
-// only sip imports sipgo and only media the RTP, G.711 and WAV libraries.
+// only sip imports sipgo and only media the RTP, G.711 and WAV libraries;
+// nothing outside test/ imports the test kit.
 func TestImportsPointOneWay(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "pbx/...").Output()
 	if err != nil {
@@ -39,6 +40,10 @@ func TestImportsPointOneWay(t *testing.T) {
 		pkg, imports := fields[0], fields[1:]
 		tool := strings.HasPrefix(pkg, "pbx/bench/") || strings.HasPrefix(pkg, "pbx/test/") || strings.HasPrefix(pkg, "pbx/cmd/")
 		for _, imp := range imports {
+			// test/peerkit imports testing: it must not reach the binary.
+			if strings.HasPrefix(imp, "pbx/test/") && !strings.HasPrefix(pkg, "pbx/test/") {
+				t.Errorf("%s imports %s: only the packages under test/ may", pkg, imp)
+			}
 			for lib, owner := range only {
 				if (imp == lib || strings.HasPrefix(imp, lib+"/")) && pkg != owner && !tool {
 					t.Errorf("%s imports %s: only %s may", pkg, imp, owner)

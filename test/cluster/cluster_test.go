@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"pbx/test/peerkit"
 )
 
 const (
@@ -186,51 +188,16 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// syncBuffer collects a child's output while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // sipp runs sipp in the background and returns its output and its end.
-func sipp(t *testing.T, name string, args ...string) (*syncBuffer, <-chan error) {
+func sipp(t *testing.T, name string, args ...string) (*peerkit.Buffer, <-chan error) {
 	t.Helper()
 	bin := need(t, "sipp", "sip-tester")
 	dir := outDir(t)
 	os.Symlink("/usr/share/sip-tester", filepath.Join(dir, "pcap"))
-	args = append(args, "-nostdin", "-trace_err", "-error_file", filepath.Join(dir, name+"_errors.log"),
+	args = append(args, "-error_file", filepath.Join(dir, name+"_errors.log"),
 		"-trace_msg", "-message_file", filepath.Join(dir, name+"_messages.log"))
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	cmd.WaitDelay = 2 * time.Second
-	done := make(chan error, 1)
-	go func() {
-		done <- cmd.Wait()
-		close(done) // a second receive, by the cleanup, returns at once
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-	})
-	return out, done
+	p := peerkit.StartSipp(t, bin, dir, args...)
+	return p.Out, p.Done()
 }
 
 func outDir(t *testing.T) string {
@@ -324,43 +291,24 @@ func (e env) kill(t *testing.T, node string) {
 
 // startBaresip runs baresip registering ext through the balancer,
 // answering every call by itself with a tone.
-func startBaresip(t *testing.T, e env) *syncBuffer {
+func startBaresip(t *testing.T, e env) *peerkit.Buffer {
 	t.Helper()
 	bin := need(t, "baresip", "baresip-core")
-	conf := t.TempDir()
-	tone := filepath.Join(conf, "tone.wav")
+	audio := t.TempDir()
+	tone := filepath.Join(audio, "tone.wav")
 	if err := os.WriteFile(tone, sineWAV(440, 30*time.Second), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(conf, "accounts"), []byte("<sip:"+baresipExt+"@"+e.balancer+";transport=udp>;auth_pass="+baresipPass+
-		";answermode=auto;audio_codecs=PCMU,PCMA;regint=300\n"), 0o600)
-	os.WriteFile(filepath.Join(conf, "config"), []byte(strings.Join([]string{
-		"sip_listen " + baresipSIP,
-		"net_interface 127.0.0.1",
-		"rtp_ports " + baresipRTP,
-		"audio_player aufile," + filepath.Join(conf, "heard.wav"),
-		"audio_source aufile," + tone,
-		"module_path /usr/lib/baresip/modules",
-		"module stdio.so",
-		"module g711.so",
-		"module aufile.so",
-		"module_app account.so",
-		"module_app menu.so",
-	}, "\n")+"\n"), 0o600)
-	os.WriteFile(filepath.Join(conf, "contacts"), nil, 0o600)
-	cmd := exec.Command(bin, "-f", conf)
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	stdin, _ := cmd.StdinPipe() // its stdio module wants something to read
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = 2 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	out := peerkit.StartBaresip(t, bin, peerkit.Baresip{
+		Accounts: []string{"<sip:" + baresipExt + "@" + e.balancer + ";transport=udp>;auth_pass=" + baresipPass +
+			";answermode=auto;audio_codecs=PCMU,PCMA;regint=300"},
+		Listen:    baresipSIP,
+		Interface: "127.0.0.1",
+		RTPPorts:  baresipRTP,
+		Player:    filepath.Join(audio, "heard.wav"),
+		Source:    tone,
+	}).Out
 	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Process.Kill()
-		cmd.Wait()
 		if t.Failed() {
 			t.Logf("baresip:\n%s", tail(out.String(), 40))
 		}

@@ -3,13 +3,13 @@ package peers
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"pbx/test/peerkit"
 )
 
 // TestCarrierCallReachesAgentWithMedia: sipp plays a carrier that calls one
@@ -99,17 +99,9 @@ func TestCarrierCallReachesAgentWithMedia(t *testing.T) {
 
 // startSipp runs sipp in dir beside the test until the test ends, and
 // returns its output.
-func startSipp(t *testing.T, sipp, dir string, args ...string) *syncBuffer {
+func startSipp(t *testing.T, sipp, dir string, args ...string) *peerkit.Buffer {
 	t.Helper()
-	out := &syncBuffer{}
-	cmd := exec.Command(sipp, append(args, "-nostdin", "-trace_err")...)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	out := peerkit.StartSipp(t, sipp, dir, args...).Out
 	time.Sleep(300 * time.Millisecond) // let it bind its ports
 	return out
 }

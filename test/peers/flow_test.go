@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"pbx/test/peerkit"
 )
 
 // The tests in this file run a carrier's call (sipp) through a flow to
@@ -135,8 +135,8 @@ func registerPhone(t *testing.T, p *pbx, ext, password, ip string, port int) {
 // phone is a sipp UAS playing one agent's phone for one call.
 type phone struct {
 	name string
-	out  *syncBuffer
-	done chan error
+	out  *peerkit.Buffer
+	done <-chan error
 	msgs string // its SIP message log
 }
 
@@ -527,45 +527,25 @@ func TestBaresipAnswersACarrierCall(t *testing.T) {
 		[]state{{"id": "agent", "type": "transfer_user", "user_id": agent, "ring_seconds": 10}},
 		[]map[string]any{conn("start", "next", "agent")})
 
-	conf := t.TempDir()
-	tone := filepath.Join(conf, "tone.wav")
+	audio := t.TempDir()
+	tone := filepath.Join(audio, "tone.wav")
 	if err := os.WriteFile(tone, sineWAV(440, 15*time.Second), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(conf, "accounts"), []byte(
-		"<sip:6601@"+p.sipAddr()+";transport=udp>;auth_pass=baresip-pass-6601;answermode=auto;audio_codecs=PCMU,PCMA;regint=120\n"), 0o600)
-	os.WriteFile(filepath.Join(conf, "config"), []byte(strings.Join([]string{
-		// baresip binds its RTP socket to every address, so on loopback
-		// its packets leave from 127.0.0.1 whatever its interface; the PBX
-		// takes media only from the address the SDP and the signalling
-		// name, so baresip is all on 127.0.0.1, as on a real network a
-		// phone's packets leave from its interface's address.
-		"sip_listen 127.0.0.1:25160",
-		"net_interface 127.0.0.1",
-		"rtp_ports 31900-31999",
-		"audio_player aufile," + filepath.Join(conf, "heard.wav"),
-		"audio_source aufile," + tone,
-		"module_path /usr/lib/baresip/modules",
-		"module stdio.so",
-		"module g711.so",
-		"module aufile.so",
-		"module_app account.so",
-		"module_app menu.so",
-	}, "\n")+"\n"), 0o600)
-	os.WriteFile(filepath.Join(conf, "contacts"), nil, 0o600)
-
-	cmd := exec.Command(baresip, "-f", conf)
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	stdin, _ := cmd.StdinPipe() // baresip's stdio module wants a terminal it can read
-	defer stdin.Close()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	// baresip binds its RTP socket to every address, so on loopback its
+	// packets leave from 127.0.0.1 whatever its interface; the PBX takes
+	// media only from the address the SDP and the signalling name, so
+	// baresip is all on 127.0.0.1, as on a real network a phone's packets
+	// leave from its interface's address.
+	out := peerkit.StartBaresip(t, baresip, peerkit.Baresip{
+		Accounts:  []string{"<sip:6601@" + p.sipAddr() + ";transport=udp>;auth_pass=baresip-pass-6601;answermode=auto;audio_codecs=PCMU,PCMA;regint=120"},
+		Listen:    "127.0.0.1:25160",
+		Interface: "127.0.0.1",
+		RTPPorts:  "31900-31999",
+		Player:    filepath.Join(audio, "heard.wav"),
+		Source:    tone,
+	}).Out
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
 		if t.Failed() {
 			t.Logf("baresip:\n%s", tail(out.String(), 40))
 		}

@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/zaf/g711"
 
 	"pbx/media"
+	"pbx/test/peerkit"
 )
 
 // The tests in this file check what callers hear and what the PBX keeps:
@@ -68,20 +68,14 @@ func runSipp(t *testing.T, dir, name string, args ...string) *phone {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ph := &phone{name: name, out: &syncBuffer{}, done: make(chan error, 1), msgs: filepath.Join(dir, name+"_messages.log")}
-	os.Remove(ph.msgs)
-	args = append(args, "-nostdin", "-timeout", "40s", "-timeout_error",
-		"-trace_err", "-error_file", filepath.Join(dir, name+"_errors.log"), "-trace_msg", "-message_file", ph.msgs)
-	cmd := exec.Command(sipp, args...)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = ph.out, ph.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { ph.done <- cmd.Wait() }()
+	msgs := filepath.Join(dir, name+"_messages.log")
+	os.Remove(msgs)
+	args = append(args, "-timeout", "40s", "-timeout_error",
+		"-error_file", filepath.Join(dir, name+"_errors.log"), "-trace_msg", "-message_file", msgs)
+	sp := peerkit.StartSipp(t, sipp, dir, args...)
+	ph := &phone{name: name, out: sp.Out, done: sp.Done(), msgs: msgs}
+	// Cleanups run last first: this one logs before the kit kills sipp.
 	t.Cleanup(func() {
-		cmd.Process.Kill()
 		if t.Failed() {
 			t.Logf("%s (sipp %s):\n%s", name, strings.Join(args, " "), tail(ph.out.String(), 15))
 		}

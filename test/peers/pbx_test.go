@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"pbx/test/peerkit"
 )
 
 var pbxBinary string
@@ -65,26 +67,8 @@ type pbx struct {
 	http    string
 	dataDir string
 	cmd     *exec.Cmd
-	log     *syncBuffer
+	log     *peerkit.Buffer
 	done    chan error
-}
-
-// syncBuffer collects a child's output while tests read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startPBX runs the binary on ip with its own data folder (dataDir "" makes one).
@@ -100,7 +84,7 @@ func startPBXUnder(t *testing.T, wrapper []string, ip, dataDir string, env ...st
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
-	p := &pbx{t: t, ip: ip, sipPort: 25060, http: "http://" + ip + ":28080", dataDir: dataDir, log: &syncBuffer{}}
+	p := &pbx{t: t, ip: ip, sipPort: 25060, http: "http://" + ip + ":28080", dataDir: dataDir, log: &peerkit.Buffer{}}
 	args := append(append([]string{}, wrapper...), pbxBinary, "serve")
 	p.cmd = exec.Command(args[0], args[1:]...)
 	p.cmd.Env = append(os.Environ(),

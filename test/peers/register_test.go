@@ -3,11 +3,12 @@ package peers
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"pbx/test/peerkit"
 )
 
 // writeUsers writes a sipp injection file for users first.. with the password password(ext) gives.
@@ -225,39 +226,13 @@ func TestBaresipRegisters(t *testing.T) {
 	p := startPBX(t, "127.0.0.23", "")
 	p.createUser("3001", "baresip-pass")
 
-	conf := t.TempDir()
-	os.WriteFile(filepath.Join(conf, "accounts"), []byte(
-		"<sip:3001@"+p.sipAddr()+";transport=udp>;auth_pass=baresip-pass;regint=120\n"), 0o600)
-	os.WriteFile(filepath.Join(conf, "config"), []byte(strings.Join([]string{
-		"sip_listen 127.0.0.23:25074",
-		"net_interface 127.0.0.23",
-		"audio_player aufile,/dev/null",
-		"audio_source aufile,/dev/null",
-		"module_path /usr/lib/baresip/modules",
-		"module stdio.so",
-		"module g711.so",
-		"module aufile.so",
-		"module_app account.so",
-		"module_app menu.so",
-	}, "\n")+"\n"), 0o600)
-	os.WriteFile(filepath.Join(conf, "contacts"), nil, 0o600)
-
-	cmd := exec.Command(baresip, "-f", conf)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	stdin, _ := cmd.StdinPipe()
-	defer stdin.Close()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-done
-		}
-	}()
+	b := peerkit.StartBaresip(t, baresip, peerkit.Baresip{
+		Accounts:  []string{"<sip:3001@" + p.sipAddr() + ";transport=udp>;auth_pass=baresip-pass;regint=120"},
+		Listen:    "127.0.0.23:25074",
+		Interface: "127.0.0.23",
+		Player:    "/dev/null",
+		Source:    "/dev/null",
+	})
 
 	var regs []registration
 	ok := false
@@ -268,16 +243,16 @@ func TestBaresipRegisters(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	if !ok {
-		t.Fatalf("baresip did not show up in /api/v1/registrations: %+v\nbaresip:\n%s", regs, out.String())
+		t.Fatalf("baresip did not show up in /api/v1/registrations: %+v\nbaresip:\n%s", regs, b.Out.String())
 	}
 	if regs[0].Username != "3001" || regs[0].Transport != "udp" {
 		t.Fatalf("registration %+v", regs[0])
 	}
 
 	// On a clean exit baresip un-registers.
-	cmd.Process.Signal(os.Interrupt)
+	b.Signal(os.Interrupt)
 	select {
-	case <-done:
+	case <-b.Done():
 	case <-time.After(10 * time.Second):
 		t.Fatal("baresip did not exit")
 	}
