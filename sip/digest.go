@@ -27,8 +27,21 @@ import (
 type Account struct {
 	UserID   uint
 	Username string
-	// HA1 maps a digest algorithm ("MD5", "SHA-256") to H(username:realm:password).
-	HA1 map[string]string
+	// HA1MD5 and HA1SHA256 are H(username:realm:password) with each digest
+	// algorithm (RFC 7616); "" where the account has none.
+	HA1MD5, HA1SHA256 string
+}
+
+// ha1 returns the account's stored hash for the digest algorithm alg.
+func (a *Account) ha1(alg string) (string, bool) {
+	var h string
+	switch alg {
+	case "MD5":
+		h = a.HA1MD5
+	case "SHA-256":
+		h = a.HA1SHA256
+	}
+	return h, h != ""
 }
 
 // Digest issues digest challenges (RFC 7616, RFC 8760) and verifies answers.
@@ -350,7 +363,7 @@ func (d *Digest) verify(cred *digest.Credentials, r Request, n uint64, st nonceS
 	}
 	ha1 := unknownHA1 // stands in for an unknown user
 	if acct != nil {
-		if h, ok := acct.HA1[alg]; ok {
+		if h, ok := acct.ha1(alg); ok {
 			ha1 = h
 		}
 	}

@@ -29,9 +29,7 @@ func (f fakeAccounts) Account(_ context.Context, username string) (Account, erro
 	}
 	m := md5.Sum([]byte(username + ":pbx:" + pw))
 	s := sha256.Sum256([]byte(username + ":pbx:" + pw))
-	return Account{UserID: 7, Username: username, HA1: map[string]string{
-		"MD5": hex.EncodeToString(m[:]), "SHA-256": hex.EncodeToString(s[:]),
-	}}, nil
+	return Account{UserID: 7, Username: username, HA1MD5: hex.EncodeToString(m[:]), HA1SHA256: hex.EncodeToString(s[:])}, nil
 }
 
 type testServer struct {

@@ -27,7 +27,7 @@ func fakeCarrier(t *testing.T, user, password string) (addr string, registered c
 	srv, _ := sipgo.NewServer(ua)
 	d := NewDigest("carrier.example", []string{"MD5"}, time.Minute, true, time.Now)
 	sum := md5.Sum([]byte(user + ":carrier.example:" + password))
-	acct := &Account{Username: user, HA1: map[string]string{"MD5": hex.EncodeToString(sum[:])}}
+	acct := &Account{Username: user, HA1MD5: hex.EncodeToString(sum[:])}
 	registered = make(chan string, 4)
 	srv.OnRegister(func(req *sip.Request, tx sip.ServerTransaction) {
 		h := req.GetHeader("Authorization")

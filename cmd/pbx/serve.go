@@ -297,7 +297,7 @@ func (a accounts) Account(ctx context.Context, username string) (sip.Account, er
 	if err != nil {
 		return sip.Account{}, err
 	}
-	return sip.Account{UserID: u.ID, Username: u.SIPUsername, HA1: map[string]string{"MD5": u.HA1MD5, "SHA-256": u.HA1SHA256}}, nil
+	return sip.Account{UserID: u.ID, Username: u.SIPUsername, HA1MD5: u.HA1MD5, HA1SHA256: u.HA1SHA256}, nil
 }
 
 // promptsFor adapts the prompt library to the call engine.

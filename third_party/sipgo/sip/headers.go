@@ -907,7 +907,7 @@ func (h *ViaHeader) String() string {
 func (h *ViaHeader) StringWrite(buffer io.StringWriter) {
 	buffer.WriteString(h.Name())
 	buffer.WriteString(": ")
-	buffer.WriteString(h.Value())
+	h.valueStringWrite(buffer)
 }
 
 func (h *ViaHeader) Name() string { return "Via" }

@@ -166,3 +166,26 @@ func TestGetHeaderCaseAndAllocs(t *testing.T) {
 		t.Errorf("GetHeader allocates %v times, want 0", n)
 	}
 }
+
+// A Via is written into the message as it is, not built as a string first.
+func TestViaStringWriteAllocs(t *testing.T) {
+	via := &ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: "UDP", Host: "10.0.0.1", Port: 5060,
+		Params: NewParams()}
+	via.Params.Add("branch", "z9hG4bK776asdhds")
+	via.Params.Add("rport", "")
+	var buf strings.Builder
+	buf.Grow(256)
+	via.StringWrite(&buf)
+	if want := "Via: " + via.Value(); buf.String() != want {
+		t.Fatalf("wrote %q, want %q", buf.String(), want)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		buf.Reset()
+		buf.Grow(256)
+		via.StringWrite(&buf)
+	})
+	// The buffer's own growth after Reset, the port's digits, the host.
+	if allocs > 3 {
+		t.Fatalf("StringWrite allocated %v times, want at most 3", allocs)
+	}
+}
