@@ -257,6 +257,13 @@ func serve(parent context.Context, configPath string, environ []string, stderr i
 	if ferr := history.Flush(context.WithoutCancel(ctx)); ferr != nil {
 		log.Error("write call records", "error", ferr)
 	}
+	if node != nil && bill.meter != nil {
+		// And the other nodes stop counting what they reserved against the
+		// wallet now, not once this node is taken for dead.
+		if perr := bill.meter.Publish(context.WithoutCancel(ctx)); perr != nil {
+			log.Warn("publish this node's reservations", "error", perr)
+		}
+	}
 	stopLoc()
 	<-locDone
 	if err != nil {

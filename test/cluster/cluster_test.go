@@ -271,22 +271,43 @@ func (e env) other(node string) string {
 }
 
 // kill sends SIGKILL to node's process.
-func (e env) kill(t *testing.T, node string) {
+func (e env) kill(t *testing.T, node string) { e.signal(t, node, syscall.SIGKILL, 5*time.Second) }
+
+// signal sends sig to node's process and waits up to wait for it to end.
+func (e env) signal(t *testing.T, node string, sig syscall.Signal, wait time.Duration) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(e.dir, "node-"+node+".pid"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatalf("kill node %s (pid %d): %v", node, pid, err)
+	if err := syscall.Kill(pid, sig); err != nil {
+		t.Fatalf("signal %v to node %s (pid %d): %v", sig, node, pid, err)
 	}
-	for range 50 {
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); {
 		if syscall.Kill(pid, 0) != nil {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	t.Fatalf("node %s (pid %d) still runs %v after %v", node, pid, wait, sig)
+}
+
+// reserved reads what node publishes as reserved by its calls.
+func (e env) reserved(t *testing.T, node string) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var r int64
+	if err := conn.QueryRow(ctx, "SELECT reserved FROM cluster_nodes WHERE name = $1", node).Scan(&r); err != nil {
+		t.Fatalf("reservation of node %s: %v", node, err)
+	}
+	return r
 }
 
 // startBaresip runs baresip registering ext through the balancer,
@@ -595,6 +616,24 @@ func TestCluster(t *testing.T) {
 		}
 		if len(calls) != made {
 			t.Fatalf("the history has %d calls, the carrier made %d: %v", len(calls), made, calls)
+		}
+	})
+
+	// Last: it stops the surviving node.
+	t.Run("a node stopped cleanly in a paid call leaves no reservation counted against the wallet", func(t *testing.T) {
+		survivor := e.other(busyNode)
+		var q struct{ ID uint }
+		if code := e.api(t, survivor, "POST", "/api/v1/wallet/quotes", map[string]any{"credits": "10"}, &q); code != 201 {
+			t.Fatalf("quote: %d", code)
+		}
+		if code := e.api(t, survivor, "POST", "/api/v1/wallet/purchases", map[string]any{"quote_id": q.ID}, nil); code != 201 {
+			t.Fatalf("purchase: %d", code)
+		}
+		go e.carrierCall(t, "paid-long", "carrier-call-uac.xml", numberPaid, 25183, 30*time.Second) // ended by the stop
+		waitFor(t, "the paid call's reservation published", 15*time.Second, func() bool { return e.reserved(t, survivor) > 0 })
+		e.signal(t, survivor, syscall.SIGTERM, 20*time.Second)
+		if r := e.reserved(t, survivor); r != 0 {
+			t.Fatalf("node %s stopped with %d micro-credits still reserved: the other nodes count them until it is taken for dead", survivor, r)
 		}
 	})
 }
