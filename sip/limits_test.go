@@ -154,8 +154,8 @@ func (r rejectRouter) Route(ctx context.Context, c *Call, in Inbound) {
 	if _, err := c.openMedia(); err != nil {
 		panic(err)
 	}
-	c.Reject(486, "Busy Here")
-	close(r.rejected) // Reject returns once the caller ACKs, or after Timer H
+	c.reject(486, "Busy Here")
+	close(r.rejected) // reject returns once the caller ACKs, or after Timer H
 }
 
 // A refused call gives its media ports back with the refusal, not when the
@@ -235,7 +235,7 @@ func TestRefusedCallGivesPortsBackWithoutTheACK(t *testing.T) {
 	}
 	select {
 	case <-router.rejected:
-		t.Fatal("Reject returned without an ACK: the test does not show what it means to")
+		t.Fatal("reject returned without an ACK: the test does not show what it means to")
 	default:
 	}
 }
