@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"pbx/money"
+	"pbx/refusal"
 )
 
 // Meter authorises the calls that cost money and charges them while they
@@ -81,10 +82,10 @@ func (r *run) authorize(ctx context.Context, direction, number, numberType strin
 	switch {
 	case errors.Is(err, ErrInsufficientCredit):
 		r.log.Warn("call refused: insufficient credit")
-		return &ending{code: 402, reason: "Insufficient Credit", cause: CauseNoCredit}
+		return &ending{refused: refusal.InsufficientCredit, cause: CauseNoCredit}
 	case errors.Is(err, ErrNoRate):
 		r.log.Warn("call refused: no rate for the destination")
-		return &ending{code: 403, reason: "No Rate For Destination", cause: CauseNoRate}
+		return &ending{refused: refusal.NoRate, cause: CauseNoRate}
 	case err != nil:
 		end := r.internal(ctx, "authorise call", err)
 		return &end
@@ -175,7 +176,7 @@ const InsufficientCreditPrompt = "Sorry, this number cannot take calls at the mo
 // that the number cannot take calls now, and hangs up. No flow exit is
 // taken: any state after it would run unpaid.
 func (r *run) refuseInbound(ctx context.Context, end ending) ending {
-	if end.code == codeInternal || r.e.prompts == nil {
+	if end.refused == refusal.Internal || r.e.prompts == nil {
 		return end
 	}
 	if fail := r.answer(ctx); fail != nil {

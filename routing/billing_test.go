@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pbx/money"
+	"pbx/refusal"
 )
 
 // fakeMeter authorises calls while it has credit and pays increments of
@@ -71,15 +72,15 @@ func outboundEngine(t *testing.T, m *fakeMeter) (engineFixture, *Engine, *fakeCa
 	return fx, e, call
 }
 
-func TestOutboundWithoutCreditGets402(t *testing.T) {
+func TestOutboundWithoutCreditIsRefused(t *testing.T) {
 	m := &fakeMeter{refuse: ErrInsufficientCredit}
 	fx, e, call := outboundEngine(t, m)
 	e.RunOutbound(context.Background(), call, "1001", "", "+4930123456", call.clock.now())
-	if len(call.outbound) != 0 || !slices.Equal(call.rejects, []string{"402 Insufficient Credit"}) {
-		t.Fatalf("dialed %v, rejects %v", call.outbound, call.rejects)
+	if len(call.outbound) != 0 || !slices.Equal(call.refusals, []refusal.Reason{refusal.InsufficientCredit}) {
+		t.Fatalf("dialed %v, refusals %v", call.outbound, call.refusals)
 	}
 	recs, _, _ := fx.h.List(context.Background(), CallFilter{})
-	if len(recs) != 1 || recs[0].HangupCause != CauseNoCredit || recs[0].SIPCode != 402 {
+	if len(recs) != 1 || recs[0].HangupCause != CauseNoCredit || recs[0].SIPCode != fakeFinal {
 		t.Fatalf("records %+v", recs)
 	}
 	if len(m.asked) != 1 || m.asked[0].Direction != DirectionOutbound || m.asked[0].Number != "+4930123456" || m.asked[0].Ref != "1" {

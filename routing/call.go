@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"pbx/media"
+	"pbx/refusal"
 )
 
 // Call is one inbound call as the flow engine drives it: the caller's leg,
@@ -39,9 +40,14 @@ type Call interface {
 	// agent of an inbound call, the caller of an outbound one): the
 	// credit is about to end. Elsewhere it does nothing.
 	Warn(ctx context.Context) error
-	// Reject ends the call before it is answered with a SIP status; a call
-	// the PBX answered itself (Answer) is hung up instead.
-	Reject(code int, reason string) error
+	// Refuse ends the call before it is answered, for r (the SIP side
+	// chooses the status the caller gets); a call the PBX answered itself
+	// (Answer) is hung up instead.
+	Refuse(r refusal.Reason) error
+	// FinalCode returns the final status the caller got, for the call's
+	// record: the status a refusal was answered, or the answer's once
+	// answered.
+	FinalCode() int
 
 	// Answer answers the caller with the PBX's own media, to play prompts
 	// and hear keys; again, or once bridged, it does nothing.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pbx/media"
+	"pbx/refusal"
 )
 
 // Inbound is what the SIP side knows of an incoming call when it hands it to
@@ -76,33 +77,24 @@ func NewEngine(dir *Directory, presence Presence, history *History, log *slog.Lo
 	return e
 }
 
-// The SIP answers a call gets when it does not reach anyone. Reason phrases
-// say why, so a carrier's logs (and a softphone's screen) tell the cases
-// apart.
+// How a call that reaches no one ends: the engine refuses it with a
+// refusal.Reason, and the SIP side alone turns that into the status and
+// phrase the caller gets (its table is in sip/refusal.go).
 //
-//	404 No Such Number            the number called is not one of ours
-//	480 No Call Flow              the number is linked to no flow
-//	480 Call Flow Disabled        its flow is disabled
-//	480 Call Flow Not Published   its flow was never published
-//	486 Busy Here                 a transfer left by "busy" and that exit is not connected
-//	480 Temporarily Unavailable   a transfer left by "unavailable", exit not connected
-//	480 No Answer                 a transfer left by "timeout", exit not connected
-//	                              (480, not 408: RFC 3398 maps Q.850 cause 19, no answer, to 480)
-//	480 Call Flow Incomplete      the start state leads nowhere, or a connection names no state
-//	500 Server Internal Error     the database failed, or the SIP side gave an unexpected error
+//	refusal.NoSuchNumber        the number called is not one of ours
+//	refusal.NoFlow              the number is linked to no flow
+//	refusal.FlowDisabled        its flow is disabled
+//	refusal.FlowNotPublished    its flow was never published
+//	refusal.Busy                a transfer left by "busy" and that exit is not connected
+//	refusal.Unavailable         a transfer left by "unavailable", exit not connected
+//	refusal.NoAnswer            a transfer left by "timeout", exit not connected
+//	refusal.FlowIncomplete      the start state leads nowhere, or a connection names no state
+//	refusal.Internal            the database failed, or the SIP side gave an unexpected error
 //
-// A caller who hangs up first gets no answer from the engine (the SIP side
-// answers the CANCEL with 487 Request Terminated, which the record shows).
-// Once an ivr, announce, voicemail state or a queue has answered the call,
-// the same endings hang it up instead, and the record shows 200.
-const (
-	codeBusy        = 486
-	codeUnavailable = 480
-	codeNotFound    = 404
-	codeInternal    = 500
-	codeTerminated  = 487 // the caller cancelled; recorded, never sent by the engine
-	codeAnswered    = 200
-)
+// A caller who hangs up first is not refused (the SIP side answers the
+// CANCEL, and the record shows the call abandoned). Once an ivr, announce,
+// voicemail state or a queue has answered the call, the same endings hang
+// it up instead, and the record shows it answered.
 
 // Hang-up causes written to call records.
 const (
@@ -125,12 +117,12 @@ const (
 	CauseNotAllowed   = "not allowed"
 )
 
-// ending is how a call run ended: rejected with code and reason, answered
-// (code 200), or abandoned by the caller (code 487, no reason sent).
+// ending is how a call run ended: refused (and why), answered, or, when
+// neither, abandoned by the caller (nothing is sent to the caller then).
 type ending struct {
-	code   int
-	reason string
-	cause  string
+	refused  refusal.Reason
+	answered bool
+	cause    string
 	// decided: the call's fate was settled before the caller left (refused
 	// for credit and told so): hanging up during the telling does not make
 	// it a call the caller ended.
@@ -171,8 +163,7 @@ func (e *Engine) newRun(ctx context.Context, call Call, log *slog.Logger, rec Ca
 // Run takes an incoming call through the published flow of in.To until it
 // is answered and over, rejected, or the caller hangs up (ctx ends); it
 // returns then. It writes exactly one call record, even after ctx ends.
-// See the codes above for what the caller is answered when nobody takes
-// the call.
+// See the refusals above for how a call nobody takes ends.
 func (e *Engine) Run(ctx context.Context, call Call, in Inbound) {
 	started := in.StartedAt
 	if started.IsZero() {
@@ -237,32 +228,36 @@ func causeOf(err error) string {
 // finish answers a call nobody took and writes its one record, after
 // hang-up too (but not forever).
 func (r *run) finish(ctx context.Context, end ending) {
-	if ctx.Err() != nil && end.code != codeAnswered && !end.decided {
+	if ctx.Err() != nil && !end.answered && !end.decided {
 		// Whatever step was under way, the caller left first (or the
 		// server is stopping).
-		end = ending{code: codeTerminated, cause: causeOf(context.Cause(ctx))}
+		end = ending{cause: causeOf(context.Cause(ctx))}
 	}
 	// The call is over for the live view now, not once its record is
 	// written.
 	r.e.live.remove(r.shown.ID)
-	if end.code != codeAnswered && end.code != codeTerminated {
-		if err := r.call.Reject(end.code, end.reason); err != nil {
-			r.log.Warn("reject call", "code", end.code, "error", err)
+	if end.refused != "" {
+		if err := r.call.Refuse(end.refused); err != nil {
+			r.log.Warn("refuse call", "refusal", end.refused, "error", err)
 		}
 	}
 	r.closeRecording()
 	r.stopMetering()
 	r.rec.EndedAt = r.e.now()
-	r.rec.SIPCode = end.code
-	if r.answered {
-		r.rec.SIPCode = codeAnswered
+	switch {
+	case r.answered || end.answered:
+		r.rec.SIPCode = recordedAnswered
+	case end.refused != "":
+		r.rec.SIPCode = r.call.FinalCode() // what the refusal was answered
+	default:
+		r.rec.SIPCode = recordedAbandoned
 	}
 	r.rec.HangupCause = end.cause
 	owner := uint(0)
 	if r.rec.OwnerUserID != nil {
 		owner = *r.rec.OwnerUserID
 	}
-	r.log.Info("call ended", "code", end.code, "cause", end.cause, "owner", owner)
+	r.log.Info("call ended", "refusal", end.refused, "sip_code", r.rec.SIPCode, "cause", end.cause, "owner", owner)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := r.e.history.Record(rctx, r.rec); err != nil {
@@ -276,13 +271,13 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 	pf, err := r.e.dir.PublishedFlowForNumber(ctx, r.rec.Number)
 	switch {
 	case errors.Is(err, ErrNoSuchNumber):
-		return ending{code: codeNotFound, reason: "No Such Number", cause: CauseNoSuchNumber}
+		return ending{refused: refusal.NoSuchNumber, cause: CauseNoSuchNumber}
 	case errors.Is(err, ErrNoFlow):
-		return ending{code: codeUnavailable, reason: "No Call Flow", cause: CauseNoFlow}
+		return ending{refused: refusal.NoFlow, cause: CauseNoFlow}
 	case errors.Is(err, ErrFlowDisabled):
-		return ending{code: codeUnavailable, reason: "Call Flow Disabled", cause: CauseFlowDisabled}
+		return ending{refused: refusal.FlowDisabled, cause: CauseFlowDisabled}
 	case errors.Is(err, ErrFlowNotPublished):
-		return ending{code: codeUnavailable, reason: "Call Flow Not Published", cause: CauseNotPublished}
+		return ending{refused: refusal.FlowNotPublished, cause: CauseNotPublished}
 	case err != nil:
 		return r.internal(ctx, "find flow", err)
 	}
@@ -300,7 +295,7 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 	st, ok := doc.Start()
 	if !ok {
 		r.log.Error("call flow has no start state")
-		return ending{code: codeUnavailable, reason: "Call Flow Incomplete", cause: CauseFlowBroken}
+		return ending{refused: refusal.FlowIncomplete, cause: CauseFlowBroken}
 	}
 	outcome := OutcomeNext
 	// A published flow has no cycles, so a walk visits each state at most
@@ -321,11 +316,11 @@ func (r *run) walk(ctx context.Context, billed bool) ending {
 			return *end
 		}
 		if ctx.Err() != nil {
-			return ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
+			return ending{cause: CauseCallerHungUp}
 		}
 	}
 	r.log.Error("call flow loops", "state", st.ID)
-	return ending{code: codeUnavailable, reason: "Call Flow Incomplete", cause: CauseFlowBroken}
+	return ending{refused: refusal.FlowIncomplete, cause: CauseFlowBroken}
 }
 
 // leave decides where a call that leaves st by outcome goes: the next state,
@@ -335,10 +330,10 @@ func (d *Document) leave(st State, outcome string) (State, *ending) {
 	next, ok := d.Next(st.ID, outcome)
 	switch {
 	case !ok && st.Type == StateStart:
-		return State{}, &ending{code: codeUnavailable, reason: "Call Flow Incomplete", cause: CauseFlowBroken}
+		return State{}, &ending{refused: refusal.FlowIncomplete, cause: CauseFlowBroken}
 	case !ok && outcome == OutcomeNext:
 		// An announcement with nothing after it: the call is over.
-		return State{}, &ending{code: codeAnswered, reason: "", cause: CauseCompleted}
+		return State{}, &ending{answered: true, cause: CauseCompleted}
 	case !ok:
 		end := unconnected(outcome)
 		return State{}, &end
@@ -350,11 +345,11 @@ func (d *Document) leave(st State, outcome string) (State, *ending) {
 func unconnected(outcome string) ending {
 	switch outcome {
 	case OutcomeBusy:
-		return ending{code: codeBusy, reason: "Busy Here", cause: CauseBusy}
+		return ending{refused: refusal.Busy, cause: CauseBusy}
 	case OutcomeTimeout:
-		return ending{code: codeUnavailable, reason: "No Answer", cause: CauseNoAnswer}
+		return ending{refused: refusal.NoAnswer, cause: CauseNoAnswer}
 	default:
-		return ending{code: codeUnavailable, reason: "Temporarily Unavailable", cause: CauseUnavailable}
+		return ending{refused: refusal.Unavailable, cause: CauseUnavailable}
 	}
 }
 
@@ -374,7 +369,7 @@ func (r *run) step(ctx context.Context, st State) (string, *ending) {
 		return r.voicemail(ctx, st)
 	}
 	r.log.Error("unknown state type", "state", st.ID, "type", st.Type)
-	return "", &ending{code: codeUnavailable, reason: "Call Flow Incomplete", cause: CauseFlowBroken}
+	return "", &ending{refused: refusal.FlowIncomplete, cause: CauseFlowBroken}
 }
 
 func ringFor(st State, def int) time.Duration {
@@ -488,7 +483,7 @@ func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration, rec
 	by, err := r.call.Dial(ctx, users, timeout)
 	switch {
 	case ctx.Err() != nil:
-		return "", &ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
+		return "", &ending{cause: CauseCallerHungUp}
 	case errors.Is(err, ErrBusy):
 		return OutcomeBusy, nil
 	case errors.Is(err, ErrUnavailable):
@@ -512,17 +507,17 @@ func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration, rec
 		r.record(ctx, 2, "")
 	}
 	r.save(ctx)
-	return "", &ending{code: codeAnswered, reason: "", cause: causeOf(r.call.Wait(ctx))}
+	return "", &ending{answered: true, cause: causeOf(r.call.Wait(ctx))}
 }
 
 // internal ends the call on an error of ours; a cancelled context is the
 // caller hanging up, not an error.
 func (r *run) internal(ctx context.Context, what string, err error) ending {
 	if ctx.Err() != nil {
-		return ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
+		return ending{cause: CauseCallerHungUp}
 	}
 	r.log.Error(what, "error", err)
-	return ending{code: codeInternal, reason: "Server Internal Error", cause: CauseInternal}
+	return ending{refused: refusal.Internal, cause: CauseInternal}
 }
 
 func joinIDs(ids []uint) string {

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"pbx/media"
+	"pbx/refusal"
 )
 
 // Users of the engine tests, created in this order so their ids are 1 to 4.
@@ -122,7 +123,7 @@ type fakeCall struct {
 	ends     error // why the bridged call ends (Wait's answer); nil: the caller hung up
 	hold     bool  // Wait holds the call until its context ends
 	warnings atomic.Int32
-	rejects  []string
+	refusals []refusal.Reason
 }
 
 func (c *fakeCall) ID() string { return "call-1@test" }
@@ -167,9 +168,29 @@ func (c *fakeCall) Wait(ctx context.Context) error {
 
 func (c *fakeCall) Warn(context.Context) error { c.warnings.Add(1); return nil }
 
-func (c *fakeCall) Reject(code int, reason string) error {
-	c.rejects = append(c.rejects, fmt.Sprintf("%d %s", code, reason))
+func (c *fakeCall) Refuse(r refusal.Reason) error {
+	c.refusals = append(c.refusals, r)
 	return nil
+}
+
+// fakeFinal is the status the fake says a refusal was answered: no real
+// one, so that a record showing it shows the engine asked the call.
+const fakeFinal = 999
+
+func (c *fakeCall) FinalCode() int {
+	if len(c.refusals) > 0 {
+		return fakeFinal
+	}
+	return 0
+}
+
+// refusedFor reports whether the call was refused once, for want, or
+// never when want is empty.
+func refusedFor(got []refusal.Reason, want refusal.Reason) bool {
+	if want == "" {
+		return len(got) == 0
+	}
+	return slices.Equal(got, []refusal.Reason{want})
 }
 
 // The transfer tests never reach a state that answers the caller itself;
@@ -274,7 +295,7 @@ func TestEngine(t *testing.T) {
 		presence fakePresence
 		results  map[uint]error
 
-		reject   string // "" when nothing is rejected
+		refused  refusal.Reason // "" when the call is not refused
 		dials    [][]uint
 		timeouts []time.Duration
 		typ      string
@@ -285,16 +306,16 @@ func TestEngine(t *testing.T) {
 		ends     error // why the answered call ends; nil: the caller hung up
 	}{
 		{name: "unknown number", to: "+15559999999", presence: everyone(),
-			reject: "404 No Such Number", typ: CallMissed, cause: CauseNoSuchNumber, code: 404},
+			refused: refusal.NoSuchNumber, typ: CallMissed, cause: CauseNoSuchNumber, code: fakeFinal},
 		{name: "number without flow", presence: everyone(),
-			reject: "480 No Call Flow", typ: CallMissed, cause: CauseNoFlow, code: 480},
+			refused: refusal.NoFlow, typ: CallMissed, cause: CauseNoFlow, code: fakeFinal},
 		{name: "disabled flow", flow: &justAlice, presence: everyone(),
 			setup: func(t *testing.T, fx engineFixture, id uint) {
 				if _, err := fx.d.SetFlowEnabled(context.Background(), id, false); err != nil {
 					t.Fatal(err)
 				}
 			},
-			reject: "480 Call Flow Disabled", typ: CallMissed, cause: CauseFlowDisabled, code: 480},
+			refused: refusal.FlowDisabled, typ: CallMissed, cause: CauseFlowDisabled, code: fakeFinal},
 		{name: "flow never published", presence: everyone(),
 			setup: func(t *testing.T, fx engineFixture, _ uint) {
 				ctx := context.Background()
@@ -306,7 +327,7 @@ func TestEngine(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			reject: "480 Call Flow Not Published", typ: CallMissed, cause: CauseNotPublished, code: 480},
+			refused: refusal.FlowNotPublished, typ: CallMissed, cause: CauseNotPublished, code: fakeFinal},
 		{name: "user answers, then hangs up", flow: &toAlice, presence: everyone(), results: map[uint]error{alice: nil},
 			dials: [][]uint{{alice}}, timeouts: []time.Duration{s15}, ends: ErrCalleeHungUp,
 			typ: CallIncoming, owner: alice, cause: CauseCalleeHungUp, code: 200, duration: 42},
@@ -327,14 +348,14 @@ func TestEngine(t *testing.T) {
 			typ: CallIncoming, owner: carol, cause: CauseCallerHungUp, code: 200, duration: 42},
 		{name: "no answer takes the timeout exit, then ends", flow: &toAlice, presence: everyone(),
 			dials: [][]uint{{alice}, {dave}}, timeouts: []time.Duration{s15, s15},
-			reject: "480 No Answer", typ: CallMissed, owner: dave, cause: CauseNoAnswer, code: 480},
+			refused: refusal.NoAnswer, typ: CallMissed, owner: dave, cause: CauseNoAnswer, code: fakeFinal},
 		{name: "busy exit not connected", flow: &justAlice, presence: busy(everyone(), alice),
-			reject: "486 Busy Here", typ: CallMissed, owner: alice, cause: CauseBusy, code: 486},
+			refused: refusal.Busy, typ: CallMissed, owner: alice, cause: CauseBusy, code: fakeFinal},
 		{name: "unavailable exit not connected", flow: &justAlice, presence: away(everyone(), alice),
-			reject: "480 Temporarily Unavailable", typ: CallMissed, owner: alice, cause: CauseUnavailable, code: 480},
+			refused: refusal.Unavailable, typ: CallMissed, owner: alice, cause: CauseUnavailable, code: fakeFinal},
 		{name: "device unavailable, exit not connected", flow: &justAlice, presence: everyone(),
 			results: map[uint]error{alice: ErrUnavailable}, dials: [][]uint{{alice}}, timeouts: []time.Duration{s15},
-			reject: "480 Temporarily Unavailable", typ: CallMissed, owner: alice, cause: CauseUnavailable, code: 480},
+			refused: refusal.Unavailable, typ: CallMissed, owner: alice, cause: CauseUnavailable, code: fakeFinal},
 		{name: "parallel rings every available member once", flow: ptr(group(RingParallel)),
 			presence: away(busy(everyone(), bob), dave),
 			results:  map[uint]error{carol: nil},
@@ -342,13 +363,13 @@ func TestEngine(t *testing.T) {
 			typ: CallIncoming, owner: carol, cause: CauseCallerHungUp, code: 200, duration: 42},
 		{name: "parallel, nobody answers", flow: ptr(group(RingParallel)), presence: everyone(),
 			dials: [][]uint{{alice, bob, carol, dave}}, timeouts: []time.Duration{s10},
-			reject: "480 No Answer", typ: CallMissed, cause: CauseNoAnswer, code: 480},
+			refused: refusal.NoAnswer, typ: CallMissed, cause: CauseNoAnswer, code: fakeFinal},
 		{name: "parallel, every registered member busy", flow: ptr(group(RingParallel)),
 			presence: away(busy(everyone(), alice, bob), carol, dave),
-			reject:   "486 Busy Here", typ: CallMissed, cause: CauseBusy, code: 486},
+			refused:  refusal.Busy, typ: CallMissed, cause: CauseBusy, code: fakeFinal},
 		{name: "parallel, nobody registered", flow: ptr(group(RingParallel)),
 			presence: away(everyone(), alice, bob, carol, dave),
-			reject:   "480 Temporarily Unavailable", typ: CallMissed, cause: CauseUnavailable, code: 480},
+			refused:  refusal.Unavailable, typ: CallMissed, cause: CauseUnavailable, code: fakeFinal},
 		{name: "sequential rings in login order, skipping busy and unregistered", flow: ptr(group(RingSequential)),
 			presence: away(busy(loginOrder(everyone(), dave, carol, bob, alice), bob), carol),
 			results:  map[uint]error{alice: nil},
@@ -358,18 +379,18 @@ func TestEngine(t *testing.T) {
 			presence: loginOrder(everyone(), carol, alice, dave, bob),
 			results:  map[uint]error{alice: ErrBusy},
 			dials:    [][]uint{{carol}, {alice}, {dave}, {bob}}, timeouts: []time.Duration{s10, s10, s10, s10},
-			reject: "480 No Answer", typ: CallMissed, cause: CauseNoAnswer, code: 480},
+			refused: refusal.NoAnswer, typ: CallMissed, cause: CauseNoAnswer, code: fakeFinal},
 		{name: "sequential, every phone busy", flow: ptr(group(RingSequential)), presence: busy(everyone(), alice, bob),
 			results: map[uint]error{carol: ErrBusy, dave: ErrBusy},
 			dials:   [][]uint{{carol}, {dave}}, timeouts: []time.Duration{s10, s10},
-			reject: "486 Busy Here", typ: CallMissed, cause: CauseBusy, code: 486},
+			refused: refusal.Busy, typ: CallMissed, cause: CauseBusy, code: fakeFinal},
 		{name: "sequential, every phone unavailable", flow: ptr(group(RingSequential)), presence: away(everyone(), alice, bob),
 			results: map[uint]error{carol: ErrUnavailable, dave: ErrUnavailable},
 			dials:   [][]uint{{carol}, {dave}}, timeouts: []time.Duration{s10, s10},
-			reject: "480 Temporarily Unavailable", typ: CallMissed, cause: CauseUnavailable, code: 480},
+			refused: refusal.Unavailable, typ: CallMissed, cause: CauseUnavailable, code: fakeFinal},
 		{name: "caller hangs up while ringing", flow: &toAlice, presence: everyone(), results: map[uint]error{alice: hangUp},
 			dials: [][]uint{{alice}}, timeouts: []time.Duration{s15},
-			typ: CallMissed, owner: alice, cause: CauseCallerHungUp, code: 487},
+			typ: CallMissed, owner: alice, cause: CauseCallerHungUp, code: recordedAbandoned},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -391,8 +412,8 @@ func TestEngine(t *testing.T) {
 			e := NewEngine(fx.d, tt.presence, fx.h, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now)
 			e.Run(ctx, call, Inbound{From: "+15551230000", To: to, TrunkID: 3, StartedAt: start})
 
-			if tt.reject == "" && len(call.rejects) != 0 || tt.reject != "" && !slices.Equal(call.rejects, []string{tt.reject}) {
-				t.Errorf("rejected %q, want %q", call.rejects, tt.reject)
+			if !refusedFor(call.refusals, tt.refused) {
+				t.Errorf("refused %q, want %q", call.refusals, tt.refused)
 			}
 			if !slices.EqualFunc(call.dials, tt.dials, slices.Equal) || !slices.Equal(call.timeouts, tt.timeouts) {
 				t.Errorf("dialed %v for %v, want %v for %v", call.dials, call.timeouts, tt.dials, tt.timeouts)
@@ -446,8 +467,8 @@ func TestEngineRecordsAfterHangUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if total != 1 || recs[0].HangupCause != CauseCallerHungUp || recs[0].SIPCode != 487 || len(call.rejects) != 0 || len(call.dials) != 0 {
-		t.Fatalf("records %+v, rejects %v, dials %v", recs, call.rejects, call.dials)
+	if total != 1 || recs[0].HangupCause != CauseCallerHungUp || recs[0].SIPCode != recordedAbandoned || len(call.refusals) != 0 || len(call.dials) != 0 {
+		t.Fatalf("records %+v, refusals %v, dials %v", recs, call.refusals, call.dials)
 	}
 	if !recs[0].StartedAt.Equal(clk.now()) || recs[0].TrunkID != nil {
 		t.Fatalf("record %+v", recs[0])

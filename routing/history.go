@@ -65,8 +65,9 @@ type CallRecord struct {
 	// HangupCause says in a few words why the call ended: "completed",
 	// "caller hung up", "no answer", "busy", "no flow" ...
 	HangupCause string `gorm:"size:64;not null" json:"hangup_cause"`
-	// SIPCode is the final status the caller got: 200 when answered, 487
-	// when the caller hung up first, otherwise the rejection's code.
+	// SIPCode is the final status the caller got: recordedAnswered when
+	// answered, recordedAbandoned when the caller hung up first, otherwise
+	// the status the refusal was answered (Call.FinalCode).
 	SIPCode          int `gorm:"column:sip_code;not null" json:"sip_code"`
 	RecordingSeconds int `gorm:"not null;default:0" json:"recording_seconds"`
 	// CreditsCharged is what the call cost (a decimal string of credits in
@@ -90,6 +91,16 @@ type CallRecord struct {
 	// Node is the cluster node that ran the call ("" for a server alone).
 	Node string `gorm:"size:64;not null;default:'';index" json:"node,omitempty"`
 }
+
+// The sip_code column is part of the history's contract (API, CSV): it
+// shows the final status of the caller's INVITE. Routing decides refusals,
+// whose status the Call reports; these two are what the column has always
+// shown for calls that were not refused. They are stored facts, never sent:
+// sip alone answers callers.
+const (
+	recordedAnswered  = 200 // 200 OK: answered by a user or by the PBX itself
+	recordedAbandoned = 487 // Request Terminated: the caller left before any answer
+)
 
 // AfterFind fills in what the API derives from the stored columns.
 func (r *CallRecord) AfterFind(*gorm.DB) error {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"pbx/refusal"
 )
 
 // InternalRingSeconds is how long an extension rings before the caller
@@ -16,10 +18,12 @@ const InternalRingSeconds = 30
 // RunInternal rings the user with extension ext for a call placed by
 // another user (from), bridges it if answered, and writes one record.
 //
-//	404 No Such Extension        no user has that extension
-//	480 Temporarily Unavailable  the user has no device registered
-//	486 Busy Here                the user is on another call, or declined
-//	480 No Answer                nobody answered in time
+// A call nobody takes is refused (sip/refusal.go gives the answers):
+//
+//	refusal.NoSuchExtension  no user has that extension
+//	refusal.Unavailable      the user has no device registered
+//	refusal.Busy             the user is on another call, or declined
+//	refusal.NoAnswer         nobody answered in time
 func (e *Engine) RunInternal(ctx context.Context, call Call, from, ext string, startedAt time.Time) {
 	r, ctx := e.newRun(ctx, call, e.log.With("call_id", call.ID(), "from", from, "extension", ext),
 		CallRecord{CallID: call.ID(), Direction: DirectionInternal, Type: CallMissed, From: from, To: ext, StartedAt: startedAt})
@@ -30,7 +34,7 @@ func (e *Engine) RunInternal(ctx context.Context, call Call, from, ext string, s
 func (r *run) extension(ctx context.Context, ext string) ending {
 	u, err := r.e.dir.UserByExtension(ctx, ext)
 	if errors.Is(err, ErrNotFound) {
-		return ending{code: codeNotFound, reason: "No Such Extension", cause: CauseNoSuchNumber}
+		return ending{refused: refusal.NoSuchExtension, cause: CauseNoSuchNumber}
 	}
 	if err != nil {
 		return r.internal(ctx, "find extension", err)

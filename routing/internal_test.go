@@ -4,9 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"slices"
 	"testing"
 	"time"
+
+	"pbx/refusal"
 )
 
 func TestInternalCalls(t *testing.T) {
@@ -15,20 +16,20 @@ func TestInternalCalls(t *testing.T) {
 		ext      string
 		presence func(fakePresence)
 		results  map[uint]error
-		reject   []string
+		refused  refusal.Reason
 		typ      string
 		code     int
 		owner    uint
 	}{
 		{name: "answered", ext: "1002", results: map[uint]error{bob: nil}, typ: CallIncoming, code: 200, owner: bob},
-		{name: "no such extension", ext: "1999", reject: []string{"404 No Such Extension"}, typ: CallMissed, code: 404},
+		{name: "no such extension", ext: "1999", refused: refusal.NoSuchExtension, typ: CallMissed, code: fakeFinal},
 		{name: "not registered", ext: "1002", presence: func(p fakePresence) { delete(p.registered, bob) },
-			reject: []string{"480 Temporarily Unavailable"}, typ: CallMissed, code: 480, owner: bob},
+			refused: refusal.Unavailable, typ: CallMissed, code: fakeFinal, owner: bob},
 		{name: "on another call", ext: "1002", presence: func(p fakePresence) { p.onCall[bob] = true },
-			reject: []string{"486 Busy Here"}, typ: CallMissed, code: 486, owner: bob},
+			refused: refusal.Busy, typ: CallMissed, code: fakeFinal, owner: bob},
 		{name: "declined", ext: "1002", results: map[uint]error{bob: ErrBusy},
-			reject: []string{"486 Busy Here"}, typ: CallMissed, code: 486, owner: bob},
-		{name: "no answer", ext: "1002", reject: []string{"480 No Answer"}, typ: CallMissed, code: 480, owner: bob},
+			refused: refusal.Busy, typ: CallMissed, code: fakeFinal, owner: bob},
+		{name: "no answer", ext: "1002", refused: refusal.NoAnswer, typ: CallMissed, code: fakeFinal, owner: bob},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,8 +45,8 @@ func TestInternalCalls(t *testing.T) {
 			e := NewEngine(fx.d, p, fx.h, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now)
 			e.RunInternal(ctx, call, "1001", tt.ext, clk.now())
 
-			if !slices.Equal(call.rejects, tt.reject) {
-				t.Errorf("rejects %v, want %v", call.rejects, tt.reject)
+			if !refusedFor(call.refusals, tt.refused) {
+				t.Errorf("refusals %v, want %q", call.refusals, tt.refused)
 			}
 			recs, total, err := fx.h.List(context.Background(), CallFilter{})
 			if err != nil || total != 1 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pbx/media"
+	"pbx/refusal"
 )
 
 // The states that answer the caller themselves: ivr, announce, voicemail,
@@ -82,7 +83,7 @@ func (r *run) announce(ctx context.Context, st State) (string, *ending) {
 		return "", end
 	}
 	if err := r.play(ctx, st.Prompt); err != nil && ctx.Err() != nil {
-		return "", &ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
+		return "", &ending{cause: CauseCallerHungUp}
 	}
 	return OutcomeNext, nil
 }
@@ -113,7 +114,7 @@ func (r *run) ivr(ctx context.Context, st State) (string, *ending) {
 		select {
 		case <-ctx.Done():
 			<-played
-			return "", &ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
+			return "", &ending{cause: CauseCallerHungUp}
 		case <-playing:
 			playing = nil
 			t := time.NewTimer(r.e.ivrTimeout)
@@ -149,7 +150,7 @@ func (r *run) voicemail(ctx context.Context, st State) (string, *ending) {
 	if end := r.answer(ctx); end != nil {
 		return "", end
 	}
-	hungUp := &ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
+	hungUp := &ending{cause: CauseCallerHungUp}
 	if err := r.play(ctx, st.Prompt); err != nil && ctx.Err() != nil {
 		return "", hungUp
 	}
@@ -160,7 +161,7 @@ func (r *run) voicemail(ctx context.Context, st State) (string, *ending) {
 	drain(keys)
 	rec := r.record(ctx, 1, "-voicemail")
 	if rec == nil {
-		end := ending{code: codeUnavailable, reason: "Voicemail Unavailable", cause: CauseInternal}
+		end := ending{refused: refusal.VoicemailUnavailable, cause: CauseInternal}
 		return "", &end
 	}
 	r.rec.Voicemail = true // the file is a message, should the server stop now
@@ -178,7 +179,7 @@ func (r *run) voicemail(ctx context.Context, st State) (string, *ending) {
 	defer end.Stop()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	kept := &ending{code: codeAnswered, reason: "", cause: CauseVoicemail}
+	kept := &ending{answered: true, cause: CauseVoicemail}
 	for {
 		select {
 		case <-ctx.Done():
@@ -434,10 +435,10 @@ func (r *run) queue(ctx context.Context, st State, target queueKey, free func() 
 		}
 		select {
 		case <-ctx.Done():
-			return "", &ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
+			return "", &ending{cause: CauseCallerHungUp}
 		case <-musicOver:
 			if ctx.Err() != nil {
-				return "", &ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
+				return "", &ending{cause: CauseCallerHungUp}
 			}
 			r.log.Info("queue music over", "state", st.ID)
 			return OutcomeBusy, nil

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"pbx/media"
+	"pbx/refusal"
 )
 
 // mediaCall is a fakeCall that can be answered by the PBX: it notes every
@@ -193,17 +194,17 @@ func TestIVRTimesOutWithoutAKey(t *testing.T) {
 	if len(m.call.dials) != 0 || !slices.Equal(m.call.played(), []int{100, 200}) {
 		t.Fatalf("dialed %v, played %v; want the timeout exit's announcement", m.call.dials, m.call.played())
 	}
-	if m.rec.Type != CallMissed || m.rec.SIPCode != 200 || m.rec.HangupCause != CauseCompleted || len(m.call.rejects) != 0 {
-		t.Errorf("record %+v, rejects %v", m.rec, m.call.rejects)
+	if m.rec.Type != CallMissed || m.rec.SIPCode != 200 || m.rec.HangupCause != CauseCompleted || len(m.call.refusals) != 0 {
+		t.Errorf("record %+v, refusals %v", m.rec, m.call.refusals)
 	}
 }
 
 func TestIVRTimeoutUnconnectedHangsUp(t *testing.T) {
 	m := runMedia(t, flowOf([]State{menu("menu", "a"), user("alice", alice)}, "menu 1 alice"), everyone(), nil, nil)
-	// The caller was answered: the engine's rejection hangs up; the record
+	// The caller was answered: the engine's refusal hangs up; the record
 	// keeps 200 and says why.
-	if !slices.Equal(m.call.rejects, []string{"480 No Answer"}) || m.rec.SIPCode != 200 || m.rec.HangupCause != CauseNoAnswer {
-		t.Errorf("rejects %v, record %+v", m.call.rejects, m.rec)
+	if !slices.Equal(m.call.refusals, []refusal.Reason{refusal.NoAnswer}) || m.rec.SIPCode != 200 || m.rec.HangupCause != CauseNoAnswer {
+		t.Errorf("refusals %v, record %+v", m.call.refusals, m.rec)
 	}
 }
 

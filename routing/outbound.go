@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"pbx/refusal"
 )
 
 // OutboundRingSeconds is how long an outbound call may ring at the far end.
@@ -24,11 +26,16 @@ var dialable = regexp.MustCompile(`^\+?[0-9]{3,15}$`)
 // one; otherwise the user's first caller ID. The call goes out through the
 // trunk of that number when it is one of ours, else the first enabled trunk.
 //
-//	403 Outbound Calls Not Allowed   the user may not call out
-//	403 No Caller ID                 the user has no number to show
-//	404 Not Found                    the number dialed is not a phone number
-//	486 Busy Here, 480 No Answer     the far end was busy or did not answer
-//	503 Service Unavailable          no trunk, or the carrier refused the call
+// A call that does not go through is refused (sip/refusal.go gives the
+// answers):
+//
+//	refusal.OutboundNotAllowed  the user may not call out
+//	refusal.NoCallerID          the user has no number to show
+//	refusal.NotDialable         the number dialed is not a phone number
+//	refusal.Busy, NoAnswer      the far end was busy or did not answer
+//	refusal.TrunkUnavailable    no trunk, or the carrier refused the call
+//	refusal.InsufficientCredit  the company's credit cannot pay for it
+//	refusal.NoRate              no rate prices the destination
 func (e *Engine) RunOutbound(ctx context.Context, call Call, sipUser, presented, to string, startedAt time.Time) {
 	r, ctx := e.newRun(ctx, call, e.log.With("call_id", call.ID(), "user", sipUser, "to", to),
 		CallRecord{CallID: call.ID(), Direction: DirectionOutbound, Type: CallOutgoing, From: sipUser, To: to, StartedAt: startedAt})
@@ -43,14 +50,14 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 	}
 	r.rec.OwnerUserID = &u.ID
 	if !u.AllowOutbound {
-		return ending{code: 403, reason: "Outbound Calls Not Allowed", cause: CauseNotAllowed}
+		return ending{refused: refusal.OutboundNotAllowed, cause: CauseNotAllowed}
 	}
 	if !dialable.MatchString(to) {
-		return ending{code: codeNotFound, reason: "Not Found", cause: CauseNoSuchNumber}
+		return ending{refused: refusal.NotDialable, cause: CauseNoSuchNumber}
 	}
 	callerID := chooseCallerID(u, presented)
 	if callerID == "" {
-		return ending{code: 403, reason: "No Caller ID", cause: CauseNotAllowed}
+		return ending{refused: refusal.NoCallerID, cause: CauseNotAllowed}
 	}
 	r.rec.From = callerID
 	r.rec.Number = callerID // the number of ours the call is made from
@@ -78,13 +85,13 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 	}
 	switch {
 	case ctx.Err() != nil:
-		return ending{code: codeTerminated, reason: "", cause: CauseCallerHungUp}
+		return ending{cause: CauseCallerHungUp}
 	case errors.Is(err, ErrBusy):
-		return ending{code: codeBusy, reason: "Busy Here", cause: CauseBusy}
+		return ending{refused: refusal.Busy, cause: CauseBusy}
 	case errors.Is(err, ErrNoAnswer):
-		return ending{code: codeUnavailable, reason: "No Answer", cause: CauseNoAnswer}
+		return ending{refused: refusal.NoAnswer, cause: CauseNoAnswer}
 	case errors.Is(err, ErrUnavailable):
-		return ending{code: 503, reason: "Service Unavailable", cause: CauseUnavailable}
+		return ending{refused: refusal.TrunkUnavailable, cause: CauseUnavailable}
 	case err != nil:
 		return r.internal(ctx, "dial out", err)
 	}
@@ -96,7 +103,7 @@ func (r *run) outbound(ctx context.Context, sipUser, presented, to string) endin
 		r.record(ctx, 2, "")
 	}
 	r.save(ctx)
-	return ending{code: codeAnswered, reason: "", cause: causeOf(r.call.Wait(ctx))}
+	return ending{answered: true, cause: causeOf(r.call.Wait(ctx))}
 }
 
 // chooseCallerID applies the caller ID rules to what the phone presented.
@@ -117,7 +124,7 @@ func chooseCallerID(u User, presented string) string {
 // presented as its number) to to: another user's extension, one of our
 // numbers (its flow runs), or an outside number (through a trunk).
 //
-// A database error while deciding is answered 500 and recorded: an
+// A database error while deciding is refused as internal and recorded: an
 // extension must never go out through the carrier because it could not be
 // looked up.
 func (e *Engine) RunUserCall(ctx context.Context, call Call, sipUser, presented, to string, startedAt time.Time) {

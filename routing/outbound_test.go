@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"pbx/refusal"
 )
 
 // DialOut makes fakeCall a routing.Call for outbound calls: the far end
@@ -34,7 +36,7 @@ func TestOutboundCalls(t *testing.T) {
 		presented string
 		to        string
 		dialOut   error
-		reject    []string
+		refused   refusal.Reason
 		dialed    []string
 		code      int
 	}{
@@ -45,15 +47,15 @@ func TestOutboundCalls(t *testing.T) {
 		{name: "custom caller ID allowed", user: UserInput{AllowOutbound: ptr(true), AllowCustomCallerID: ptr(true), CallerIDs: ptr([]string{"+15550001111"})},
 			presented: "+18005550199", to: "+4930123456", dialed: []string{"+18005550199>+4930123456"}, code: 200},
 		{name: "outbound not allowed", user: UserInput{CallerIDs: ptr([]string{"+15550001111"})}, to: "+4930123456",
-			reject: []string{"403 Outbound Calls Not Allowed"}, code: 403},
+			refused: refusal.OutboundNotAllowed, code: fakeFinal},
 		{name: "no caller ID", user: UserInput{AllowOutbound: ptr(true)}, to: "+4930123456",
-			reject: []string{"403 No Caller ID"}, code: 403},
+			refused: refusal.NoCallerID, code: fakeFinal},
 		{name: "not a number", user: UserInput{AllowOutbound: ptr(true), CallerIDs: ptr([]string{"+15550001111"})}, to: "sales",
-			reject: []string{"404 Not Found"}, code: 404},
+			refused: refusal.NotDialable, code: fakeFinal},
 		{name: "far end busy", user: UserInput{AllowOutbound: ptr(true), CallerIDs: ptr([]string{"+15550001111"})}, to: "+4930123456",
-			dialOut: ErrBusy, dialed: []string{"+15550001111>+4930123456"}, reject: []string{"486 Busy Here"}, code: 486},
+			dialOut: ErrBusy, dialed: []string{"+15550001111>+4930123456"}, refused: refusal.Busy, code: fakeFinal},
 		{name: "carrier refuses", user: UserInput{AllowOutbound: ptr(true), CallerIDs: ptr([]string{"+15550001111"})}, to: "+4930123456",
-			dialOut: ErrUnavailable, dialed: []string{"+15550001111>+4930123456"}, reject: []string{"503 Service Unavailable"}, code: 503},
+			dialOut: ErrUnavailable, dialed: []string{"+15550001111>+4930123456"}, refused: refusal.TrunkUnavailable, code: fakeFinal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,8 +69,8 @@ func TestOutboundCalls(t *testing.T) {
 			call := &fakeCall{clock: clk, dialOut: tt.dialOut}
 			e := NewEngine(fx.d, everyone(), fx.h, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now)
 			e.RunOutbound(ctx, call, "1001", tt.presented, tt.to, clk.now())
-			if !slices.Equal(call.rejects, tt.reject) || !slices.Equal(call.outbound, tt.dialed) {
-				t.Fatalf("rejects %v dialed %v; want %v %v", call.rejects, call.outbound, tt.reject, tt.dialed)
+			if !refusedFor(call.refusals, tt.refused) || !slices.Equal(call.outbound, tt.dialed) {
+				t.Fatalf("refusals %v dialed %v; want %q %v", call.refusals, call.outbound, tt.refused, tt.dialed)
 			}
 			recs, total, _ := fx.h.List(ctx, CallFilter{})
 			if total != 1 || recs[0].Direction != DirectionOutbound || recs[0].Type != CallOutgoing || recs[0].SIPCode != tt.code ||
@@ -87,8 +89,8 @@ func TestOutboundCalls(t *testing.T) {
 }
 
 // A database error while looking up the extension dialed is the PBX's
-// error: the call is refused 500 and recorded, never sent out through the
-// carrier as a number (1002 as +1002).
+// error: the call is refused as an internal error and recorded, never sent
+// out through the carrier as a number (1002 as +1002).
 func TestUserCallLookupErrorDoesNotDialOut(t *testing.T) {
 	fx := newEngineFixture(t)
 	ctx := context.Background()
@@ -108,11 +110,11 @@ func TestUserCallLookupErrorDoesNotDialOut(t *testing.T) {
 	call := &fakeCall{clock: clk}
 	e := NewEngine(fx.d, everyone(), fx.h, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now)
 	e.RunUserCall(ctx, call, "1001", "", "1002", clk.now())
-	if len(call.outbound) != 0 || !slices.Equal(call.rejects, []string{"500 Server Internal Error"}) {
-		t.Fatalf("dialed out %v, rejects %v; want no dial out and a 500", call.outbound, call.rejects)
+	if len(call.outbound) != 0 || !slices.Equal(call.refusals, []refusal.Reason{refusal.Internal}) {
+		t.Fatalf("dialed out %v, refusals %v; want no dial out and an internal error", call.outbound, call.refusals)
 	}
 	recs, total, err := fx.h.List(ctx, CallFilter{})
-	if err != nil || total != 1 || deref(recs[0].OwnerUserID) != alice || recs[0].HangupCause != CauseInternal || recs[0].SIPCode != 500 {
+	if err != nil || total != 1 || deref(recs[0].OwnerUserID) != alice || recs[0].HangupCause != CauseInternal || recs[0].SIPCode != fakeFinal {
 		t.Fatalf("records %+v (%v)", recs, err)
 	}
 }

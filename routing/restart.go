@@ -43,9 +43,9 @@ func (e *Engine) ended(ctx context.Context, rec *CallRecord, cause string, repai
 	rec.EndedAt = rec.AliveAt
 	rec.HangupCause = cause
 	if rec.SIPCode == 0 {
-		rec.SIPCode = codeTerminated
+		rec.SIPCode = recordedAbandoned
 		if rec.AnsweredAt != nil {
-			rec.SIPCode = codeAnswered
+			rec.SIPCode = recordedAnswered
 		}
 	}
 	if rec.Recording != "" && repair {

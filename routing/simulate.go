@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"pbx/invalid"
+	"pbx/refusal"
 )
 
 // The flow simulator steps a call through a flow without any call, so the
@@ -72,12 +73,27 @@ type SimAction struct {
 
 // SimEnd is how a simulated call ends.
 type SimEnd struct {
-	// SIPCode is the final answer the caller gets: 200 when the call was
-	// answered (by the PBX or a user), else the error sent.
+	// Refused says why the caller is refused; empty when the call was
+	// answered (by the PBX or a user).
+	Refused refusal.Reason `json:"-"`
+	// SIPCode is the final answer the caller gets: the answer's status
+	// when the call was answered, else the error sent for Refused; Reason
+	// is the phrase sent with an error. Routing names no SIP status: they
+	// are zero until Answer fills them in from the SIP side's table.
 	SIPCode int    `json:"sip_code"`
-	Reason  string `json:"reason"` // the reason phrase sent with an error answer
-	Cause   string `json:"cause"`  // the hang-up cause the call record shows
+	Reason  string `json:"reason"`
+	Cause   string `json:"cause"` // the hang-up cause the call record shows
 	Summary string `json:"summary"`
+}
+
+// Answer fills in the final answer the caller gets, code and phrase, as the
+// SIP side answers e.Refused; a refusal's summary then names it as the
+// caller would see it.
+func (e *SimEnd) Answer(code int, phrase string) {
+	e.SIPCode, e.Reason = code, phrase
+	if e.Refused != "" {
+		e.Summary = fmt.Sprintf("The caller is answered %d %s and the call ends.", code, phrase)
+	}
 }
 
 // Simulate takes one step of a call through doc. It works on a draft that
@@ -117,10 +133,10 @@ func Simulate(doc Document, in Simulation) (SimStep, error) {
 
 	switch step.Event {
 	case EventAnswer:
-		step.End = &SimEnd{SIPCode: codeAnswered, Summary: "A user answers: the call is connected until either side hangs up."}
+		step.End = &SimEnd{Summary: "A user answers: the call is connected until either side hangs up."}
 		return step, nil
 	case EventMessage:
-		step.End = &SimEnd{SIPCode: codeAnswered, Cause: CauseVoicemail,
+		step.End = &SimEnd{Cause: CauseVoicemail,
 			Summary: "The caller leaves a message; it is kept as voicemail with the call's record."}
 		return step, nil
 	}
@@ -186,13 +202,14 @@ func connection(doc Document, from, outcome string) (Connection, bool) {
 }
 
 // simEnd describes an ending as the caller and the record see it: once
-// answered, the call is hung up and recorded as 200 (see Engine.finish).
+// answered, the call is hung up, not refused, and recorded as answered
+// (see Engine.finish).
 func simEnd(e ending, answered bool) *SimEnd {
-	if answered || e.code == codeAnswered {
-		return &SimEnd{SIPCode: codeAnswered, Cause: e.cause, Summary: "The call is hung up (" + e.cause + ")."}
+	if answered || e.answered {
+		return &SimEnd{Cause: e.cause, Summary: "The call is hung up (" + e.cause + ")."}
 	}
-	return &SimEnd{SIPCode: e.code, Reason: e.reason, Cause: e.cause,
-		Summary: fmt.Sprintf("The caller is answered %d %s and the call ends.", e.code, e.reason)}
+	return &SimEnd{Refused: e.refused, Cause: e.cause,
+		Summary: fmt.Sprintf("The caller is refused (%s) and the call ends.", e.refused)}
 }
 
 // action says what st does with a call; names are filled in by the caller.

@@ -3,7 +3,6 @@ package routing
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"pbx/invalid"
+	"pbx/refusal"
 )
 
 // simFlow has a state of every type.
@@ -46,7 +46,7 @@ func TestSimulate(t *testing.T) {
 		kind     string   // the action there
 		events   []string // possible there
 		answered bool
-		end      *SimEnd // SIPCode, Reason, Cause checked
+		end      *SimEnd // Refused and Cause checked
 	}{
 		{name: "start", in: Simulation{}, state: "menu", kind: "menu", events: []string{"key:1", "key:2", "timeout"}, answered: true},
 		{name: "start by next", in: Simulation{Event: "next"}, state: "menu", kind: "menu", events: []string{"key:1", "key:2", "timeout"}, answered: true},
@@ -55,22 +55,22 @@ func TestSimulate(t *testing.T) {
 		{name: "menu key to a user", in: Simulation{State: "menu", Event: "key:2", Answered: true}, state: "alice", kind: "ring_user", events: transfer, answered: true},
 		{name: "menu timeout", in: Simulation{State: "menu", Event: "timeout", Answered: true}, state: "hello", kind: "announce", events: []string{"next"}, answered: true},
 		{name: "announcement with nothing after it", in: Simulation{State: "hello", Event: "next", Answered: true}, answered: true,
-			end: &SimEnd{SIPCode: 200, Cause: CauseCompleted}},
+			end: &SimEnd{Cause: CauseCompleted}},
 		{name: "group timeout to voicemail", in: Simulation{State: "sales", Event: "timeout"}, state: "vm", kind: "voicemail", events: []string{EventMessage, OutcomeTimeout}, answered: true},
 		{name: "user unavailable to voicemail", in: Simulation{State: "alice", Event: "unavailable"}, state: "vm", kind: "voicemail", events: []string{EventMessage, OutcomeTimeout}, answered: true},
-		{name: "busy, not answered: 486", in: Simulation{State: "sales", Event: "busy"},
-			end: &SimEnd{SIPCode: 486, Reason: "Busy Here", Cause: CauseBusy}},
+		{name: "busy, not answered: refused", in: Simulation{State: "sales", Event: "busy"},
+			end: &SimEnd{Refused: refusal.Busy, Cause: CauseBusy}},
 		{name: "busy after a menu: hung up", in: Simulation{State: "sales", Event: "busy", Answered: true}, answered: true,
-			end: &SimEnd{SIPCode: 200, Cause: CauseBusy}},
-		{name: "no answer, not answered: 480", in: Simulation{State: "alice", Event: "timeout"},
-			end: &SimEnd{SIPCode: 480, Reason: "No Answer", Cause: CauseNoAnswer}},
+			end: &SimEnd{Cause: CauseBusy}},
+		{name: "no answer, not answered: refused", in: Simulation{State: "alice", Event: "timeout"},
+			end: &SimEnd{Refused: refusal.NoAnswer, Cause: CauseNoAnswer}},
 		{name: "unavailable unconnected", in: Simulation{State: "sales", Event: "unavailable"},
-			end: &SimEnd{SIPCode: 480, Reason: "Temporarily Unavailable", Cause: CauseUnavailable}},
-		{name: "answered by a user", in: Simulation{State: "alice", Event: "answer"}, end: &SimEnd{SIPCode: 200}},
+			end: &SimEnd{Refused: refusal.Unavailable, Cause: CauseUnavailable}},
+		{name: "answered by a user", in: Simulation{State: "alice", Event: "answer"}, end: &SimEnd{}},
 		{name: "voicemail left", in: Simulation{State: "vm", Event: "message", Answered: true}, answered: true,
-			end: &SimEnd{SIPCode: 200, Cause: CauseVoicemail}},
+			end: &SimEnd{Cause: CauseVoicemail}},
 		{name: "voicemail silence", in: Simulation{State: "vm", Event: "timeout", Answered: true}, answered: true,
-			end: &SimEnd{SIPCode: 200, Cause: CauseNoAnswer}},
+			end: &SimEnd{Cause: CauseNoAnswer}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,7 +85,7 @@ func TestSimulate(t *testing.T) {
 				if step.End == nil || step.State != nil {
 					t.Fatalf("the call goes on in %+v, want it ended %+v", step.State, tt.end)
 				}
-				if step.End.SIPCode != tt.end.SIPCode || step.End.Reason != tt.end.Reason || step.End.Cause != tt.end.Cause {
+				if step.End.Refused != tt.end.Refused || step.End.Cause != tt.end.Cause || step.End.SIPCode != 0 {
 					t.Errorf("ended %+v, want %+v", *step.End, *tt.end)
 				}
 				if step.End.Summary == "" || len(step.Events) != 0 {
@@ -203,8 +203,8 @@ func TestSimulateDraft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if step.End == nil || step.End.SIPCode != 480 || step.End.Reason != "Call Flow Incomplete" {
-		t.Fatalf("end %+v, want 480 Call Flow Incomplete", step.End)
+	if step.End == nil || step.End.Refused != refusal.FlowIncomplete {
+		t.Fatalf("end %+v, want refused: flow incomplete", step.End)
 	}
 	if !slices.ContainsFunc(step.Problems, func(f invalid.Field) bool { return f.Field == "states[0]" }) {
 		t.Errorf("problems %v do not say the start leads nowhere", step.Problems)
@@ -244,14 +244,14 @@ func TestSimulatorAgreesWithEngine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if recs[0].SIPCode != step.End.SIPCode {
-				t.Errorf("engine recorded %d, simulator says %d", recs[0].SIPCode, step.End.SIPCode)
+			if !refusedFor(call.refusals, step.End.Refused) {
+				t.Errorf("engine refused %v, simulator says %q", call.refusals, step.End.Refused)
+			}
+			if answered := step.End.Refused == ""; answered != (recs[0].SIPCode == recordedAnswered) {
+				t.Errorf("engine recorded %d, simulator says refused %q", recs[0].SIPCode, step.End.Refused)
 			}
 			if tt.event == EventAnswer {
 				return // the cause depends on who hangs up
-			}
-			if want := fmt.Sprintf("%d %s", step.End.SIPCode, step.End.Reason); !slices.Equal(call.rejects, []string{want}) {
-				t.Errorf("engine answered %v, simulator says %s", call.rejects, want)
 			}
 			if recs[0].HangupCause != step.End.Cause {
 				t.Errorf("engine recorded cause %q, simulator says %q", recs[0].HangupCause, step.End.Cause)

@@ -14,6 +14,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"pbx/media"
+	"pbx/refusal"
 )
 
 // Outcomes of Dial that the router acts on.
@@ -103,14 +104,23 @@ func (c *Call) Ring() error {
 	return c.dlg.Respond(180, "Ringing", nil)
 }
 
-// Reject ends the call with code, or hangs it up if the PBX answered it
-// already (after a prompt, say).
+// Refuse ends the call with the answer the table in refusal.go gives r
+// (500 for a Reason it does not know), or hangs it up if the PBX answered
+// it already (after a prompt, say). It is how routing's decisions become
+// SIP answers.
+func (c *Call) Refuse(r refusal.Reason) error {
+	s := refusalStatus(r)
+	return c.reject(s.code, s.phrase)
+}
+
+// reject ends the call with code, or hangs it up if the PBX answered it
+// already.
 //
 // The call's media ports and its places under the limits are given back
 // before the answer is sent: sipgo's Respond returns only once the caller
 // ACKs a final non-2xx answer or the transaction gives up (Timer H, 64*T1 =
 // 32 s), and a caller that never ACKs must not hold them that long.
-func (c *Call) Reject(code int, reason string) error {
+func (c *Call) reject(code int, reason string) error {
 	if !c.final.CompareAndSwap(0, int32(code)) {
 		c.hangUp(context.Background())
 		return nil
@@ -645,7 +655,7 @@ func (s *Server) serveCall(req *sip.Request, tx sip.ServerTransaction, in Inboun
 	}
 	s.router.Route(ctx, c, in)
 	if c.final.Load() == 0 {
-		c.Reject(480, "Temporarily Unavailable")
+		c.Refuse(refusal.Unavailable)
 	}
 	c.hangUp(ctx)
 }

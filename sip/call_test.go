@@ -41,7 +41,7 @@ func (r *userRouter) Route(ctx context.Context, c *Call, in Inbound) {
 		if code == 0 {
 			code = 487
 		}
-		c.Reject(code, "Failed")
+		c.reject(code, "Failed")
 		return
 	}
 	r.outcome <- c.Wait(ctx)

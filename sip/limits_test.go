@@ -14,6 +14,7 @@ import (
 	"github.com/icholy/digest"
 
 	"pbx/configs"
+	"pbx/refusal"
 )
 
 func TestLimits(t *testing.T) {
@@ -154,8 +155,8 @@ func (r rejectRouter) Route(ctx context.Context, c *Call, in Inbound) {
 	if _, err := c.openMedia(); err != nil {
 		panic(err)
 	}
-	c.Reject(486, "Busy Here")
-	close(r.rejected) // Reject returns once the caller ACKs, or after Timer H
+	c.Refuse(refusal.Busy)
+	close(r.rejected) // Refuse returns once the caller ACKs, or after Timer H
 }
 
 // A refused call gives its media ports back with the refusal, not when the
@@ -226,8 +227,8 @@ func TestRefusedCallGivesPortsBackWithoutTheACK(t *testing.T) {
 		t.Fatal(err)
 	}
 	invite(2, cred.String())
-	if res := final(); res.StatusCode != 486 {
-		t.Fatalf("INVITE with credentials: %d, want the router's 486", res.StatusCode)
+	if res := final(); res.StatusCode != 486 || res.Reason != "Busy Here" {
+		t.Fatalf("INVITE with credentials: %d %s, want the router's refusal, busy: 486 Busy Here", res.StatusCode, res.Reason)
 	}
 	// The 486 goes out after the ports are closed: no wait needed.
 	if n := srv.ports.InUse(); n != 0 {
@@ -235,7 +236,7 @@ func TestRefusedCallGivesPortsBackWithoutTheACK(t *testing.T) {
 	}
 	select {
 	case <-router.rejected:
-		t.Fatal("Reject returned without an ACK: the test does not show what it means to")
+		t.Fatal("Refuse returned without an ACK: the test does not show what it means to")
 	default:
 	}
 }

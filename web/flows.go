@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,7 +11,20 @@ import (
 
 	"pbx/invalid"
 	"pbx/routing"
+	"pbx/sip"
 )
+
+// simulateFlow takes one step of a call through a flow. Routing says how
+// the simulated call ends (refused, and why, or answered); the answer a
+// real caller would get comes from sip's table, the same one that answers
+// real calls, so the builder shows what carriers and phones would see.
+func (s *Server) simulateFlow(ctx context.Context, id uint, in routing.Simulation) (routing.SimStep, error) {
+	step, err := s.dir.SimulateFlow(ctx, id, in)
+	if err == nil && step.End != nil {
+		step.End.Answer(sip.FinalStatus(step.End.Refused))
+	}
+	return step, err
+}
 
 func (s *Server) listFlows(w http.ResponseWriter, r *http.Request) {
 	flows, err := s.dir.ListFlows(r.Context())

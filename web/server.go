@@ -116,7 +116,7 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("POST /api/v1/flows/{id}/publish", byID(s, s.dir.PublishFlow))
 	api.HandleFunc("PUT /api/v1/flows/{id}/enable", s.setFlowEnabled)
 	api.HandleFunc("GET /api/v1/flows/{id}/versions", knownParams(s.listFlowVersions))
-	api.HandleFunc("POST /api/v1/flows/{id}/simulate", update(s, s.dir.SimulateFlow)) // one step of a call, no call made
+	api.HandleFunc("POST /api/v1/flows/{id}/simulate", update(s, s.simulateFlow)) // one step of a call, no call made
 	if s.media != nil {
 		api.HandleFunc("GET /api/v1/media", knownParams(s.listMedia))
 		api.HandleFunc("POST /api/v1/media", s.uploadMedia)

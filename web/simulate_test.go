@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -32,6 +33,19 @@ func TestSimulateFlowAPI(t *testing.T) {
 	step = decodeBody[routing.SimStep](t, api(t, s, "POST", path, `{"state":"sales","event":"busy","answered":true}`, http.StatusOK))
 	if step.End == nil || step.End.SIPCode != 200 || step.End.Cause != routing.CauseBusy || step.State != nil {
 		t.Fatalf("busy: %+v", step)
+	}
+
+	// Not answered, the busy exit leading nowhere refuses the caller: the
+	// API shows the SIP answer a real caller gets, in the same JSON as ever.
+	raw := decodeBody[map[string]json.RawMessage](t, api(t, s, "POST", path, `{"state":"sales","event":"busy"}`, http.StatusOK))
+	const refused = `{"sip_code":486,"reason":"Busy Here","cause":"busy","summary":"The caller is answered 486 Busy Here and the call ends."}`
+	if string(raw["end"]) != refused {
+		t.Fatalf("refused end %s, want %s", raw["end"], refused)
+	}
+	raw = decodeBody[map[string]json.RawMessage](t, api(t, s, "POST", path, `{"state":"sales","event":"answer","answered":true}`, http.StatusOK))
+	const answered = `{"sip_code":200,"reason":"","cause":"","summary":"A user answers: the call is connected until either side hangs up."}`
+	if string(raw["end"]) != answered {
+		t.Fatalf("answered end %s, want %s", raw["end"], answered)
 	}
 
 	wantFields(t, api(t, s, "POST", path, `{"state":"menu","event":"key:2"}`, http.StatusUnprocessableEntity), "event")

@@ -17,10 +17,11 @@ func TestImportsPointOneWay(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	// Packages each may import from this module, besides the shared leaves.
-	leaves := []string{"pbx/configs", "pbx/invalid", "pbx/money", "pbx/groupcommit", "pbx/store", "pbx/rawudp"}
+	leaves := []string{"pbx/configs", "pbx/invalid", "pbx/money", "pbx/refusal", "pbx/groupcommit", "pbx/store", "pbx/rawudp"}
 	may := map[string][]string{
 		"pbx/configs": {"pbx/money", "pbx/invalid"},
 		"pbx/store":   {},
+		"pbx/refusal": {},
 		"pbx/media":   {"pbx/rawudp"},
 		"pbx/rawudp":  {},
 		"pbx/ivr":     append([]string{"pbx/media"}, leaves...),
