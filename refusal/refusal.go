@@ -47,6 +47,9 @@ const (
 	// TrunkUnavailable: no trunk could carry an outbound call, or the
 	// carrier refused it.
 	TrunkUnavailable Reason = "trunk unavailable"
+	// Overloaded: the server cannot take the call now (its RTP ports are
+	// all in use); another server, or a later try, can.
+	Overloaded Reason = "overloaded"
 	// Internal: an error of ours (the database failed, or the SIP side gave
 	// an unexpected error).
 	Internal Reason = "internal error"

@@ -88,6 +88,11 @@ var (
 	ErrNoAnswer    = errors.New("no answer")
 )
 
+// ErrOverloaded is the call's media unavailable on this server now, for
+// want of capacity (RTP ports): no step of the flow can help, and the
+// caller is refused at once as overloaded (refusal.Overloaded).
+var ErrOverloaded = errors.New("overloaded")
+
 // Why a call ended, as Wait and the call's context report it.
 var (
 	ErrCallerHungUp   = errors.New("caller hung up")

@@ -115,6 +115,7 @@ const (
 	CauseVoicemail    = "voicemail"
 	CauseInternal     = "internal error"
 	CauseNotAllowed   = "not allowed"
+	CauseOverloaded   = "overloaded" // the server had no media capacity left (RTP ports)
 )
 
 // ending is how a call run ended: refused (and why), answered, or, when
@@ -515,6 +516,10 @@ func (r *run) dial(ctx context.Context, users []uint, timeout time.Duration, rec
 func (r *run) internal(ctx context.Context, what string, err error) ending {
 	if ctx.Err() != nil {
 		return ending{cause: CauseCallerHungUp}
+	}
+	if errors.Is(err, ErrOverloaded) {
+		r.log.Warn(what+": overloaded", "error", err)
+		return ending{refused: refusal.Overloaded, cause: CauseOverloaded}
 	}
 	r.log.Error(what, "error", err)
 	return ending{refused: refusal.Internal, cause: CauseInternal}

@@ -22,6 +22,9 @@ var (
 	ErrBusy        = errors.New("busy")
 	ErrUnavailable = errors.New("unavailable")
 	ErrNoAnswer    = errors.New("no answer")
+	// ErrOverloaded: the call cannot have media here now (every RTP port
+	// of the range is taken), whoever would take it.
+	ErrOverloaded = errors.New("overloaded")
 	// ErrCallerGone is the cause when the caller cancels or hangs up.
 	ErrCallerGone = errors.New("caller hung up")
 	// ErrCalleeGone is the cause when the answering side hangs up.
@@ -472,7 +475,7 @@ func (c *Call) openMedia() (*media.Session, error) {
 	}
 	b, err := c.s.ports.Open()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return nil, mediaError(err)
 	}
 	c.b = b
 	return b, nil
@@ -485,10 +488,20 @@ func (c *Call) openCallerLocked() error {
 	}
 	a, err := c.s.ports.Open()
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return mediaError(err)
 	}
 	c.a = a
 	return nil
+}
+
+// mediaError is a media session that could not be opened, as an outcome:
+// the server out of RTP ports is overloaded (a carrier tries elsewhere on
+// the 503 that makes), anything else is unavailable.
+func mediaError(err error) error {
+	if errors.Is(err, media.ErrNoPorts) {
+		return fmt.Errorf("%w: %w", ErrOverloaded, err)
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
 }
 
 // releaseMedia closes the media sessions of a call that was not answered

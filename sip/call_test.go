@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -82,6 +83,12 @@ func startCallServer(t *testing.T, router Router) (*testServer, *Location) {
 // startCallServerWith is startCallServer with the SIP settings edit changes.
 func startCallServerWith(t *testing.T, router Router, edit func(*configs.SIP)) (*testServer, *Location) {
 	t.Helper()
+	return startCallServerPorts(t, router, edit, 32000, 32999)
+}
+
+// startCallServerPorts is startCallServerWith with RTP ports low to high.
+func startCallServerPorts(t *testing.T, router Router, edit func(*configs.SIP), low, high int) (*testServer, *Location) {
+	t.Helper()
 	cfg := configs.Default().SIP
 	cfg.Addr, cfg.Transports, cfg.Registrar.Keepalive = "127.0.0.1:0", []string{"udp"}, 0
 	if edit != nil {
@@ -89,7 +96,7 @@ func startCallServerWith(t *testing.T, router Router, edit func(*configs.SIP)) (
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	loc := NewLocation(nil, log, 10, time.Now)
-	ports, err := media.NewPortPool(netip.MustParseAddr("127.0.0.1"), 32000, 32999)
+	ports, err := media.NewPortPool(netip.MustParseAddr("127.0.0.1"), low, high)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,6 +414,29 @@ func TestDialDoesNotWaitForSilentDevice(t *testing.T) {
 	}
 	if got := <-router.outcome; got != ErrCallerGone {
 		t.Fatalf("call ended with %v, want %v", got, ErrCallerGone)
+	}
+}
+
+// A server out of RTP ports cannot bridge a call: Dial says it is
+// overloaded (a 503 for the carrier to try elsewhere), not that the user is
+// unavailable (a 480, and the flow's "unavailable" exit).
+func TestDialWithoutPortsIsOverloaded(t *testing.T) {
+	router := &userRouter{user: 7, outcome: make(chan error, 1)}
+	srv, _ := startCallServerPorts(t, router, nil, 32100, 32101) // one pair: the caller's
+	agentPhone(t, srv.addr, "1002", "bob-secret", newRTPPeer(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d := inviteAs1001(ctx, t, srv.addr, 6099)
+	refused := make(chan error, 1)
+	go func() { refused <- d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: "1001", Password: "alice-secret"}) }()
+	defer func() { <-refused }()
+	select {
+	case got := <-router.outcome:
+		if !errors.Is(got, ErrOverloaded) {
+			t.Fatalf("Dial with no RTP port left: %v, want ErrOverloaded", got)
+		}
+	case <-ctx.Done():
+		t.Fatal("Dial did not end")
 	}
 }
 

@@ -32,7 +32,9 @@ type finalAnswer struct {
 //	403 Outbound Calls Not Allowed  the user may not call out
 //	403 No Caller ID              the user has no number to show
 //	404 Not Found                 the number dialed is not a phone number
-//	503 Service Unavailable       no trunk, or the carrier refused the outbound call
+//	503 Service Unavailable       no trunk, or the carrier refused the outbound call;
+//	                              or this server is out of RTP ports (overloaded:
+//	                              RFC 3261 21.5.4, a carrier tries another route)
 //	500 Server Internal Error     an error of ours; also any Reason missing here
 //
 // A caller who hangs up first gets no answer from the flow (sipgo answers
@@ -55,6 +57,7 @@ var refusals = map[refusal.Reason]finalAnswer{
 	refusal.NoCallerID:           {403, "No Caller ID"},
 	refusal.NotDialable:          {404, "Not Found"},
 	refusal.TrunkUnavailable:     {503, "Service Unavailable"},
+	refusal.Overloaded:           {503, "Service Unavailable"},
 	refusal.Internal:             {500, "Server Internal Error"},
 }
 

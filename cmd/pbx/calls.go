@@ -46,6 +46,10 @@ func (c engineCall) DialOut(ctx context.Context, trunk uint, to, callerID string
 	return via, outcome(err)
 }
 
+func (c engineCall) Answer(ctx context.Context) error {
+	return outcome(c.Call.Answer(ctx))
+}
+
 func (c engineCall) Wait(ctx context.Context) error {
 	return outcome(c.Call.Wait(ctx))
 }
@@ -57,6 +61,8 @@ func outcome(err error) error {
 		return routing.ErrBusy
 	case errors.Is(err, sip.ErrUnavailable):
 		return routing.ErrUnavailable
+	case errors.Is(err, sip.ErrOverloaded):
+		return routing.ErrOverloaded
 	case errors.Is(err, sip.ErrNoAnswer):
 		return routing.ErrNoAnswer
 	case errors.Is(err, sip.ErrCallerGone):

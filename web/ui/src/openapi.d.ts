@@ -4704,7 +4704,7 @@ export interface components {
             ended_at?: string;
             /** @description from answer to end; 0 if not answered */
             duration_seconds?: number;
-            /** @description why the call ended, in a few words: caller hung up, callee hung up, completed (the flow ended it), no media, no answer, busy, unavailable, no such number, no flow, flow disabled, flow not published, voicemail, server shutdown, server restart (the server stopped without ending the call: a crash), ... */
+            /** @description why the call ended, in a few words: caller hung up, callee hung up, completed (the flow ended it), no media, no answer, busy, unavailable, no such number, no flow, flow disabled, flow not published, voicemail, overloaded (the server had no RTP ports left: answered 503), server shutdown, server restart (the server stopped without ending the call: a crash), ... */
             hangup_cause?: string;
             /** @description the final SIP status: 200 answered, 487 the caller hung up first, otherwise the rejection's code */
             sip_code?: number;
