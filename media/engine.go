@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -40,6 +41,19 @@ import (
 // parked in the runtime's poller instead (the epoll set watched as a file)
 // gave the idle latency back but, as one busy goroutine among the
 // recorders' writers, waited up to 200 ms for its turn.
+//
+// Under load the loop gathers packets before it waits again, as a network
+// card coalesces its interrupts: after a batch of fewer than a few dozen
+// ready sockets it sleeps for coalesce, so the next wake-up serves the
+// packets that arrived meanwhile instead of one or two. A third of the
+// relay's CPU was the thread going to sleep in epoll_wait and being woken,
+// packet after packet: at 1,000 relayed calls the PBX now uses 61% CPU
+// instead of 70%, and holds a packet p50 176 µs instead of 30 µs, p99
+// 0.46 ms (0.6-2.5 ms before: the rig's own noise; bench/media). A packet
+// that finds the loop asleep in epoll_wait (a lone call's, 20 ms after the
+// last) is read at once: the sleep follows a batch and delays only what
+// arrives within it. BenchmarkRelayLoopback's ping-pong, whose answer
+// always does, went from 60 to 157 µs a round trip.
 type engine struct {
 	// mu guards the fields below. The loop holds it while it handles a batch
 	// of ready sockets, so whoever takes it knows no packet is being handed
@@ -50,6 +64,11 @@ type engine struct {
 	done     chan struct{} // closed when the loop ends
 	sessions map[int32]*Session
 }
+
+// coalesce is how long the loop lets packets gather after a small batch:
+// far below what a jitter buffer absorbs (20-60 ms), long enough that a
+// busy relay serves tens of packets a wake-up.
+const coalesce = 100 * time.Microsecond
 
 var theEngine = &engine{epfd: -1, sessions: make(map[int32]*Session)}
 
@@ -149,5 +168,9 @@ func (e *engine) run(epfd, stop int, done chan struct{}) {
 			}
 		}
 		e.mu.Unlock()
+		if n < len(events)/8 {
+			// A small batch: let the next packets gather (see coalesce).
+			unix.Nanosleep(&unix.Timespec{Nsec: coalesce.Nanoseconds()}, nil)
+		}
 	}
 }
