@@ -234,17 +234,25 @@ func (e env) mustCall(t *testing.T, name, file, number string, port int, talk ti
 	}
 }
 
-// nodeOfCallInProgress reads, from the database, the node running the
-// only call in progress.
-func (e env) nodeOfCallInProgress(t *testing.T) string {
+// conn connects to the cluster's database for one query, closed with the
+// test; the context bounds the query to 5 s.
+func (e env) conn(t *testing.T) (context.Context, *pgx.Conn) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	conn, err := pgx.Connect(ctx, e.db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return ctx, conn
+}
+
+// nodeOfCallInProgress reads, from the database, the node running the
+// only call in progress.
+func (e env) nodeOfCallInProgress(t *testing.T) string {
+	t.Helper()
+	ctx, conn := e.conn(t)
 	var nodes []string
 	rows, err := conn.Query(ctx, "SELECT node FROM call_records WHERE in_progress")
 	if err != nil {
@@ -296,13 +304,7 @@ func (e env) signal(t *testing.T, node string, sig syscall.Signal, wait time.Dur
 // reserved reads what node publishes as reserved by its calls.
 func (e env) reserved(t *testing.T, node string) int64 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, e.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	ctx, conn := e.conn(t)
 	var r int64
 	if err := conn.QueryRow(ctx, "SELECT reserved FROM cluster_nodes WHERE name = $1", node).Scan(&r); err != nil {
 		t.Fatalf("reservation of node %s: %v", node, err)
