@@ -40,6 +40,8 @@ type ConnectionPool struct {
 	mu sync.RWMutex
 	m  map[string]Connection
 	sf singleflight.Group
+	// closed is set by Clear: a closed transport makes no new connections.
+	closed bool
 }
 
 func newConnectionPool() *ConnectionPool {
@@ -70,6 +72,9 @@ func (p *ConnectionPool) addSingleflight(raddr Addr, laddr Addr, reuse bool, do 
 				}
 			}
 
+			if p.isClosed() {
+				return nil, net.ErrClosed
+			}
 			c, err := do()
 			if err != nil {
 				return nil, err
@@ -77,12 +82,9 @@ func (p *ConnectionPool) addSingleflight(raddr Addr, laddr Addr, reuse bool, do 
 			// Decrease reference as it will be increased after
 			// Singleflight will return cached so we need todo this
 			c.Ref(-1)
-
-			p.mu.Lock()
-			defer p.mu.Unlock()
-
-			p.m[a] = c
-			p.m[c.LocalAddr().String()] = c
+			if err := p.store(a, c); err != nil {
+				return nil, err
+			}
 			return c, nil
 		})
 		if err != nil {
@@ -94,6 +96,9 @@ func (p *ConnectionPool) addSingleflight(raddr Addr, laddr Addr, reuse bool, do 
 	}
 
 	// There is nothing here to block
+	if p.isClosed() {
+		return nil, net.ErrClosed
+	}
 	c, err := do()
 	if err != nil {
 		return nil, err
@@ -102,11 +107,33 @@ func (p *ConnectionPool) addSingleflight(raddr Addr, laddr Addr, reuse bool, do 
 	if c.Ref(0) < 1 {
 		c.Ref(1) // Make 1 reference count by default
 	}
+	if err := p.store(a, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (p *ConnectionPool) isClosed() bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.closed
+}
+
+// store keeps a connection just made under its remote and local addresses.
+// When the pool was cleared (its transport closed) while the connection was
+// being made, it closes the connection instead, so that neither it nor its
+// reader outlives the transport, and returns net.ErrClosed.
+func (p *ConnectionPool) store(raddr string, c Connection) error {
 	p.mu.Lock()
-	p.m[a] = c
+	if p.closed {
+		p.mu.Unlock()
+		c.Close()
+		return net.ErrClosed
+	}
+	p.m[raddr] = c
 	p.m[c.LocalAddr().String()] = c
 	p.mu.Unlock()
-	return c, nil
+	return nil
 }
 
 func (p *ConnectionPool) Add(a string, c Connection) {
@@ -202,6 +229,7 @@ func (p *ConnectionPool) deleteIfCurrentLocked(addr string, c Connection) {
 func (p *ConnectionPool) Clear() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.closed = true
 
 	defer func() {
 		// Remove all

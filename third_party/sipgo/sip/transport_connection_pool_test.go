@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"testing"
@@ -139,6 +140,40 @@ func BenchmarkConnectionPool(b *testing.B) {
 		c := pool.Get(a.String())
 		if c != conn {
 			b.Fatal("mismatched function")
+		}
+	}
+}
+
+// A transport that closed makes no new connection: one asked for after
+// Close is refused, and one being made while Close runs (a request handled
+// as the UA shuts down) is closed instead of kept, so neither it nor its
+// reader outlives the transport.
+func TestConnectionPoolClosedMakesNoConnection(t *testing.T) {
+	raddr := Addr{IP: net.ParseIP("127.0.0.2"), Port: 5060}
+	laddr := Addr{IP: net.ParseIP("127.0.0.1")}
+	for _, reuse := range []bool{false, true} {
+		pool := newConnectionPool()
+		socket := &poolCleanupPacket{UDPConn: fakes.UDPConn{LAddr: net.UDPAddr{IP: net.ParseIP("127.0.0.1"), Port: 5070}}}
+		_, err := pool.addSingleflight(raddr, laddr, reuse, func() (Connection, error) {
+			pool.Clear() // the transport closes while the connection is made
+			return &UDPConnection{PacketConn: socket, refcount: 2}, nil
+		})
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("reuse=%v: connection made during Clear: err %v, want net.ErrClosed", reuse, err)
+		}
+		if socket.closes != 1 {
+			t.Fatalf("reuse=%v: connection made during Clear closed %d times, want 1", reuse, socket.closes)
+		}
+		if pool.Size() != 0 {
+			t.Fatalf("reuse=%v: pool holds %d entries after Clear", reuse, pool.Size())
+		}
+		made := false
+		_, err = pool.addSingleflight(raddr, laddr, reuse, func() (Connection, error) {
+			made = true
+			return &UDPConnection{PacketConn: socket, refcount: 2}, nil
+		})
+		if !errors.Is(err, net.ErrClosed) || made {
+			t.Fatalf("reuse=%v: connection asked for after Clear: made %v, err %v", reuse, made, err)
 		}
 	}
 }
