@@ -32,3 +32,10 @@ func (d *Directory) UserBySIPUsername(ctx context.Context, username string) (Use
 	}
 	return User{}, err
 }
+
+// SIPUserCached reports whether UserBySIPUsername would answer for
+// username from memory, without a database read.
+func (d *Directory) SIPUserCached(username string) bool {
+	_, ok := d.accounts.get(username)
+	return ok
+}

@@ -122,6 +122,17 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 	return Account{}, false
 }
 
+// waits reports whether authenticating req may wait on the database: it
+// carries credentials for a username whose account is not in memory.
+func (a *Authenticator) waits(req *sip.Request) bool {
+	h := req.GetHeader("Authorization")
+	if h == nil {
+		return false
+	}
+	cred, err := Credentials(h.Value())
+	return err == nil && !a.accounts.Cached(cred.Username)
+}
+
 func sourceIP(addr string) string {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {

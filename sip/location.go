@@ -357,6 +357,10 @@ func (l *Location) writeBatch(ctx context.Context, batch []*write) {
 	}
 }
 
+// writesBeforeAnswer reports whether Register may wait for a database
+// write (node mode: a new device's binding is stored before the answer).
+func (l *Location) writesBeforeAnswer() bool { return l.writes != nil }
+
 // sameDevice reports whether b is a refresh of old that changes nothing a
 // call needs to reach the device.
 func sameDevice(old, b *Binding) bool {

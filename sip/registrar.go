@@ -15,9 +15,11 @@ import (
 )
 
 // Accounts finds the phone user behind a SIP username. It returns
-// ErrUnknownAccount when there is none.
+// ErrUnknownAccount when there is none. Cached reports whether Account
+// would answer for username from memory, without waiting on a database.
 type Accounts interface {
 	Account(ctx context.Context, username string) (Account, error)
+	Cached(username string) bool
 }
 
 // Registrar answers REGISTER: it authenticates the device and keeps its
@@ -41,6 +43,15 @@ func NewRegistrar(cfg configs.Registrar, auth *Authenticator, loc *Location, log
 // stateless writer.
 type Responder interface {
 	Respond(res *sip.Response) error
+}
+
+// Immediate reports whether ServeRegister answers req without waiting on
+// the database, so that the goroutine reading the socket may answer it
+// itself instead of waking a worker: the account is in memory (or the
+// request has no credentials to check), and the binding needs no write
+// before the answer (a node writes a new device's before it answers).
+func (r *Registrar) Immediate(req *sip.Request) bool {
+	return !r.loc.writesBeforeAnswer() && !r.auth.waits(req)
 }
 
 // ServeRegister answers one REGISTER. It is safe to run twice for a

@@ -306,6 +306,9 @@ func (s *Server) advertised() (string, int) {
 	return "127.0.0.1", int(ap.Port())
 }
 
+// readers is how many goroutines read the SIP UDP socket on procs cores.
+func readers(procs int) int { return max(1, procs/2) }
+
 // Addr returns the local address of the transport's listener ("udp" or "tcp"), or "".
 func (s *Server) Addr(transport string) string {
 	switch {
@@ -327,9 +330,14 @@ func (s *Server) Serve(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, runtime.GOMAXPROCS(0)+1)
 	if s.udp != nil {
-		// Parsing happens on the reading goroutine: one reader per core
-		// keeps a burst of REGISTERs from queueing behind one parser.
-		for range runtime.GOMAXPROCS(0) {
+		// Parsing, and answering a REGISTER whose account is in memory,
+		// happen on the reading goroutine, blocked in recvmmsg between
+		// batches. Half the cores read: with a P left idle the runtime
+		// does not take a blocked reader's P away and hand it to another
+		// thread (bench/RESULTS.md, issue 14 round 5: on 2 cores, 2 readers
+		// handing REGISTERs to workers cost 80% CPU at 12,000/s, 1 reader
+		// answering them 56%, 2 readers answering them 67%).
+		for range readers(runtime.GOMAXPROCS(0)) {
 			wg.Go(func() { errs <- s.srv.ServeUDP(s.udp) })
 		}
 	}
@@ -543,7 +551,9 @@ func (s *Server) exempt(ip netip.Addr) bool {
 // statelessly, as registrars usually do, because a REGISTER is safe to
 // process twice and a server transaction would hold its request and
 // response for 32 s (Timer J) to absorb retransmissions that re-processing
-// answers just as well.
+// answers just as well. A REGISTER that needs no database read is answered
+// on the reading goroutine itself (Registrar.Immediate); the others go to
+// the workers, so a slow read holds up only its own phone.
 func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
 	// src is written as the Guard's keys are (sourceIP of the request's
 	// source), IPv4-mapped or not; the rate limit unmaps it itself.
@@ -587,6 +597,12 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 	}
 	if code, reason, hdrs := check(req); code != 0 {
 		respond(&statelessResponder{s: s, method: "REGISTER"}, req, code, reason, hdrs)
+		return nil, nil
+	}
+	if s.reg.Immediate(req) {
+		// Answered here: handing it to a worker would cost more than
+		// answering it (a goroutine woken, a P handed over).
+		s.reg.ServeRegister(req, &statelessResponder{s: s, method: "REGISTER"})
 		return nil, nil
 	}
 	select {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +33,8 @@ func (f fakeAccounts) Account(_ context.Context, username string) (Account, erro
 	return Account{UserID: 7, Username: username, HA1MD5: hex.EncodeToString(m[:]), HA1SHA256: hex.EncodeToString(s[:])}, nil
 }
 
+func (f fakeAccounts) Cached(string) bool { return true }
+
 type testServer struct {
 	*Server
 	addr string
@@ -40,6 +43,12 @@ type testServer struct {
 }
 
 func startServer(t testing.TB, edit func(*configs.SIP)) *testServer {
+	t.Helper()
+	return startServerWith(t, fakeAccounts{"1001": "alice-secret", "1002": "bob-secret"}, edit)
+}
+
+// startServerWith is startServer with its phone users in accounts.
+func startServerWith(t testing.TB, accounts Accounts, edit func(*configs.SIP)) *testServer {
 	t.Helper()
 	cfg := configs.Default().SIP
 	cfg.Addr = "127.0.0.1:0"
@@ -51,7 +60,7 @@ func startServer(t testing.TB, edit func(*configs.SIP)) *testServer {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := prometheus.NewRegistry()
 	loc := NewLocation(nil, log, cfg.Registrar.MaxContacts, time.Now)
-	srv, err := NewServer(cfg, Deps{Accounts: fakeAccounts{"1001": "alice-secret", "1002": "bob-secret"}, Location: loc, Metrics: reg, Log: log})
+	srv, err := NewServer(cfg, Deps{Accounts: accounts, Location: loc, Metrics: reg, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +76,13 @@ func startServer(t testing.TB, edit func(*configs.SIP)) *testServer {
 			t.Errorf("serve: %v", err)
 		}
 	})
+	// Serving means every goroutine of the server has started (the reader
+	// answers REGISTERs before the workers are up).
+	for deadline := time.Now().Add(2 * time.Second); !srv.serving.Load(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("server not serving after 2s")
+		}
+	}
 	return &testServer{Server: srv, addr: srv.Addr("udp"), reg: reg}
 }
 
@@ -184,6 +200,59 @@ func TestRegisterFlow(t *testing.T) {
 	got := testutil.ToFloat64(srv.metrics.requests.WithLabelValues("REGISTER", "200"))
 	if got < 6 {
 		t.Fatalf("pbx_sip_requests_total{REGISTER,200} = %v", got)
+	}
+}
+
+// slowAccounts is a directory whose account "1002" is not in memory: its
+// lookup waits until release is closed, as a database read can.
+type slowAccounts struct {
+	fakeAccounts
+	release chan struct{}
+}
+
+func (s slowAccounts) Account(ctx context.Context, username string) (Account, error) {
+	if username == "1002" {
+		<-s.release
+	}
+	return s.fakeAccounts.Account(ctx, username)
+}
+
+func (s slowAccounts) Cached(username string) bool { return username != "1002" }
+
+// The socket's reader answers a REGISTER whose account is in memory
+// itself; one that must wait for its account goes to a worker, so a slow
+// database read holds up that phone only.
+func TestRegisterWaitingForItsAccountHoldsUpNoOther(t *testing.T) {
+	accounts := slowAccounts{fakeAccounts: fakeAccounts{"1001": "alice-secret", "1002": "bob-secret"}, release: make(chan struct{})}
+	release := sync.OnceFunc(func() { close(accounts.release) })
+	srv := startServerWith(t, accounts, nil)
+	t.Cleanup(release) // first: the server stops only once no lookup waits
+	bob := newPhone(t, srv.addr, "1002", "127.0.0.2")
+	bobDone := make(chan *sip.Response, 1)
+	go func() { bobDone <- bob.register("bob-secret", contact("<sip:1002@127.0.0.2:6002>")) }()
+
+	// Bob's credentials reach the server and wait for his account.
+	deadline := time.Now().Add(3 * time.Second)
+	for testutil.ToFloat64(srv.metrics.requests.WithLabelValues("REGISTER", "401")) < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("bob was never challenged")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+
+	alice := newPhone(t, srv.addr, "1001", "127.0.0.1")
+	if res := alice.register("alice-secret", contact("<sip:1001@127.0.0.1:6001>")); res.StatusCode != 200 {
+		t.Fatalf("alice registering while bob's account is read: %d %s", res.StatusCode, res.Reason)
+	}
+	select {
+	case res := <-bobDone:
+		t.Fatalf("bob answered %d before his account was read", res.StatusCode)
+	default:
+	}
+	release()
+	if res := <-bobDone; res.StatusCode != 200 {
+		t.Fatalf("bob once his account is read: %d %s", res.StatusCode, res.Reason)
 	}
 }
 

@@ -307,6 +307,8 @@ func (a accounts) Account(ctx context.Context, username string) (sip.Account, er
 	return sip.Account{UserID: u.ID, Username: u.SIPUsername, HA1MD5: u.HA1MD5, HA1SHA256: u.HA1SHA256}, nil
 }
 
+func (a accounts) Cached(username string) bool { return a.dir.SIPUserCached(username) }
+
 // promptsFor adapts the prompt library to the call engine.
 type promptsFor struct{ lib *ivr.Library }
 
