@@ -20,14 +20,15 @@ func (d *Directory) UserBySIPUsername(ctx context.Context, username string) (Use
 		}
 		return a.user, nil
 	}
+	gen := d.accounts.generation() // a password changed during the read is not cached over
 	var u User
 	err := d.db.WithContext(ctx).Where("sip_username = ?", username).Take(&u).Error
 	switch {
 	case err == nil:
-		d.accounts.put(username, sipAccount{user: u, found: true})
+		d.accounts.putIf(gen, username, sipAccount{user: u, found: true})
 		return u, nil
 	case errors.Is(err, errRecordNotFound):
-		d.accounts.put(username, sipAccount{})
+		d.accounts.putIf(gen, username, sipAccount{})
 		return User{}, errNoSIPUser(username)
 	}
 	return User{}, err

@@ -1,14 +1,18 @@
 package routing
 
 import (
+	"math/rand/v2"
 	"sync"
 	"time"
 )
 
 // cache keeps recent answers in memory, so that calls and REGISTERs do not
 // queue on the database for data that rarely changes. Local writes clear
-// it at once; entries expire after ttl so that changes another node makes
-// to a shared database are seen within that time.
+// it at once; entries expire within ttl so that changes another node makes
+// to a shared database are seen within that time. Each entry lives a
+// random part of ttl beyond its first three quarters, so entries filled
+// together (every phone's account, after a clear or at start) do not all
+// expire together and send their reads to the database in one wave.
 type cache[K comparable, V any] struct {
 	ttl time.Duration
 	now func() time.Time
@@ -19,8 +23,8 @@ type cache[K comparable, V any] struct {
 }
 
 type cacheEntry[V any] struct {
-	v  V
-	at time.Time
+	v       V
+	expires time.Time
 }
 
 func newCache[K comparable, V any](ttl time.Duration, now func() time.Time) *cache[K, V] {
@@ -31,17 +35,11 @@ func (c *cache[K, V]) get(k K) (V, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[k]
 	c.mu.RUnlock()
-	if !ok || c.now().Sub(e.at) > c.ttl {
+	if !ok || c.now().After(e.expires) {
 		var zero V
 		return zero, false
 	}
 	return e.v, true
-}
-
-func (c *cache[K, V]) put(k K, v V) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.store(k, v)
 }
 
 // generation returns the count of clears so far, to pass to putIf.
@@ -67,7 +65,8 @@ func (c *cache[K, V]) store(k K, v V) {
 		// A scanner trying random names must not grow this without bound.
 		clear(c.entries)
 	}
-	c.entries[k] = cacheEntry[V]{v: v, at: c.now()}
+	life := c.ttl - time.Duration(rand.Int64N(int64(c.ttl/4)+1))
+	c.entries[k] = cacheEntry[V]{v: v, expires: c.now().Add(life)}
 }
 
 func (c *cache[K, V]) clear() {

@@ -60,11 +60,18 @@ func WithTrunks(exists func(db *gorm.DB, id uint) (bool, error)) DirectoryOption
 	return func(d *Directory) { d.trunkExists = exists }
 }
 
+// accountsTTL is how long a SIP username lookup is kept. Changes clear it
+// at once (on other nodes through Forget); the time only bounds a missed
+// notice. It outlasts the minute many phones behind NAT re-register at, so
+// their REGISTERs are answered from memory, on the socket's reader, rather
+// than each reading the database.
+const accountsTTL = 2 * time.Minute
+
 // NewDirectory returns a Directory over db. realm is the SIP digest realm the
 // stored password hashes are computed for.
 func NewDirectory(db *gorm.DB, realm string, opts ...DirectoryOption) *Directory {
 	d := &Directory{db: db, realm: realm, now: time.Now,
-		accounts:  newCache[string, sipAccount](30*time.Second, time.Now),
+		accounts:  newCache[string, sipAccount](accountsTTL, time.Now),
 		groups:    newCache[uint, Group](30*time.Second, time.Now),
 		published: newCache[string, publishedAnswer](30*time.Second, time.Now)}
 	for _, o := range opts {

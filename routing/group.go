@@ -59,9 +59,10 @@ func (d *Directory) groupForCall(ctx context.Context, id uint) (Group, error) {
 	if g, ok := d.groups.get(id); ok {
 		return g, nil
 	}
+	gen := d.groups.generation() // a change made during the read is not cached over
 	g, err := d.Group(ctx, id)
 	if err == nil {
-		d.groups.put(id, g)
+		d.groups.putIf(gen, id, g)
 	}
 	return g, err
 }
