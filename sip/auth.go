@@ -34,6 +34,12 @@ func NewAuthenticator(d *Digest, g *Guard, lock *Lockout, accounts Accounts, loc
 // already answered the transaction (401/407 challenge, 400 or 403) and
 // returns false. status is 401 for REGISTER and 407 for other requests.
 func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int) (Account, bool) {
+	return a.authenticate(req, tx, status, nil)
+}
+
+// authenticate is Authenticate with req's credentials already parsed
+// (inMemory), or nil to read them here.
+func (a *Authenticator) authenticate(req *sip.Request, tx Responder, status int, cred *digest.Credentials) (Account, bool) {
 	hdrName, chalName := "Authorization", "WWW-Authenticate"
 	if status == 407 {
 		hdrName, chalName = "Proxy-Authorization", "Proxy-Authenticate"
@@ -51,17 +57,19 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 		}
 		respond(tx, req, status, reason, hdrs)
 	}
-	h := req.GetHeader(hdrName)
-	if h == nil || !digest.IsDigest(h.Value()) {
-		// No credentials, or a scheme we do not speak (RFC 4475 3.3.7):
-		// ask for Digest.
-		challenge(false)
-		return Account{}, false
-	}
-	cred, err := Credentials(h.Value())
-	if err != nil {
-		respond(tx, req, 400, "Malformed "+hdrName, nil)
-		return Account{}, false
+	if cred == nil {
+		h := req.GetHeader(hdrName)
+		if h == nil || !digest.IsDigest(h.Value()) {
+			// No credentials, or a scheme we do not speak (RFC 4475 3.3.7):
+			// ask for Digest.
+			challenge(false)
+			return Account{}, false
+		}
+		var err error
+		if cred, err = Credentials(h.Value()); err != nil {
+			respond(tx, req, 400, "Malformed "+hdrName, nil)
+			return Account{}, false
+		}
 	}
 	// Look the account up only for credentials worth checking, so that a
 	// flood of junk costs no database reads.
@@ -122,15 +130,19 @@ func (a *Authenticator) Authenticate(req *sip.Request, tx Responder, status int)
 	return Account{}, false
 }
 
-// waits reports whether authenticating req may wait on the database: it
-// carries credentials for a username whose account is not in memory.
-func (a *Authenticator) waits(req *sip.Request) bool {
+// inMemory reports whether authenticating req (a REGISTER) needs no
+// database read: it has no credentials to check, or their account is in
+// memory. It returns the credentials it parsed for authenticate, or nil.
+func (a *Authenticator) inMemory(req *sip.Request) (*digest.Credentials, bool) {
 	h := req.GetHeader("Authorization")
 	if h == nil {
-		return false
+		return nil, true
 	}
 	cred, err := Credentials(h.Value())
-	return err == nil && !a.accounts.Cached(cred.Username)
+	if err != nil {
+		return nil, true // answered 400 or challenged without a lookup
+	}
+	return cred, a.accounts.Cached(cred.Username)
 }
 
 func sourceIP(addr string) string {

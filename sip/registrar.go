@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
 
 	"pbx/configs"
 )
@@ -45,25 +46,36 @@ type Responder interface {
 	Respond(res *sip.Response) error
 }
 
-// Immediate reports whether ServeRegister answers req without waiting on
-// the database, so that the goroutine reading the socket may answer it
-// itself instead of waking a worker: the account is in memory (or the
-// request has no credentials to check), and the binding needs no write
-// before the answer (a node writes a new device's before it answers).
-func (r *Registrar) Immediate(req *sip.Request) bool {
-	return !r.loc.writesBeforeAnswer() && !r.auth.waits(req)
+// ServeImmediate answers req as ServeRegister does when that needs no
+// wait on the database, so that the goroutine reading the socket may
+// answer it itself instead of waking a worker: the account is in memory
+// (or the request has no credentials to check), and the binding needs no
+// write before the answer (a node writes a new device's before it
+// answers). It reports false, having done nothing, otherwise.
+func (r *Registrar) ServeImmediate(req *sip.Request, tx Responder) bool {
+	if r.loc.writesBeforeAnswer() {
+		return false
+	}
+	cred, ok := r.auth.inMemory(req)
+	if ok {
+		r.serve(req, tx, cred)
+	}
+	return ok
 }
 
 // ServeRegister answers one REGISTER. It is safe to run twice for a
 // retransmitted request, so it needs no transaction.
-func (r *Registrar) ServeRegister(req *sip.Request, tx Responder) {
+func (r *Registrar) ServeRegister(req *sip.Request, tx Responder) { r.serve(req, tx, nil) }
+
+// serve is ServeRegister with the credentials already parsed, or nil.
+func (r *Registrar) serve(req *sip.Request, tx Responder, cred *digest.Credentials) {
 	to := req.To()
 	if to == nil || to.Address.User == "" {
 		respond(tx, req, 400, "Missing AOR in To", nil)
 		return
 	}
 	aor := to.Address.User
-	acct, ok := r.auth.Authenticate(req, tx, 401)
+	acct, ok := r.auth.authenticate(req, tx, 401, cred)
 	if !ok {
 		return
 	}

@@ -552,7 +552,7 @@ func (s *Server) exempt(ip netip.Addr) bool {
 // process twice and a server transaction would hold its request and
 // response for 32 s (Timer J) to absorb retransmissions that re-processing
 // answers just as well. A REGISTER that needs no database read is answered
-// on the reading goroutine itself (Registrar.Immediate); the others go to
+// on the reading goroutine itself (Registrar.ServeImmediate); the others go to
 // the workers, so a slow read holds up only its own phone.
 func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
 	// src is written as the Guard's keys are (sourceIP of the request's
@@ -599,10 +599,9 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 		respond(&statelessResponder{s: s, method: "REGISTER"}, req, code, reason, hdrs)
 		return nil, nil
 	}
-	if s.reg.Immediate(req) {
-		// Answered here: handing it to a worker would cost more than
-		// answering it (a goroutine woken, a P handed over).
-		s.reg.ServeRegister(req, &statelessResponder{s: s, method: "REGISTER"})
+	// Answered here when it can be: handing it to a worker would cost
+	// more than answering it (a goroutine woken, a P handed over).
+	if s.reg.ServeImmediate(req, &statelessResponder{s: s, method: "REGISTER"}) {
 		return nil, nil
 	}
 	select {
